@@ -1,0 +1,95 @@
+package dev.concord.agreement;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.dense_rank;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import dev.concord.schema.Col;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+
+/**
+ * Cohen's kappa, plain or weighted, from contingency tables held as rows, one kappa per group, all by distributed
+ * aggregation: kappa = 1 - sum(w * observed) / sum(w * expected), where expected is the product of the two
+ * marginals. With nominal weights this is (po - pe) / (1 - pe). When chance agreement is total (one category for
+ * both raters) kappa is 1 if they agree everywhere, as the limit of perfect agreement.
+ */
+public final class Kappa {
+  private Kappa() {}
+
+  public static final String UNITS = "units";
+  public static final String OBSERVED = "observed_agreement";
+  public static final String KAPPA = "kappa";
+
+  private static final String N = Col.COUNT;
+
+  /**
+   * {@code counts}: the group columns, {@code category, ordinal, other_category, other_ordinal, count}, the ordinal
+   * null for nominal categories (they sort by name). Returns the group columns, {@code units} (the table's total),
+   * {@code observed_agreement} and {@code kappa}. The caller makes {@code counts} cheap to read more than once.
+   */
+  public static Dataset<Row> of(Dataset<Row> counts, List<String> groups, Weighting weighting) {
+    Column[] g = groups.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+
+    Dataset<Row> cats = counts.select(cols(groups, col(Col.CATEGORY), col(Col.ORDINAL)))
+        .union(counts.select(cols(groups, col(Col.OTHER_CATEGORY).as(Col.CATEGORY), col(Col.OTHER_ORDINAL).as(Col.ORDINAL))))
+        .distinct()
+        .withColumn("rank", dense_rank().over(Window.partitionBy(g).orderBy(col(Col.ORDINAL), col(Col.CATEGORY))))
+        .withColumn("k", max("rank").over(Window.partitionBy(g)))
+        .select(cols(groups, col(Col.CATEGORY), col("rank"), col("k")));
+
+    Dataset<Row> totals = counts.groupBy(g).agg(sum(N).as("n"),
+        sum(when(col(Col.CATEGORY).equalTo(col(Col.OTHER_CATEGORY)), col(N)).otherwise(lit(0L))).as("agree"));
+
+    Dataset<Row> ranked = counts.as("c")
+        .join(cats.as("a"), joinOn(groups, "c", "a").and(col("c." + Col.CATEGORY).equalTo(col("a." + Col.CATEGORY))))
+        .join(cats.as("b"), joinOn(groups, "c", "b").and(col("c." + Col.OTHER_CATEGORY).equalTo(col("b." + Col.CATEGORY))));
+    Dataset<Row> observed = ranked.groupBy(prefixed(groups, "c")).agg(sum(col("c." + N).multiply(
+        weighting.weight(col("a.rank"), col("b.rank"), col("a.k")))).as("w_observed"));
+
+    Dataset<Row> left = counts.groupBy(cols(groups, col(Col.CATEGORY))).agg(sum(N).as("na"));
+    Dataset<Row> right = counts.groupBy(cols(groups, col(Col.OTHER_CATEGORY).as(Col.CATEGORY))).agg(sum(N).as("nb"));
+    Dataset<Row> expected = left.as("l")
+        .join(cats.as("a"), joinOn(groups, "l", "a").and(col("l." + Col.CATEGORY).equalTo(col("a." + Col.CATEGORY))))
+        .join(right.as("r"), joinOn(groups, "l", "r"))
+        .join(cats.as("b"), joinOn(groups, "r", "b").and(col("r." + Col.CATEGORY).equalTo(col("b." + Col.CATEGORY))))
+        .groupBy(prefixed(groups, "l"))
+        .agg(sum(col("na").multiply(col("nb")).multiply(weighting.weight(col("a.rank"), col("b.rank"), col("a.k"))))
+            .as("w_expected_nn"));
+
+    Dataset<Row> joined = totals.join(observed, groups.toArray(new String[0]))
+        .join(expected, groups.toArray(new String[0]));
+    Column n = col("n").cast("double");
+    Column wObserved = col("w_observed").divide(n);
+    Column wExpected = col("w_expected_nn").divide(n.multiply(n));
+    Column kappa = when(wExpected.equalTo(0), when(wObserved.equalTo(0), lit(1.0)).otherwise(lit(0.0)))
+        .otherwise(lit(1.0).minus(wObserved.divide(wExpected)));
+    return joined.select(cols(groups, col("n").as(UNITS), col("agree").divide(n).as(OBSERVED), kappa.as(KAPPA)));
+  }
+
+  private static Column[] cols(List<String> groups, Column... more) {
+    List<Column> all = new ArrayList<>();
+    groups.forEach(c -> all.add(col(c)));
+    all.addAll(List.of(more));
+    return all.toArray(Column[]::new);
+  }
+
+  private static Column[] prefixed(List<String> groups, String alias) {
+    return groups.stream().map(c -> col(alias + "." + c).as(c)).toArray(Column[]::new);
+  }
+
+  private static Column joinOn(List<String> groups, String left, String right) {
+    Column on = lit(true);
+    for (String c : groups) {
+      on = on.and(col(left + "." + c).equalTo(col(right + "." + c)));
+    }
+    return on;
+  }
+}

@@ -1,0 +1,126 @@
+package dev.concord.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The whole configuration, bound once from YAML. Every key is documented in {@code conf/concord.yaml}.
+ *
+ * @param defaults settings of every project not named under {@code projects}, and the fallback of those that are
+ * @param projects per-project overrides
+ * @param split the train/test split
+ * @param limits input size limits
+ * @param jobState where the job repository lives
+ */
+public record ConcordConfig(
+    ProjectSettings defaults,
+    Map<String, ProjectSettings> projects,
+    SplitSettings split,
+    Limits limits,
+    JobStateSettings jobState) {
+
+  /** @param testShare share of prompts in the test split; @param salt varies the split between datasets */
+  public record SplitSettings(Double testShare, String salt) {}
+
+  /** @param maxFieldChars the longest text field accepted (prompt, response, completion, justification, ids) */
+  public record Limits(Integer maxFieldChars) {}
+
+  /** @param jdbcUrl JDBC URL of the job repository; null keeps an embedded H2 file under ROOT/.concord */
+  public record JobStateSettings(String jdbcUrl, String username, String password) {}
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  public static ConcordConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("--conf " + file + " cannot be read: " + e.getMessage(), e);
+    }
+    return parse(text, file.toString());
+  }
+
+  public static ConcordConfig parse(String yaml, String origin) {
+    ConcordConfig raw;
+    try {
+      raw = YAML.readValue(yaml, ConcordConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new ConfigException(origin + ": unknown key '" + path(e) + "' (known keys here: "
+          + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")", e);
+    } catch (JsonMappingException e) {
+      throw new ConfigException(origin + ": bad value for key '" + path(e) + "': " + e.getOriginalMessage(), e);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(origin + ": not valid YAML: " + e.getOriginalMessage(), e);
+    }
+    if (raw == null) {
+      throw new ConfigException(origin + " is empty");
+    }
+    return raw.validated();
+  }
+
+  private static String path(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."));
+  }
+
+  private ConcordConfig validated() {
+    if (defaults == null) {
+      throw new ConfigException("key 'defaults' is required");
+    }
+    defaults.validate("defaults", true);
+    Map<String, ProjectSettings> own = projects == null ? Map.of() : projects;
+    own.forEach((name, p) -> {
+      if (p == null) {
+        throw new ConfigException("projects." + name + " is empty");
+      }
+      p.validate("projects." + name, false);
+    });
+    SplitSettings s = split == null ? new SplitSettings(null, null) : split;
+    double testShare = s.testShare() == null ? 0.1 : s.testShare();
+    if (testShare < 0 || testShare >= 1) {
+      throw new ConfigException("split.test_share must be within [0, 1), got " + testShare);
+    }
+    Limits l = limits == null ? new Limits(null) : limits;
+    int maxField = l.maxFieldChars() == null ? 200_000 : l.maxFieldChars();
+    if (maxField < 1) {
+      throw new ConfigException("limits.max_field_chars must be positive, got " + maxField);
+    }
+    return new ConcordConfig(defaults, Map.copyOf(new TreeMap<>(own)),
+        new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
+        new Limits(maxField),
+        jobState == null ? new JobStateSettings(null, null, null) : jobState);
+  }
+
+  /** The settings of {@code project}: its own where set, the defaults elsewhere. */
+  public ProjectSettings forProject(String project) {
+    ProjectSettings own = projects.get(project);
+    return own == null ? defaults : own.over(defaults);
+  }
+
+  /** The configuration as plain data for the manifest (the job-state password left out). */
+  public Map<String, Object> describe() {
+    Map<String, Object> tree = YAML.convertValue(this, new com.fasterxml.jackson.core.type.TypeReference<>() {});
+    Object state = tree.get("job_state");
+    if (state instanceof Map<?, ?> m && m.get("password") != null) {
+      @SuppressWarnings("unchecked") Map<String, Object> s = (Map<String, Object>) m;
+      s.put("password", "***");
+    }
+    return tree;
+  }
+}

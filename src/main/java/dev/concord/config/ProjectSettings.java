@@ -1,0 +1,129 @@
+package dev.concord.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of one project. Under {@code defaults} every field is set; under {@code projects.NAME} a missing field
+ * falls back to the default (see {@link #over}).
+ *
+ * @param labels the project's label set; null takes the labels found in the data
+ * @param ratingScale the rating scale; null takes the range found in the data
+ * @param ratingDimensions dimension weights of the overall rating score; null weighs the dimensions found equally
+ * @param kappaThresholds minimum agreement per task type; an annotator below it is dropped
+ * @param minSharedUnits units shared with peers (or gold items) needed before an annotator is judged at all
+ * @param consensusThreshold minimum reliability-weighted vote share to resolve an item without a person
+ * @param ratingMargin minimum difference of overall rating scores for a preference pair
+ * @param rankingPairs which pairs a resolved ranking yields: all or adjacent
+ * @param unscoredWeight vote weight of an annotator with too few shared units to be judged
+ */
+public record ProjectSettings(
+    List<String> labels,
+    Scale ratingScale,
+    Map<String, Double> ratingDimensions,
+    Map<String, Double> kappaThresholds,
+    Integer minSharedUnits,
+    Double consensusThreshold,
+    Double ratingMargin,
+    String rankingPairs,
+    Double unscoredWeight) {
+
+  static final List<String> RANKING_PAIRS = List.of("all", "adjacent");
+
+  /** This project's settings with every missing field taken from {@code base}. */
+  ProjectSettings over(ProjectSettings base) {
+    return new ProjectSettings(
+        labels != null ? labels : base.labels,
+        ratingScale != null ? ratingScale : base.ratingScale,
+        ratingDimensions != null ? ratingDimensions : base.ratingDimensions,
+        mergeThresholds(base.kappaThresholds, kappaThresholds),
+        minSharedUnits != null ? minSharedUnits : base.minSharedUnits,
+        consensusThreshold != null ? consensusThreshold : base.consensusThreshold,
+        ratingMargin != null ? ratingMargin : base.ratingMargin,
+        rankingPairs != null ? rankingPairs : base.rankingPairs,
+        unscoredWeight != null ? unscoredWeight : base.unscoredWeight);
+  }
+
+  private static Map<String, Double> mergeThresholds(Map<String, Double> base, Map<String, Double> own) {
+    if (own == null) {
+      return base;
+    }
+    var merged = new java.util.TreeMap<>(base);
+    merged.putAll(own);
+    return Map.copyOf(merged);
+  }
+
+  public double kappaThreshold(TaskType type) {
+    return kappaThresholds.get(type.id());
+  }
+
+  /** Checks the values under {@code key}; {@code complete} requires every field (the defaults). */
+  void validate(String key, boolean complete) {
+    if (complete) {
+      requireSet(key + ".kappa_thresholds", kappaThresholds);
+      requireSet(key + ".min_shared_units", minSharedUnits);
+      requireSet(key + ".consensus_threshold", consensusThreshold);
+      requireSet(key + ".rating_margin", ratingMargin);
+      requireSet(key + ".ranking_pairs", rankingPairs);
+      requireSet(key + ".unscored_weight", unscoredWeight);
+      for (TaskType t : TaskType.JUDGED) {
+        if (!kappaThresholds.containsKey(t.id())) {
+          throw new ConfigException(key + ".kappa_thresholds lacks '" + t.id() + "'");
+        }
+      }
+    }
+    if (labels != null) {
+      if (labels.isEmpty() || labels.stream().anyMatch(l -> l == null || l.isBlank())) {
+        throw new ConfigException(key + ".labels must be a non-empty list of non-empty labels, got " + labels);
+      }
+      if (labels.stream().distinct().count() != labels.size()) {
+        throw new ConfigException(key + ".labels repeats a label: " + labels);
+      }
+    }
+    if (ratingScale != null) {
+      ratingScale.validate(key + ".rating_scale");
+    }
+    if (ratingDimensions != null) {
+      if (ratingDimensions.isEmpty()) {
+        throw new ConfigException(key + ".rating_dimensions must name at least one dimension");
+      }
+      ratingDimensions.forEach((dim, w) -> {
+        if (w == null || !(w > 0)) {
+          throw new ConfigException(key + ".rating_dimensions." + dim + " must be a positive weight, got " + w);
+        }
+      });
+    }
+    if (kappaThresholds != null) {
+      kappaThresholds.forEach((type, v) -> {
+        if (!TaskType.JUDGED.stream().map(TaskType::id).toList().contains(type)) {
+          throw new ConfigException(key + ".kappa_thresholds." + type + " is not a judged task type "
+              + TaskType.JUDGED.stream().map(TaskType::id).toList());
+        }
+        if (v == null || v < -1 || v > 1) {
+          throw new ConfigException(key + ".kappa_thresholds." + type + " must be within [-1, 1], got " + v);
+        }
+      });
+    }
+    if (minSharedUnits != null && minSharedUnits < 1) {
+      throw new ConfigException(key + ".min_shared_units must be at least 1, got " + minSharedUnits);
+    }
+    if (consensusThreshold != null && (consensusThreshold <= 0.5 || consensusThreshold > 1)) {
+      throw new ConfigException(key + ".consensus_threshold must be within (0.5, 1], got " + consensusThreshold);
+    }
+    if (ratingMargin != null && !(ratingMargin > 0)) {
+      throw new ConfigException(key + ".rating_margin must be positive, got " + ratingMargin);
+    }
+    if (rankingPairs != null && !RANKING_PAIRS.contains(rankingPairs)) {
+      throw new ConfigException(key + ".ranking_pairs must be one of " + RANKING_PAIRS + ", got '" + rankingPairs + "'");
+    }
+    if (unscoredWeight != null && (unscoredWeight < 0 || unscoredWeight > 1)) {
+      throw new ConfigException(key + ".unscored_weight must be within [0, 1], got " + unscoredWeight);
+    }
+  }
+
+  private static void requireSet(String key, Object value) {
+    if (value == null) {
+      throw new ConfigException(key + " is required");
+    }
+  }
+}

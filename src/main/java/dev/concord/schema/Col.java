@@ -1,0 +1,110 @@
+package dev.concord.schema;
+
+/**
+ * Column names, in one place: every field of every {@code schemas/*.avsc} is one of these constants (a test holds
+ * them to the schemas), plus the few internal columns the stages pass between them.
+ */
+public final class Col {
+  private Col() {}
+
+  // Fields of the input contract and of the published tables.
+  public static final String SUBMISSION_ID = "submission_id";
+  public static final String ITEM_ID = "item_id";
+  public static final String PROJECT = "project";
+  public static final String TASK_TYPE = "task_type";
+  public static final String ANNOTATOR_ID = "annotator_id";
+  public static final String ANNOTATOR = "annotator";
+  public static final String SUBMITTED_AT = "submitted_at";
+  public static final String PROMPT = "prompt";
+  public static final String RESPONSES = "responses";
+  public static final String RESPONSE_ID = "response_id";
+  public static final String TEXT = "text";
+  public static final String MODEL = "model";
+  public static final String ANSWER = "answer";
+  public static final String PREFERRED = "preferred";
+  public static final String STRENGTH = "strength";
+  public static final String RANKING = "ranking";
+  public static final String RATINGS = "ratings";
+  public static final String LABEL = "label";
+  public static final String COMPLETION = "completion";
+  public static final String JUSTIFICATION = "justification";
+  public static final String GUIDELINE_VERSION = "guideline_version";
+  public static final String TIME_SPENT_S = "time_spent_s";
+  public static final String METADATA = "metadata";
+  public static final String SOURCE = "source";
+  public static final String CREATED_AT = "created_at";
+  public static final String ROLE = "role";
+  public static final String CONTENT = "content";
+  public static final String SOURCE_FILE = "source_file";
+  public static final String LINE_NUMBER = "line_number";
+
+  public static final String ID = "id";
+  public static final String CHOSEN = "chosen";
+  public static final String REJECTED = "rejected";
+  public static final String MARGIN = "margin";
+  public static final String SPLIT = "split";
+  public static final String CHOSEN_RESPONSE_ID = "chosen_response_id";
+  public static final String REJECTED_RESPONSE_ID = "rejected_response_id";
+  public static final String CHOSEN_MODEL = "chosen_model";
+  public static final String REJECTED_MODEL = "rejected_model";
+  public static final String RESOLUTION = "resolution";
+  public static final String AGREEMENT = "agreement";
+  public static final String ANNOTATOR_COUNT = "annotator_count";
+  public static final String ANNOTATORS = "annotators";
+  public static final String MERGED_COUNT = "merged_count";
+  public static final String RESPONSE = "response";
+
+  public static final String DECISION = "decision";
+  public static final String REASON = "reason";
+  public static final String SUBMISSIONS = "submissions";
+  public static final String SCOPES = "scopes";
+  public static final String PEER_KAPPA = "peer_kappa";
+  public static final String PEER_UNITS = "peer_units";
+  public static final String PEER_PARTNERS = "peer_partners";
+  public static final String GOLD_KAPPA = "gold_kappa";
+  public static final String GOLD_ACCURACY = "gold_accuracy";
+  public static final String GOLD_UNITS = "gold_units";
+  public static final String MEASURE = "measure";
+  public static final String VALUE = "value";
+  public static final String THRESHOLD = "threshold";
+  public static final String WEIGHT = "weight";
+
+  public static final String DETAIL = "detail";
+  public static final String VOTES = "votes";
+  public static final String SUBMISSION_IDS = "submission_ids";
+  public static final String RAW_TEXT = "raw_text";
+
+  public static final String RECORD_ID = "record_id";
+  public static final String RECORD_TABLE = "record_table";
+  public static final String MERGED_DUPLICATE = "merged_duplicate";
+  public static final String FATE = "fate";
+  public static final String RECORD_IDS = "record_ids";
+  public static final String KEPT_ID = "kept_id";
+  public static final String REMOVED_ITEM_ID = "removed_item_id";
+  public static final String REMOVED_KEY = "removed_key";
+  public static final String KIND = "kind";
+  public static final String SIMILARITY = "similarity";
+
+  // Internal columns passed between stages (staging only, never published).
+  /** The raw input line. */
+  public static final String RAW = "raw";
+  /** Start offset of the file block a line was read from; with {@link #ROW_ID} it yields the line number. */
+  public static final String BLOCK_START = "block_start";
+  /** Spark's monotonically increasing id of a line, taken right at the scan. */
+  public static final String ROW_ID = "row_id";
+  public static final String RESPONSE_IDS = "response_ids";
+  public static final String CONTENT_HASH = "content_hash";
+  public static final String ITEM_HASH = "item_hash";
+  public static final String SUPERSEDED_BY = "superseded_by";
+  public static final String UNIT = "unit";
+  public static final String CATEGORY = "category";
+  public static final String ORDINAL = "ordinal";
+  public static final String OTHER_CATEGORY = "other_category";
+  public static final String OTHER_ORDINAL = "other_ordinal";
+  public static final String COUNT = "count";
+  public static final String KEPT = "kept";
+  public static final String STATUS = "status";
+  public static final String OUTCOME = "outcome";
+  public static final String KEY = "key";
+  public static final String PROMPT_KEY = "prompt_key";
+}

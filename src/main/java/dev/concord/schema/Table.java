@@ -1,0 +1,64 @@
+package dev.concord.schema;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import org.apache.avro.Schema;
+import org.apache.spark.sql.avro.SchemaConverters;
+import org.apache.spark.sql.types.StructType;
+
+/** Every table Concord reads or publishes, each described by its {@code schemas/NAME.avsc}. */
+public enum Table {
+  SUBMISSION("submission", false),
+  GOLD("gold", false),
+  PREFERENCES("preferences", true),
+  SFT("sft", true),
+  LABELS("labels", true),
+  ANNOTATORS("annotators", true),
+  REVIEW("review", true),
+  QUARANTINE("quarantine", true),
+  LINEAGE("lineage", true),
+  DECISIONS("decisions", true),
+  DUPLICATES("duplicates", true);
+
+  private final String name;
+  private final boolean published;
+  private volatile Schema avro;
+  private volatile StructType struct;
+
+  Table(String name, boolean published) {
+    this.name = name;
+    this.published = published;
+  }
+
+  /** The folder name of a published table. */
+  public String folder() {
+    return name;
+  }
+
+  public boolean published() {
+    return published;
+  }
+
+  public Schema avroSchema() {
+    if (avro == null) {
+      try (InputStream in = Table.class.getResourceAsStream("/schemas/" + name + ".avsc")) {
+        if (in == null) {
+          throw new IllegalStateException("schemas/" + name + ".avsc is not on the classpath");
+        }
+        avro = new Schema.Parser().parse(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return avro;
+  }
+
+  /** The Spark schema derived from the .avsc, with its nullability. */
+  public StructType structType() {
+    if (struct == null) {
+      struct = (StructType) SchemaConverters.toSqlType(avroSchema()).dataType();
+    }
+    return struct;
+  }
+}
