@@ -12,6 +12,10 @@ public final class Sparks {
         // parquet-avro readers cannot read Spark's default INT96 timestamps.
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.sql.adaptive.enabled", "true")
+        // Bad data must never crash the job: out-of-range lookups and failed casts give null, which every stage
+        // handles explicitly, instead of ANSI mode's exceptions.
+        .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.legacy.sizeOfNull", "false")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
   }
 }

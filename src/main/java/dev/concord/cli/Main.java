@@ -1,0 +1,101 @@
+package dev.concord.cli;
+
+import dev.concord.config.ConfigException;
+import dev.concord.job.RunRequest;
+import dev.concord.job.Runner;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code bin/concord}: the one entry point. Exit codes: 0 done, 1 failure, 2 bad usage or configuration. */
+public final class Main {
+  private Main() {}
+
+  static final String USAGE = """
+      usage:
+        concord run --input PATH [--input PATH ...] [--gold PATH] --out ROOT [--conf FILE] [--run-id ID] [--master URL]
+        concord generate --out DIR [--submissions N] [--seed S]""";
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  static int execute(String[] args) {
+    try {
+      if (args.length == 0) {
+        throw new ConfigException("no command given\n" + USAGE);
+      }
+      return switch (args[0]) {
+        case "run" -> Runner.run(parseRun(args));
+        case "generate" -> dev.concord.generate.Generator.main(new Args(args, 1));
+        case "-h", "--help", "help" -> {
+          System.out.println(USAGE);
+          yield 0;
+        }
+        default -> throw new ConfigException("unknown command '" + args[0] + "'\n" + USAGE);
+      };
+    } catch (ConfigException e) {
+      System.err.println("concord: " + e.getMessage());
+      return 2;
+    } catch (RuntimeException e) {
+      System.err.println("concord: failed: " + e);
+      e.printStackTrace(System.err);
+      return 1;
+    }
+  }
+
+  static RunRequest parseRun(String[] argv) {
+    Args a = new Args(argv, 1);
+    List<Path> inputs = new ArrayList<>();
+    List<Path> gold = new ArrayList<>();
+    Path out = null;
+    Path conf = null;
+    String runId = null;
+    String master = null;
+    while (a.hasNext()) {
+      String opt = a.next();
+      switch (opt) {
+        case "--input" -> inputs.add(Path.of(a.value(opt)));
+        case "--gold" -> gold.add(Path.of(a.value(opt)));
+        case "--out" -> out = Path.of(a.value(opt));
+        case "--conf" -> conf = Path.of(a.value(opt));
+        case "--run-id" -> runId = a.value(opt);
+        case "--master" -> master = a.value(opt);
+        default -> throw new ConfigException("unknown option '" + opt + "' for run\n" + USAGE);
+      }
+    }
+    if (inputs.isEmpty()) {
+      throw new ConfigException("run needs --input PATH\n" + USAGE);
+    }
+    if (out == null) {
+      throw new ConfigException("run needs --out ROOT\n" + USAGE);
+    }
+    return new RunRequest(inputs, gold, out, conf, runId, master);
+  }
+
+  /** A cursor over the arguments; an option's missing value is a usage error naming the option. */
+  public static final class Args {
+    private final String[] argv;
+    private int i;
+
+    Args(String[] argv, int start) {
+      this.argv = argv;
+      this.i = start;
+    }
+
+    public boolean hasNext() {
+      return i < argv.length;
+    }
+
+    public String next() {
+      return argv[i++];
+    }
+
+    public String value(String option) {
+      if (i >= argv.length || argv[i].startsWith("--")) {
+        throw new ConfigException("option " + option + " needs a value");
+      }
+      return argv[i++];
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package dev.concord.dedup;
+
+import static org.apache.spark.sql.functions.udf;
+
+import java.text.Normalizer;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Text as compared for duplicates: Unicode NFKC, every run of whitespace one space, trimmed. Spark has no Unicode
+ * normalisation built in, hence the one UDF; it runs once per record text, never per submission.
+ */
+public final class Normalize {
+  private Normalize() {}
+
+  private static final Pattern SPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+
+  public static String text(String s) {
+    if (s == null) {
+      return null;
+    }
+    return SPACE.matcher(Normalizer.normalize(s, Normalizer.Form.NFKC)).replaceAll(" ").trim();
+  }
+
+  private static final UserDefinedFunction UDF = udf((UDF1<String, String>) Normalize::text, DataTypes.StringType);
+
+  public static Column text(Column c) {
+    return UDF.apply(c);
+  }
+}

@@ -1,0 +1,120 @@
+package dev.concord.filter;
+
+import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.format_number;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
+
+import dev.concord.agreement.Kappa;
+import dev.concord.config.ConcordConfig;
+import dev.concord.config.PerProject;
+import dev.concord.config.ProjectSettings;
+import dev.concord.schema.Col;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The keep/drop decision. In each project and task type an annotator is judged on gold when they answered at least
+ * {@code min_shared_units} gold units, else on co-annotators when they share that many units, else not at all
+ * ("unscored", kept). Below the task type's kappa threshold is dropped; an annotator dropped in any scope is dropped
+ * everywhere, since careless or adversarial work is rarely confined to one task type.
+ */
+public final class AnnotatorFilter {
+  private AnnotatorFilter() {}
+
+  public static final String KEPT = "kept";
+  public static final String DROPPED = "dropped";
+  public static final String UNSCORED = "unscored";
+
+  /** The smallest vote weight of a kept annotator, so that a kappa near zero still counts a little. */
+  static final double MIN_WEIGHT = 0.05;
+
+  /**
+   * One row per scope ({@code project, task_type, annotator}) with the figures, the measure that decided, the
+   * threshold, the scope's decision and its vote weight.
+   */
+  public static Dataset<Row> scopes(Dataset<Row> units, Dataset<Row> peerKappas, Dataset<Row> goldKappas,
+      ConcordConfig config) {
+    Dataset<Row> scopes = units.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).distinct();
+    Dataset<Row> peer = peerKappas.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
+        col(Kappa.KAPPA).as(Col.PEER_KAPPA), col(Kappa.UNITS).as(Col.PEER_UNITS));
+    Dataset<Row> gold = goldKappas.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
+        col(Kappa.KAPPA).as(Col.GOLD_KAPPA), col(Kappa.OBSERVED).as(Col.GOLD_ACCURACY),
+        col(Kappa.UNITS).as(Col.GOLD_UNITS));
+    String[] key = {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR};
+    Dataset<Row> joined = scopes.join(peer, key, "left").join(gold, key, "left")
+        .withColumn(Col.PEER_UNITS, coalesce(col(Col.PEER_UNITS), lit(0L)))
+        .withColumn(Col.GOLD_UNITS, coalesce(col(Col.GOLD_UNITS), lit(0L)));
+
+    Column project = col(Col.PROJECT);
+    Column minUnits = PerProject.value(config, project, ProjectSettings::minSharedUnits);
+    Column threshold = PerProject.byType(config, project, col(Col.TASK_TYPE), ProjectSettings::kappaThreshold);
+    Column unscoredWeight = PerProject.value(config, project, ProjectSettings::unscoredWeight);
+    Column measure = when(col(Col.GOLD_UNITS).geq(minUnits), lit(Col.GOLD_KAPPA))
+        .when(col(Col.PEER_UNITS).geq(minUnits), lit(Col.PEER_KAPPA));
+    Column value = when(col(Col.GOLD_UNITS).geq(minUnits), col(Col.GOLD_KAPPA))
+        .when(col(Col.PEER_UNITS).geq(minUnits), col(Col.PEER_KAPPA));
+    Column decision = when(value.isNull(), lit(UNSCORED)).when(value.lt(threshold), lit(DROPPED)).otherwise(lit(KEPT));
+    Column weight = when(decision.equalTo(DROPPED), lit(0.0)).when(decision.equalTo(UNSCORED), unscoredWeight)
+        .otherwise(least(greatest(value, lit(MIN_WEIGHT)), lit(1.0)));
+    Column measureUnits = when(measure.equalTo(Col.GOLD_KAPPA), col(Col.GOLD_UNITS)).otherwise(col(Col.PEER_UNITS));
+    return joined.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR), col(Col.PEER_KAPPA),
+        col(Col.PEER_UNITS), col(Col.GOLD_KAPPA), col(Col.GOLD_ACCURACY), col(Col.GOLD_UNITS),
+        measure.as(Col.MEASURE), value.as(Col.VALUE), threshold.cast("double").as(Col.THRESHOLD),
+        measureUnits.as("measure_units"), minUnits.as("min_units"), decision.as(Col.DECISION),
+        weight.cast("double").as(Col.WEIGHT));
+  }
+
+  /**
+   * The {@code annotators} table: one row per annotator with any submission in play ({@code annotator, submissions}),
+   * the overall decision and its reason, and the scopes behind it.
+   */
+  public static Dataset<Row> annotators(Dataset<Row> submissionCounts, Dataset<Row> scopes) {
+    Column scope = struct(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.PEER_KAPPA), col(Col.PEER_UNITS),
+        col(Col.GOLD_KAPPA), col(Col.GOLD_ACCURACY), col(Col.GOLD_UNITS), col(Col.MEASURE), col(Col.VALUE),
+        col(Col.THRESHOLD), col(Col.WEIGHT), col(Col.DECISION), col("measure_units"), col("min_units"));
+    Dataset<Row> grouped = scopes.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(scope)).as("all_scopes"));
+    Dataset<Row> joined = submissionCounts.join(grouped, new String[] {Col.ANNOTATOR}, "left");
+
+    Column all = coalesce(col("all_scopes"), org.apache.spark.sql.functions.array());
+    Column dropped = element_at(filter(all, s -> s.getField(Col.DECISION).equalTo(DROPPED)), 1);
+    Column anyKept = exists(all, s -> s.getField(Col.DECISION).equalTo(KEPT));
+    Column decision = when(dropped.isNotNull(), lit(DROPPED)).when(anyKept, lit(KEPT)).otherwise(lit(UNSCORED));
+    Column reason = when(dropped.isNotNull(), concat(dropped.getField(Col.MEASURE), lit(" "),
+            format_number(dropped.getField(Col.VALUE), 3), lit(" is below the threshold "),
+            dropped.getField(Col.THRESHOLD).cast("string"), lit(" on "), dropped.getField(Col.PROJECT), lit("/"),
+            dropped.getField(Col.TASK_TYPE), lit(" over "), dropped.getField("measure_units").cast("string"),
+            lit(" units")))
+        .when(anyKept, lit("agreement at or above the threshold in every judged project and task type"))
+        .when(org.apache.spark.sql.functions.size(all).gt(0), concat(lit("fewer than "),
+            element_at(all, 1).getField("min_units").cast("string"),
+            lit(" units shared with co-annotators or gold in every project and task type: kept unjudged")))
+        .otherwise(lit("no judged task types (sft only): kept unjudged"));
+    Column published = org.apache.spark.sql.functions.transform(all, s -> struct(
+        s.getField(Col.PROJECT).as(Col.PROJECT), s.getField(Col.TASK_TYPE).as(Col.TASK_TYPE),
+        s.getField(Col.PEER_KAPPA).as(Col.PEER_KAPPA), s.getField(Col.PEER_UNITS).as(Col.PEER_UNITS),
+        s.getField(Col.GOLD_KAPPA).as(Col.GOLD_KAPPA), s.getField(Col.GOLD_ACCURACY).as(Col.GOLD_ACCURACY),
+        s.getField(Col.GOLD_UNITS).as(Col.GOLD_UNITS), s.getField(Col.MEASURE).as(Col.MEASURE),
+        s.getField(Col.VALUE).as(Col.VALUE), s.getField(Col.THRESHOLD).as(Col.THRESHOLD),
+        s.getField(Col.WEIGHT).as(Col.WEIGHT), s.getField(Col.DECISION).as(Col.DECISION)));
+    return joined.select(col(Col.ANNOTATOR), decision.as(Col.DECISION), reason.as(Col.REASON),
+        col(Col.SUBMISSIONS), published.as(Col.SCOPES));
+  }
+
+  /** Submissions in play per annotator. */
+  public static Dataset<Row> submissionCounts(Dataset<Row> activeSubmissions) {
+    return activeSubmissions.groupBy(Col.ANNOTATOR).agg(count(lit(1)).as(Col.SUBMISSIONS));
+  }
+}

@@ -1,0 +1,138 @@
+package dev.concord.job;
+
+import dev.concord.config.ConcordConfig;
+import dev.concord.config.ConfigException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.sql.SparkSession;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+
+/** Starts (or resumes) one run of the nightly job. */
+public final class Runner {
+  private static final Logger LOG = LogManager.getLogger(Runner.class);
+  static final String KEY_ENV = "CONCORD_PSEUDONYM_KEY";
+  static final String KEY_FILE = "pseudonym.key";
+
+  private Runner() {}
+
+  /** Runs the job; returns the exit code of {@code cli.md}. */
+  public static int run(RunRequest request) {
+    Path confFile = request.conf() != null ? request.conf() : Path.of("conf", "concord.yaml");
+    if (!Files.isRegularFile(confFile)) {
+      throw new ConfigException("--conf " + confFile + " does not exist");
+    }
+    ConcordConfig config = ConcordConfig.load(confFile);
+    String configText = read(confFile);
+    String runId = request.runId() != null ? request.runId()
+        : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+    if (!runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
+      throw new ConfigException("--run-id '" + runId + "' must be letters, digits, '.', '_' or '-' (a folder name)");
+    }
+    for (Path p : request.inputs()) {
+      if (!Files.exists(p)) {
+        throw new ConfigException("--input " + p + " does not exist");
+      }
+    }
+    for (Path p : request.gold()) {
+      if (!Files.exists(p)) {
+        throw new ConfigException("--gold " + p + " does not exist");
+      }
+    }
+    Path root = request.out().toAbsolutePath().normalize();
+    mkdirs(root.resolve(".concord"));
+    byte[] key = pseudonymKey(root.resolve(".concord"));
+
+    SparkSession.Builder builder = Sparks.configure(SparkSession.builder().appName("concord " + runId))
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.local.dir", root.resolve(".concord").resolve("spark-tmp").toString());
+    builder.master(request.master() != null ? request.master() : "local[*]");
+    SparkSession spark = builder.getOrCreate();
+    try {
+      Store store = new Store(spark, root, runId);
+      Steps steps = new Steps(store, config, key, request.inputs(), request.gold());
+      JobContext context = new JobContext(store, config, configText, key, steps);
+      try (AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext()) {
+        spring.registerBean(JobContext.class, () -> context);
+        spring.register(BatchConfig.class);
+        spring.refresh();
+        JobParameters params = new JobParametersBuilder().addString("run.id", runId).toJobParameters();
+        JobExecution execution;
+        try {
+          execution = spring.getBean(JobOperator.class).start(spring.getBean(Job.class), params);
+        } catch (JobInstanceAlreadyCompleteException e) {
+          System.out.println("run " + runId + " already completed and published to " + store.versionDir()
+              + "; nothing changed");
+          return 0;
+        }
+        if (execution.getStatus() == BatchStatus.COMPLETED) {
+          System.out.println(Summary.of(store, execution));
+          return 0;
+        }
+        LOG.error("run {} ended {}; start it again with --run-id {} to resume from the failed step", runId,
+            execution.getStatus(), runId);
+        execution.getAllFailureExceptions().forEach(t -> LOG.error("failure", t));
+        return 1;
+      } catch (org.springframework.batch.core.job.JobExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** The pseudonym key: from the environment, else a key made once and kept owner-only in the job state. */
+  static byte[] pseudonymKey(Path stateDir) {
+    String fromEnv = System.getenv(KEY_ENV);
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return fromEnv.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Path file = stateDir.resolve(KEY_FILE);
+    try {
+      if (!Files.exists(file)) {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        Path tmp = stateDir.resolve(KEY_FILE + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, HexFormat.of().formatHex(key));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+      return HexFormat.of().parseHex(Files.readString(file).trim());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or create the pseudonym key " + file, e);
+    }
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void mkdirs(Path p) {
+    try {
+      Files.createDirectories(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

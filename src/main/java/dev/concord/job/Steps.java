@@ -1,0 +1,155 @@
+package dev.concord.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.struct;
+
+import dev.concord.agreement.Agreement;
+import dev.concord.agreement.Units;
+import dev.concord.config.ConcordConfig;
+import dev.concord.dataset.Records;
+import dev.concord.dedup.Dedup;
+import dev.concord.filter.AnnotatorFilter;
+import dev.concord.ingest.Gold;
+import dev.concord.ingest.Ingest;
+import dev.concord.ingest.Reconcile;
+import dev.concord.resolve.Resolve;
+import dev.concord.schema.Col;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The job's steps. Each reads what earlier steps staged, calls its stage's pure functions and stages the results;
+ * a step that is run again rewrites its outputs whole, so a resumed run is the same as an uninterrupted one.
+ */
+public final class Steps {
+  private final Store store;
+  private final ConcordConfig config;
+  private final byte[] pseudonymKey;
+  private final List<Path> inputs;
+  private final List<Path> gold;
+
+  public Steps(Store store, ConcordConfig config, byte[] pseudonymKey, List<Path> inputs, List<Path> gold) {
+    this.store = store;
+    this.config = config;
+    this.pseudonymKey = pseudonymKey.clone();
+    this.inputs = List.copyOf(inputs);
+    this.gold = List.copyOf(gold);
+  }
+
+  public static final List<String> NAMES = List.of("ingest", "reconcile", "agreement", "resolve", "dedup", "publish");
+
+  /** Parse and validate every input line once; the only full read of the input. */
+  void ingest() {
+    store.stage("lines", Ingest.parse(store.readLines(inputs, "--input"), config, pseudonymKey));
+    if (!gold.isEmpty()) {
+      store.stage("gold_lines", Gold.parse(store.readLines(gold, "--gold")));
+    }
+  }
+
+  /** The cross-line checks, and gold matched to the batch's items. */
+  void reconcile() {
+    Dataset<Row> good = store.staged("lines").filter(col(Col.REASON).isNull()).drop(Col.RAW, Col.PROMPT,
+        Col.RESPONSES, Col.REASON, Col.DETAIL);
+    store.stage("submissions", Reconcile.apply(good));
+    Dataset<Row> items = Gold.items(active());
+    Dataset<Row> goodGold = gold.isEmpty() ? emptyGold() : store.staged("gold_lines").filter(col(Col.REASON).isNull());
+    store.stage("gold", Gold.match(goodGold, items));
+  }
+
+  /** Units, contingency tables, kappas and the keep/drop decision. */
+  void agreement() {
+    Dataset<Row> judged = active().filter(col(Col.TASK_TYPE).notEqual("sft"))
+        .withColumn(Col.STRENGTH, col(Col.ANSWER).getField(Col.STRENGTH));
+    store.stage("units", Units.of(judged, Col.ANNOTATOR, Col.SUBMISSION_ID, Col.STRENGTH));
+    Dataset<Row> matchedGold = store.staged("gold").filter(col(Col.STATUS).equalTo(Gold.MATCHED))
+        .withColumn(Col.STRENGTH, col(Col.ANSWER).getField(Col.STRENGTH));
+    store.stage("gold_units", Units.of(matchedGold, Col.STRENGTH));
+
+    Dataset<Row> units = store.staged("units");
+    store.stage("gold_counts", Agreement.goldCounts(units, store.staged("gold_units")));
+    Dataset<Row> goldKappas = Agreement.kappas(store.staged("gold_counts"));
+    // Round one judges everyone against everyone; round two judges everyone again against the peers round one
+    // kept, so that adversarial or careless partners do not drag good annotators' figures down.
+    store.stage("peer_counts_1", Agreement.peerCounts(units, units));
+    store.stage("scopes_1", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts_1")), goldKappas,
+        config));
+    Dataset<Row> firstDropped = store.staged("scopes_1").filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED))
+        .select(Col.ANNOTATOR).distinct();
+    Dataset<Row> partners = units.join(firstDropped, new String[] {Col.ANNOTATOR}, "left_anti");
+    store.stage("peer_counts", Agreement.peerCounts(units, partners));
+    store.stage("scopes", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts")), goldKappas,
+        config));
+    store.stage("annotators", AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
+        store.staged("scopes")));
+  }
+
+  /** Gold first, then the reliability-weighted vote; undecided items to review. */
+  void resolve() {
+    Dataset<Row> kept = store.staged("annotators").filter(col(Col.DECISION).notEqual(AnnotatorFilter.DROPPED))
+        .select(Col.ANNOTATOR);
+    Dataset<Row> weights = store.staged("scopes").select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
+    Dataset<Row> votes = store.staged("units").join(kept, Col.ANNOTATOR)
+        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR});
+    Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft"));
+    Resolve.Result result = Resolve.apply(votes, store.staged("gold_units"), items, config);
+    store.stage("outcomes", result.outcomes());
+    store.stage("candidates", result.candidates());
+    store.stage("edges", result.edges());
+  }
+
+  /** Texts joined back, records keyed by normalised content, exact duplicates merged, the split drawn. */
+  void dedup() {
+    Dataset<Row> representatives = store.staged("submissions")
+        .filter(col(Col.STATUS).isin(Reconcile.ACTIVE, Reconcile.SUPERSEDED))
+        .groupBy(Col.ITEM_ID).agg(min(struct(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID))).as("loc"))
+        .select(col("loc.*"));
+    store.stage("items", Records.items(store.staged("lines").filter(col(Col.REASON).isNull()), representatives));
+    Dataset<Row> items = store.staged("items");
+
+    Dataset<Row> judged = Records.judged(store.staged("candidates"), items);
+    Dataset<Row> kept = store.staged("annotators").filter(col(Col.DECISION).notEqual(AnnotatorFilter.DROPPED))
+        .select(Col.ANNOTATOR);
+    Dataset<Row> sft = Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft")).join(kept, Col.ANNOTATOR), items);
+    double share = config.split().testShare();
+    String salt = config.split().salt();
+    store.stage("judged_records", Dedup.apply(judged, share, salt));
+    store.stage("sft_records", Dedup.apply(sft, share, salt));
+    store.stage("sft_edges", store.staged("sft_records").select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
+        col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
+  }
+
+  Dataset<Row> active() {
+    return store.staged("submissions").filter(col(Col.STATUS).equalTo(Reconcile.ACTIVE));
+  }
+
+  private Dataset<Row> emptyGold() {
+    return store.spark().createDataFrame(java.util.List.of(), new org.apache.spark.sql.types.StructType()
+        .add(Col.SOURCE_FILE, "string").add(Col.BLOCK_START, "long").add(Col.ROW_ID, "long")
+        .add(Col.ITEM_ID, "string").add(Col.TASK_TYPE, "string")
+        .add(Col.ANSWER, Ingest.ANSWER).add(Col.SOURCE, "string"));
+  }
+
+  Store store() {
+    return store;
+  }
+
+  ConcordConfig config() {
+    return config;
+  }
+
+  byte[] pseudonymKey() {
+    return pseudonymKey.clone();
+  }
+
+  List<Path> inputs() {
+    return inputs;
+  }
+
+  List<Path> gold() {
+    return gold;
+  }
+}

@@ -1,0 +1,135 @@
+package dev.concord.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_block_start;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.regexp_replace;
+
+import dev.concord.config.ConfigException;
+import dev.concord.schema.Col;
+import dev.concord.schema.Table;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * All of Concord's reading and writing: input lines, the run's staging area (each step's outputs, kept until
+ * publication so that a resumed run reuses them) and the published tables.
+ */
+public final class Store {
+  private final SparkSession spark;
+  private final Path root;
+  private final String runId;
+
+  public Store(SparkSession spark, Path root, String runId) {
+    this.spark = spark;
+    this.root = root.toAbsolutePath().normalize();
+    this.runId = runId;
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public Path stateDir() {
+    return root.resolve(".concord");
+  }
+
+  public Path stagingDir() {
+    return stateDir().resolve("staging").resolve(runId);
+  }
+
+  /** Where the tables of this run are written before the version is published in one rename. */
+  public Path publishingDir() {
+    return stagingDir().resolve("publish");
+  }
+
+  public Path versionDir() {
+    return root.resolve(runId);
+  }
+
+  /**
+   * Every line of the input files, plain or gzip, from files or directories read recursively, with where it came
+   * from. The block start and Spark's row id are taken at the scan, before anything can reorder the lines.
+   */
+  public Dataset<Row> readLines(List<Path> inputs, String option) {
+    for (Path p : inputs) {
+      if (!Files.exists(p)) {
+        throw new ConfigException(option + " " + p + " does not exist");
+      }
+    }
+    String[] paths = inputs.stream().map(p -> p.toAbsolutePath().normalize().toString()).toArray(String[]::new);
+    return spark.read().option("recursiveFileLookup", "true").text(paths)
+        .select(regexp_replace(input_file_name(), "^file:(//)?", "").as(Col.SOURCE_FILE),
+            input_file_block_start().as(Col.BLOCK_START), monotonically_increasing_id().as(Col.ROW_ID),
+            col("value").as(Col.RAW));
+  }
+
+  public void stage(String name, Dataset<Row> data) {
+    data.write().mode(SaveMode.Overwrite).parquet(stagingDir().resolve(name).toString());
+  }
+
+  public Dataset<Row> staged(String name) {
+    return spark.read().parquet(stagingDir().resolve(name).toString());
+  }
+
+  public boolean isStaged(String name) {
+    return Files.exists(stagingDir().resolve(name).resolve("_SUCCESS"));
+  }
+
+  /** Writes a published table in its .avsc's exact shape; a null in a required field fails the run loudly. */
+  public long publish(Table table, Dataset<Row> data) {
+    Dataset<Row> shaped = conform(data, table);
+    shaped.write().mode(SaveMode.Overwrite).parquet(publishingDir().resolve(table.folder()).toString());
+    return spark.read().parquet(publishingDir().resolve(table.folder()).toString()).count();
+  }
+
+  /** The type with every nested field nullable: a cast may relax nullability, never add it. */
+  static DataType nullable(DataType type) {
+    if (type instanceof StructType s) {
+      StructType out = new StructType();
+      for (StructField f : s.fields()) {
+        out = out.add(f.name(), nullable(f.dataType()), true);
+      }
+      return out;
+    }
+    if (type instanceof ArrayType a) {
+      return DataTypes.createArrayType(nullable(a.elementType()), true);
+    }
+    if (type instanceof MapType m) {
+      return DataTypes.createMapType(m.keyType(), nullable(m.valueType()), true);
+    }
+    return type;
+  }
+
+  static Dataset<Row> conform(Dataset<Row> data, Table table) {
+    StructType target = table.structType();
+    Column[] columns = new Column[target.fields().length];
+    for (int i = 0; i < columns.length; i++) {
+      StructField f = target.fields()[i];
+      columns[i] = col(f.name()).cast(nullable(f.dataType())).as(f.name());
+    }
+    Dataset<Row> selected = data.select(columns);
+    return data.sparkSession().createDataFrame(selected.javaRDD(), target);
+  }
+}

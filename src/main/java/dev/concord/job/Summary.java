@@ -1,0 +1,29 @@
+package dev.concord.job;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.step.StepExecution;
+
+/** The short table printed at the end of a run. */
+final class Summary {
+  private Summary() {}
+
+  static String of(Store store, JobExecution execution) {
+    StringBuilder s = new StringBuilder();
+    s.append("published ").append(store.versionDir()).append("\n");
+    s.append(String.format("%-10s %10s%n", "step", "seconds"));
+    for (StepExecution step : execution.getStepExecutions()) {
+      if (step.getStartTime() != null && step.getEndTime() != null) {
+        s.append(String.format("%-10s %10.1f%n", step.getStepName(),
+            Duration.between(step.getStartTime(), step.getEndTime()).toMillis() / 1000.0));
+      }
+    }
+    Path manifest = store.versionDir().resolve("manifest.json");
+    if (Files.exists(manifest)) {
+      s.append("counts: see ").append(manifest);
+    }
+    return s.toString();
+  }
+}

@@ -1,0 +1,157 @@
+package dev.concord.publish;
+
+import static org.apache.spark.sql.functions.array_distinct;
+import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.when;
+
+import dev.concord.dedup.Dedup;
+import dev.concord.filter.AnnotatorFilter;
+import dev.concord.ingest.Reconcile;
+import dev.concord.resolve.Resolve;
+import dev.concord.schema.Col;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Where every input line went: the quarantine, the lineage edges and one decision per submission. Every line of the
+ * input is either quarantined, a repeat of another line, or a submission with exactly one fate.
+ */
+public final class Accounting {
+  private Accounting() {}
+
+  public static final String USED = "used";
+  public static final String MERGED_DUPLICATE = "merged_duplicate";
+  public static final String ANNOTATOR_DROPPED = "annotator_dropped";
+  public static final String SUPERSEDED = "superseded";
+  public static final String SENT_TO_REVIEW = "sent_to_review";
+  public static final String NO_RECORD = "no_record";
+  public static final String QUARANTINED = "quarantined";
+  public static final String AUTHOR = "author";
+
+  /** Bad lines, plus the good lines rejected by the cross-line checks, with the raw text as received. */
+  public static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> submissions) {
+    Dataset<Row> bad = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
+        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.REASON), col(Col.DETAIL), col(Col.SUBMISSION_ID),
+        col(Col.ITEM_ID), col(Col.ANNOTATOR));
+    Dataset<Row> rejected = submissions.filter(col(Col.STATUS).isin(Reconcile.DUPLICATE_SUBMISSION_ID,
+            Reconcile.ITEM_CONTENT_CONFLICT))
+        .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.STATUS).as(Col.REASON),
+            col(Col.DETAIL));
+    Dataset<Row> raw = lines.filter(col(Col.REASON).isNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
+        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.ANNOTATOR));
+    Dataset<Row> crossLine = raw.join(broadcast(rejected), new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID});
+    return bad.unionByName(crossLine);
+  }
+
+  /** Bad gold lines and gold labels that could not be used (conflicting, or not fitting their item). */
+  public static Dataset<Row> goldQuarantine(Dataset<Row> goldLines, Dataset<Row> goldMatched) {
+    Dataset<Row> bad = goldLines.filter(col(Col.REASON).isNotNull()).select(col(Col.SOURCE_FILE),
+        col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.REASON), col(Col.DETAIL),
+        lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.ITEM_ID), lit(null).cast("string").as(Col.ANNOTATOR));
+    Dataset<Row> rejected = goldMatched.filter(col(Col.STATUS).isin("gold_conflict", "gold_mismatch"))
+        .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.STATUS).as(Col.REASON),
+            col(Col.DETAIL));
+    Dataset<Row> crossLine = goldLines.filter(col(Col.REASON).isNull())
+        .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT),
+            lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.ITEM_ID), lit(null).cast("string").as(Col.ANNOTATOR))
+        .join(broadcast(rejected), new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID});
+    return bad.unionByName(crossLine);
+  }
+
+  /**
+   * Lineage edges: candidate edges moved to the published record; an edge of a record merged away as a duplicate
+   * points at its keeper, flagged. SFT records have their author as their one edge.
+   */
+  public static Dataset<Row> lineage(Dataset<Row> edges, Dataset<Row> deduped, Dataset<Row> submissions) {
+    Dataset<Row> records = deduped.select(col(Resolve.CANDIDATE), col(Col.ID).as(Col.RECORD_ID),
+        col(Col.RECORD_TABLE), col(Dedup.KEEPER).unary_$bang().as(Col.MERGED_DUPLICATE));
+    Dataset<Row> who = submissions.select(col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.METADATA))
+        .filter(col(Col.SUBMISSION_ID).isNotNull());
+    return edges.join(records, Resolve.CANDIDATE).join(who, Col.SUBMISSION_ID)
+        .select(col(Col.RECORD_ID), col(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.SUBMISSION_ID),
+            col(Col.ANNOTATOR), col(Col.ROLE), col(Col.MERGED_DUPLICATE), col(Col.METADATA));
+  }
+
+  /**
+   * One decision per submission (and per bad line). The fate of a submission in play is the strongest of: used in a
+   * record; merged into a duplicate's record; overridden by gold; outvoted; else what its item came to.
+   */
+  public static Dataset<Row> decisions(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> annotators,
+      Dataset<Row> outcomes, Dataset<Row> lineage) {
+    Dataset<Row> badLines = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SUBMISSION_ID),
+        col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.ITEM_ID), col(Col.PROJECT),
+        col(Col.TASK_TYPE), col(Col.ANNOTATOR), lit(QUARANTINED).as(Col.FATE),
+        concat(col(Col.REASON), lit(": "), col(Col.DETAIL)).as(Col.REASON),
+        org.apache.spark.sql.functions.array().cast("array<string>").as(Col.RECORD_IDS));
+
+    Column edgeRank = when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR).and(col(Col.MERGED_DUPLICATE).unary_$bang()), lit(4))
+        .when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR), lit(3))
+        .when(col(Col.ROLE).equalTo(Resolve.OVERRIDDEN_BY_GOLD), lit(2))
+        .otherwise(lit(1));
+    Dataset<Row> reached = lineage.groupBy(Col.SUBMISSION_ID).agg(max(edgeRank).as("best"),
+        array_sort(array_distinct(collect_list(Col.RECORD_ID))).as(Col.RECORD_IDS));
+    Dataset<Row> dropped = annotators.filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED))
+        .select(col(Col.ANNOTATOR), col(Col.REASON).as("drop_reason"));
+    Dataset<Row> items = outcomes.select(col(Col.ITEM_ID), col(Col.STATUS).as("item_status"),
+        col(Col.DETAIL).as("item_detail"), col(Col.REASON).as("item_reason"));
+
+    Dataset<Row> inPlay = submissions.filter(col(Col.STATUS).notEqual(Reconcile.REPEATED_LINE))
+        .join(reached, new String[] {Col.SUBMISSION_ID}, "left")
+        .join(dropped, new String[] {Col.ANNOTATOR}, "left")
+        .join(items, new String[] {Col.ITEM_ID}, "left");
+    Column status = col(Col.STATUS);
+    Column fate = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT), lit(QUARANTINED))
+        .when(status.equalTo(Reconcile.SUPERSEDED), lit(SUPERSEDED))
+        .when(col("drop_reason").isNotNull(), lit(ANNOTATOR_DROPPED))
+        .when(col("best").equalTo(4), lit(USED))
+        .when(col("best").equalTo(3), lit(MERGED_DUPLICATE))
+        .when(col("best").equalTo(2), lit(Resolve.OVERRIDDEN_BY_GOLD))
+        .when(col("best").equalTo(1), lit(Resolve.OUTVOTED))
+        .when(col("item_status").equalTo(Resolve.REVIEW), lit(SENT_TO_REVIEW))
+        .otherwise(lit(NO_RECORD));
+    Column reason = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT),
+            concat(status, lit(": "), col(Col.DETAIL)))
+        .when(status.equalTo(Reconcile.SUPERSEDED), col(Col.DETAIL))
+        .when(col("drop_reason").isNotNull(), concat(lit("annotator dropped: "), col("drop_reason")))
+        .when(col("best").equalTo(4), lit("its answer backs the records listed"))
+        .when(col("best").equalTo(3), lit("its item's record was an exact duplicate of the record listed, which carries it"))
+        .when(col("best").equalTo(2), lit("the gold label differs from its answer"))
+        .when(col("best").equalTo(1), lit("the weighted vote went against its answer"))
+        .when(col("item_status").equalTo(Resolve.REVIEW), concat(col("item_reason"), lit(": "), col("item_detail")))
+        .otherwise(coalesce(col("item_detail"), lit("its item produced no record")));
+    Dataset<Row> judged = inPlay.select(col(Col.SUBMISSION_ID), col(Col.SOURCE_FILE), col(Col.BLOCK_START),
+        col(Col.ROW_ID), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR), fate.as(Col.FATE),
+        reason.as(Col.REASON),
+        when(fate.isin(USED, MERGED_DUPLICATE, Resolve.OVERRIDDEN_BY_GOLD, Resolve.OUTVOTED), col(Col.RECORD_IDS))
+            .otherwise(org.apache.spark.sql.functions.array().cast("array<string>")).as(Col.RECORD_IDS));
+    return badLines.unionByName(judged);
+  }
+
+  /** The review table: undecided items with their texts and the submissions a person would weigh. */
+  public static Dataset<Row> review(Dataset<Row> outcomes, Dataset<Row> submissions, Dataset<Row> items) {
+    Dataset<Row> undecided = outcomes.filter(col(Col.STATUS).equalTo(Resolve.REVIEW));
+    Dataset<Row> conflicts = submissions.filter(col(Col.STATUS).equalTo(Reconcile.ITEM_CONTENT_CONFLICT))
+        .groupBy(Col.ITEM_ID).agg(org.apache.spark.sql.functions.first(Col.PROJECT).as(Col.PROJECT),
+            org.apache.spark.sql.functions.first(Col.TASK_TYPE).as(Col.TASK_TYPE))
+        .select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
+            lit(Reconcile.ITEM_CONTENT_CONFLICT).as(Col.REASON),
+            lit("submissions of the item show different prompts or responses; they are quarantined").as(Col.DETAIL),
+            org.apache.spark.sql.functions.array().cast("array<struct<answer:string,annotators:int,weight:double>>")
+                .as(Col.VOTES));
+    Dataset<Row> ids = submissions.filter(col(Col.STATUS).isin(Reconcile.ACTIVE, Reconcile.ITEM_CONTENT_CONFLICT))
+        .groupBy(Col.ITEM_ID).agg(array_sort(collect_list(Col.SUBMISSION_ID)).as(Col.SUBMISSION_IDS));
+    return undecided.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.REASON), col(Col.DETAIL),
+            col(Col.VOTES))
+        .unionByName(conflicts)
+        .join(items.select(Col.ITEM_ID, Col.PROMPT, Col.RESPONSES), new String[] {Col.ITEM_ID}, "left")
+        .join(ids, new String[] {Col.ITEM_ID}, "left");
+  }
+}

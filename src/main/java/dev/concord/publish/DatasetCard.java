@@ -1,0 +1,60 @@
+package dev.concord.publish;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** README.md of a published version: what is in it, how it was made, its figures, how to load it. */
+final class DatasetCard {
+  private DatasetCard() {}
+
+  @SuppressWarnings("unchecked")
+  static void write(Path file, Map<String, Object> manifest) {
+    Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
+    Map<String, Object> tables = (Map<String, Object>) counts.get("tables");
+    StringBuilder md = new StringBuilder();
+    md.append("# Concord dataset ").append(manifest.get("run_id")).append("\n\n");
+    md.append("Training data built by Concord from human annotation submissions: preference pairs for reward models ")
+        .append("and DPO, supervised fine-tuning pairs and a label dataset, with the agreement figures, review queue, ")
+        .append("quarantine and lineage behind them. Annotators appear only as keyed pseudonyms (key fingerprint `")
+        .append(manifest.get("pseudonym_key_fingerprint")).append("`).\n\n");
+    md.append("## Tables\n\n| table | rows | what it holds |\n|---|---|---|\n");
+    row(md, tables, "preferences", "preference pairs (TRL conversational: prompt, chosen, rejected, margin)");
+    row(md, tables, "sft", "prompt-completion pairs (TRL conversational)");
+    row(md, tables, "labels", "resolved labels of label tasks");
+    row(md, tables, "annotators", "agreement figures per annotator and the keep/drop decision");
+    row(md, tables, "review", "items left for a person to settle, with the votes");
+    row(md, tables, "quarantine", "rejected input lines with file, line, raw text and reason");
+    row(md, tables, "lineage", "one edge per (record, submission) with the submission's role");
+    row(md, tables, "decisions", "one row per input submission: its fate and why");
+    row(md, tables, "duplicates", "records merged as exact duplicates, with the record kept");
+    md.append("\n## How it was made\n\n");
+    md.append("1. Every input line parsed and validated; bad lines quarantined with a reason.\n");
+    md.append("2. Per annotator, Cohen's kappa against gold (where enough gold items) or co-annotators (pooled over ")
+        .append("shared units; quadratic weights for ratings); annotators below the threshold dropped.\n");
+    md.append("3. Per item: gold first, else a reliability-weighted vote; ties and weak consensus sent to review.\n");
+    md.append("4. Records keyed by normalised content (NFKC, whitespace); exact duplicates merged; split by prompt.\n\n");
+    md.append("## Figures\n\n```json\n");
+    try {
+      md.append(Manifest.JSON.writeValueAsString(counts));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UncheckedIOException(new IOException(e));
+    }
+    md.append("\n```\n\n");
+    md.append("## Loading\n\n```python\nfrom datasets import load_dataset\n")
+        .append("prefs = load_dataset(\"parquet\", data_files={\"train\": \"preferences/*.parquet\"})[\"train\"]\n")
+        .append("train = prefs.filter(lambda r: r[\"split\"] == \"train\")\n```\n\n")
+        .append("The configuration and input checksums are in `manifest.json`.\n");
+    try {
+      Files.writeString(file, md.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void row(StringBuilder md, Map<String, Object> tables, String name, String what) {
+    md.append("| `").append(name).append("/` | ").append(tables.get(name)).append(" | ").append(what).append(" |\n");
+  }
+}

@@ -1,0 +1,161 @@
+package dev.concord.publish;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.concord.config.ConcordConfig;
+import dev.concord.dedup.Dedup;
+import dev.concord.ingest.Pseudonyms;
+import dev.concord.ingest.Reconcile;
+import dev.concord.job.Store;
+import dev.concord.resolve.Resolve;
+import dev.concord.schema.Col;
+import dev.concord.schema.Table;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The publish step: every table written into the run's staging area in its .avsc shape, then the whole version moved
+ * into place in one rename, and {@code LATEST} replaced last. A failure before the rename publishes nothing.
+ */
+public final class Publisher {
+  private final Store store;
+  private final ConcordConfig config;
+  private final String configText;
+  private final byte[] pseudonymKey;
+
+  public Publisher(Store store, ConcordConfig config, String configText, byte[] pseudonymKey) {
+    this.store = store;
+    this.config = config;
+    this.configText = configText;
+    this.pseudonymKey = pseudonymKey.clone();
+  }
+
+  /** Writes and publishes the version; returns the manifest. */
+  public Map<String, Object> publish(List<Path> inputs, List<Path> gold, Map<String, Double> stepSeconds) {
+    if (Files.exists(store.versionDir()) && !Files.exists(store.publishingDir())) {
+      // The rename happened before a crash; only LATEST may be missing.
+      writeLatest();
+      return Map.of();
+    }
+    Dataset<Row> lines = store.staged("lines");
+    Dataset<Row> submissions = store.staged("submissions");
+    Dataset<Row> blocks = LineNumbers.blocks(lines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
+    Dataset<Row> judged = store.staged("judged_records");
+    Dataset<Row> sft = store.staged("sft_records");
+
+    Map<String, Object> tables = new TreeMap<>();
+    tables.put("preferences", store.publish(Table.PREFERENCES, judged.filter(col(Dedup.KEEPER)
+        .and(col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES)))));
+    tables.put("labels", store.publish(Table.LABELS, judged.filter(col(Dedup.KEEPER)
+        .and(col(Col.RECORD_TABLE).equalTo(Resolve.LABELS)))));
+    tables.put("sft", store.publish(Table.SFT, sft.filter(col(Dedup.KEEPER))));
+    tables.put("annotators", store.publish(Table.ANNOTATORS, store.staged("annotators")));
+    tables.put("review", store.publish(Table.REVIEW,
+        Accounting.review(store.staged("outcomes"), submissions, store.staged("items"))));
+    tables.put("duplicates", store.publish(Table.DUPLICATES,
+        Dedup.duplicates(judged).unionByName(Dedup.duplicates(sft))));
+
+    Dataset<Row> quarantine = LineNumbers.attach(Accounting.quarantine(lines, submissions), blocks);
+    if (!gold.isEmpty()) {
+      Dataset<Row> goldLines = store.staged("gold_lines");
+      Dataset<Row> goldBlocks = LineNumbers.blocks(goldLines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
+      quarantine = quarantine.unionByName(LineNumbers.attach(
+          Accounting.goldQuarantine(goldLines, store.staged("gold")), goldBlocks));
+    }
+    tables.put("quarantine", store.publish(Table.QUARANTINE, quarantine));
+
+    Dataset<Row> records = judged.select(Resolve.CANDIDATE, Col.ID, Col.RECORD_TABLE, Dedup.KEEPER)
+        .unionByName(sft.select(Resolve.CANDIDATE, Col.ID, Col.RECORD_TABLE, Dedup.KEEPER));
+    Dataset<Row> edges = store.staged("edges").unionByName(store.staged("sft_edges"));
+    tables.put("lineage", store.publish(Table.LINEAGE, Accounting.lineage(edges, records, submissions)));
+    Dataset<Row> lineage = store.spark().read().parquet(store.publishingDir().resolve("lineage").toString());
+    Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged("annotators"),
+        store.staged("outcomes"), lineage);
+    tables.put("decisions", store.publish(Table.DECISIONS, LineNumbers.attach(decisions, blocks)));
+
+    Map<String, Object> manifest = manifest(inputs, gold, stepSeconds, tables);
+    Manifest.write(store.publishingDir().resolve("manifest.json"), manifest);
+    DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
+    move();
+    writeLatest();
+    return manifest;
+  }
+
+  private Map<String, Object> manifest(List<Path> inputs, List<Path> gold, Map<String, Double> stepSeconds,
+      Map<String, Object> tables) {
+    Path out = store.publishingDir();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("run_id", store.runId());
+    m.put("created_at", Instant.now().toString());
+    m.put("concord_version", Publisher.class.getPackage().getImplementationVersion());
+    m.put("configuration", config.describe());
+    m.put("configuration_sha256", Manifest.sha256(configText));
+    m.put("pseudonym_key_fingerprint", Pseudonyms.fingerprint(pseudonymKey));
+    m.put("inputs", Manifest.files(inputs));
+    m.put("gold", Manifest.files(gold));
+
+    Map<String, Object> counts = new LinkedHashMap<>();
+    Dataset<Row> lines = store.staged("lines");
+    counts.put("input_lines", lines.count());
+    counts.put("repeated_lines", store.staged("submissions").filter(col(Col.STATUS).equalTo(Reconcile.REPEATED_LINE))
+        .count());
+    Dataset<Row> decisions = store.spark().read().parquet(out.resolve("decisions").toString());
+    counts.put("decisions", decisions.count());
+    counts.put("fates", countBy(decisions, Col.FATE));
+    counts.put("quarantine_reasons", countBy(store.spark().read().parquet(out.resolve("quarantine").toString()),
+        Col.REASON));
+    counts.put("annotators", countBy(store.staged("annotators"), Col.DECISION));
+    counts.put("items", countBy(store.staged("outcomes").withColumn("k",
+        org.apache.spark.sql.functions.concat_ws("/", col(Col.TASK_TYPE), col(Col.STATUS))), "k"));
+    if (!gold.isEmpty()) {
+      counts.put("gold", countBy(store.staged("gold"), Col.STATUS));
+    }
+    counts.put("tables", tables);
+    Dataset<Row> preferences = store.spark().read().parquet(out.resolve("preferences").toString());
+    counts.put("preferences_by_split", countBy(preferences, Col.SPLIT));
+    counts.put("preferences_by_source", countBy(preferences, Col.TASK_TYPE));
+    counts.put("preferences_by_resolution", countBy(preferences, Col.RESOLUTION));
+    m.put("counts", counts);
+    m.put("step_seconds", stepSeconds);
+    return m;
+  }
+
+  /** Counts per value of a column: bounded by the column's distinct values (fates, reasons), never by the data. */
+  private static Map<String, Long> countBy(Dataset<Row> data, String column) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Row r : data.groupBy(col(column)).count().limit(1000).collectAsList()) {
+      out.put(r.isNullAt(0) ? "null" : r.get(0).toString(), r.getLong(1));
+    }
+    return out;
+  }
+
+  private void move() {
+    try {
+      Files.move(store.publishingDir(), store.versionDir(), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot publish " + store.versionDir(), e);
+    }
+  }
+
+  private void writeLatest() {
+    try {
+      Path tmp = store.stateDir().resolve("LATEST.tmp");
+      Files.writeString(tmp, store.runId() + "\n");
+      Files.move(tmp, store.root().resolve("LATEST"), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot replace " + store.root().resolve("LATEST"), e);
+    }
+  }
+}
