@@ -27,6 +27,8 @@ public final class Kappa {
   public static final String UNITS = "units";
   public static final String OBSERVED = "observed_agreement";
   public static final String KAPPA = "kappa";
+  /** Cohen's (1960) large-sample standard error, sqrt(po (1 - po) / n) / (1 - pe), on the weighted agreements. */
+  public static final String STANDARD_ERROR = "standard_error";
 
   private static final String N = Col.COUNT;
 
@@ -71,7 +73,12 @@ public final class Kappa {
     Column wExpected = col("w_expected_nn").divide(n.multiply(n));
     Column kappa = when(wExpected.equalTo(0), when(wObserved.equalTo(0), lit(1.0)).otherwise(lit(0.0)))
         .otherwise(lit(1.0).minus(wObserved.divide(wExpected)));
-    return joined.select(cols(groups, col("n").as(UNITS), col("agree").divide(n).as(OBSERVED), kappa.as(KAPPA)));
+    Column po = lit(1.0).minus(wObserved);
+    Column pe = lit(1.0).minus(wExpected);
+    Column se = when(pe.lt(1.0), org.apache.spark.sql.functions.sqrt(po.multiply(lit(1.0).minus(po)).divide(n))
+        .divide(lit(1.0).minus(pe)));
+    return joined.select(cols(groups, col("n").as(UNITS), col("agree").divide(n).as(OBSERVED), kappa.as(KAPPA),
+        se.as(STANDARD_ERROR)));
   }
 
   private static Column[] cols(List<String> groups, Column... more) {

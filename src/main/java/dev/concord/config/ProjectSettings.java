@@ -16,6 +16,8 @@ import java.util.Map;
  * @param ratingMargin minimum difference of overall rating scores for a preference pair
  * @param rankingPairs which pairs a resolved ranking yields: all or adjacent
  * @param unscoredWeight vote weight of an annotator with too few shared units to be judged
+ * @param dropConfidence one-sided confidence that an annotator's kappa is below (or at or above) the threshold
+ * @param uncertainPolicy what happens when the interval straddles the threshold: keep or drop
  */
 public record ProjectSettings(
     List<String> labels,
@@ -26,9 +28,12 @@ public record ProjectSettings(
     Double consensusThreshold,
     Double ratingMargin,
     String rankingPairs,
-    Double unscoredWeight) {
+    Double unscoredWeight,
+    Double dropConfidence,
+    String uncertainPolicy) {
 
   static final List<String> RANKING_PAIRS = List.of("all", "adjacent");
+  static final List<String> UNCERTAIN_POLICIES = List.of("keep", "drop");
 
   /** This project's settings with every missing field taken from {@code base}. */
   ProjectSettings over(ProjectSettings base) {
@@ -41,7 +46,9 @@ public record ProjectSettings(
         consensusThreshold != null ? consensusThreshold : base.consensusThreshold,
         ratingMargin != null ? ratingMargin : base.ratingMargin,
         rankingPairs != null ? rankingPairs : base.rankingPairs,
-        unscoredWeight != null ? unscoredWeight : base.unscoredWeight);
+        unscoredWeight != null ? unscoredWeight : base.unscoredWeight,
+        dropConfidence != null ? dropConfidence : base.dropConfidence,
+        uncertainPolicy != null ? uncertainPolicy : base.uncertainPolicy);
   }
 
   private static Map<String, Double> mergeThresholds(Map<String, Double> base, Map<String, Double> own) {
@@ -51,6 +58,11 @@ public record ProjectSettings(
     var merged = new java.util.TreeMap<>(base);
     merged.putAll(own);
     return Map.copyOf(merged);
+  }
+
+  /** The z of the one-sided bound at {@link #dropConfidence}, from the standard normal distribution. */
+  public double dropZ() {
+    return new org.apache.commons.math3.distribution.NormalDistribution().inverseCumulativeProbability(dropConfidence);
   }
 
   public double kappaThreshold(TaskType type) {
@@ -66,6 +78,8 @@ public record ProjectSettings(
       requireSet(key + ".rating_margin", ratingMargin);
       requireSet(key + ".ranking_pairs", rankingPairs);
       requireSet(key + ".unscored_weight", unscoredWeight);
+      requireSet(key + ".drop_confidence", dropConfidence);
+      requireSet(key + ".uncertain_policy", uncertainPolicy);
       for (TaskType t : TaskType.JUDGED) {
         if (!kappaThresholds.containsKey(t.id())) {
           throw new ConfigException(key + ".kappa_thresholds lacks '" + t.id() + "'");
@@ -115,6 +129,13 @@ public record ProjectSettings(
     }
     if (rankingPairs != null && !RANKING_PAIRS.contains(rankingPairs)) {
       throw new ConfigException(key + ".ranking_pairs must be one of " + RANKING_PAIRS + ", got '" + rankingPairs + "'");
+    }
+    if (dropConfidence != null && (dropConfidence < 0.5 || dropConfidence >= 1)) {
+      throw new ConfigException(key + ".drop_confidence must be within [0.5, 1), got " + dropConfidence);
+    }
+    if (uncertainPolicy != null && !UNCERTAIN_POLICIES.contains(uncertainPolicy)) {
+      throw new ConfigException(key + ".uncertain_policy must be one of " + UNCERTAIN_POLICIES + ", got '"
+          + uncertainPolicy + "'");
     }
     if (unscoredWeight != null && (unscoredWeight < 0 || unscoredWeight > 1)) {
       throw new ConfigException(key + ".unscored_weight must be within [0, 1], got " + unscoredWeight);

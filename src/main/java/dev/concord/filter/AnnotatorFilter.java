@@ -37,6 +37,9 @@ public final class AnnotatorFilter {
   public static final String KEPT = "kept";
   public static final String DROPPED = "dropped";
   public static final String UNSCORED = "unscored";
+  /** The interval straddles the threshold; uncertain_policy decided. */
+  public static final String UNCERTAIN_KEPT = "uncertain_kept";
+  public static final String UNCERTAIN_DROPPED = "uncertain_dropped";
 
   /** The smallest vote weight of a kept annotator, so that a kappa near zero still counts a little. */
   static final double MIN_WEIGHT = 0.05;
@@ -49,10 +52,11 @@ public final class AnnotatorFilter {
       ConcordConfig config) {
     Dataset<Row> scopes = units.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).distinct();
     Dataset<Row> peer = peerKappas.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
-        col(Kappa.KAPPA).as(Col.PEER_KAPPA), col(Kappa.UNITS).as(Col.PEER_UNITS));
+        col(Kappa.KAPPA).as(Col.PEER_KAPPA), col(Kappa.UNITS).as(Col.PEER_UNITS),
+        col(Kappa.STANDARD_ERROR).as("peer_se"));
     Dataset<Row> gold = goldKappas.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
         col(Kappa.KAPPA).as(Col.GOLD_KAPPA), col(Kappa.OBSERVED).as(Col.GOLD_ACCURACY),
-        col(Kappa.UNITS).as(Col.GOLD_UNITS));
+        col(Kappa.UNITS).as(Col.GOLD_UNITS), col(Kappa.STANDARD_ERROR).as("gold_se"));
     String[] key = {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR};
     Dataset<Row> joined = scopes.join(peer, key, "left").join(gold, key, "left")
         .withColumn(Col.PEER_UNITS, coalesce(col(Col.PEER_UNITS), lit(0L)))
@@ -66,13 +70,25 @@ public final class AnnotatorFilter {
         .when(col(Col.PEER_UNITS).geq(minUnits), lit(Col.PEER_KAPPA));
     Column value = when(col(Col.GOLD_UNITS).geq(minUnits), col(Col.GOLD_KAPPA))
         .when(col(Col.PEER_UNITS).geq(minUnits), col(Col.PEER_KAPPA));
-    Column decision = when(value.isNull(), lit(UNSCORED)).when(value.lt(threshold), lit(DROPPED)).otherwise(lit(KEPT));
-    Column weight = when(decision.equalTo(DROPPED), lit(0.0)).when(decision.equalTo(UNSCORED), unscoredWeight)
+    Column se = when(col(Col.GOLD_UNITS).geq(minUnits), col("gold_se"))
+        .when(col(Col.PEER_UNITS).geq(minUnits), col("peer_se"));
+    Column z = PerProject.value(config, project, ProjectSettings::dropZ);
+    Column low = value.minus(z.multiply(coalesce(se, lit(0.0))));
+    Column high = value.plus(z.multiply(coalesce(se, lit(0.0))));
+    Column dropUncertain = PerProject.value(config, project, ProjectSettings::uncertainPolicy).equalTo("drop");
+    Column decision = when(value.isNull(), lit(UNSCORED))
+        .when(high.lt(threshold), lit(DROPPED))
+        .when(low.geq(threshold), lit(KEPT))
+        .when(dropUncertain, lit(UNCERTAIN_DROPPED))
+        .otherwise(lit(UNCERTAIN_KEPT));
+    Column weight = when(decision.isin(DROPPED, UNCERTAIN_DROPPED), lit(0.0))
+        .when(decision.equalTo(UNSCORED), unscoredWeight)
         .otherwise(least(greatest(value, lit(MIN_WEIGHT)), lit(1.0)));
     Column measureUnits = when(measure.equalTo(Col.GOLD_KAPPA), col(Col.GOLD_UNITS)).otherwise(col(Col.PEER_UNITS));
     return joined.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR), col(Col.PEER_KAPPA),
         col(Col.PEER_UNITS), col(Col.GOLD_KAPPA), col(Col.GOLD_ACCURACY), col(Col.GOLD_UNITS),
-        measure.as(Col.MEASURE), value.as(Col.VALUE), threshold.cast("double").as(Col.THRESHOLD),
+        measure.as(Col.MEASURE), value.as(Col.VALUE), low.as(Col.CI_LOW), high.as(Col.CI_HIGH),
+        threshold.cast("double").as(Col.THRESHOLD),
         measureUnits.as("measure_units"), minUnits.as("min_units"), decision.as(Col.DECISION),
         weight.cast("double").as(Col.WEIGHT));
   }
@@ -84,20 +100,25 @@ public final class AnnotatorFilter {
   public static Dataset<Row> annotators(Dataset<Row> submissionCounts, Dataset<Row> scopes) {
     Column scope = struct(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.PEER_KAPPA), col(Col.PEER_UNITS),
         col(Col.GOLD_KAPPA), col(Col.GOLD_ACCURACY), col(Col.GOLD_UNITS), col(Col.MEASURE), col(Col.VALUE),
-        col(Col.THRESHOLD), col(Col.WEIGHT), col(Col.DECISION), col("measure_units"), col("min_units"));
+        col(Col.CI_LOW), col(Col.CI_HIGH), col(Col.THRESHOLD), col(Col.WEIGHT), col(Col.DECISION),
+        col("measure_units"), col("min_units"));
     Dataset<Row> grouped = scopes.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(scope)).as("all_scopes"));
     Dataset<Row> joined = submissionCounts.join(grouped, new String[] {Col.ANNOTATOR}, "left");
 
     Column all = coalesce(col("all_scopes"), org.apache.spark.sql.functions.array());
-    Column dropped = element_at(filter(all, s -> s.getField(Col.DECISION).equalTo(DROPPED)), 1);
-    Column anyKept = exists(all, s -> s.getField(Col.DECISION).equalTo(KEPT));
+    Column dropped = element_at(filter(all, s -> s.getField(Col.DECISION).isin(DROPPED, UNCERTAIN_DROPPED)), 1);
+    Column anyKept = exists(all, s -> s.getField(Col.DECISION).isin(KEPT, UNCERTAIN_KEPT));
     Column decision = when(dropped.isNotNull(), lit(DROPPED)).when(anyKept, lit(KEPT)).otherwise(lit(UNSCORED));
     Column reason = when(dropped.isNotNull(), concat(dropped.getField(Col.MEASURE), lit(" "),
-            format_number(dropped.getField(Col.VALUE), 3), lit(" is below the threshold "),
+            format_number(dropped.getField(Col.VALUE), 3), lit(" (bound "),
+            format_number(dropped.getField(Col.CI_HIGH), 3), lit(")"),
+            when(dropped.getField(Col.DECISION).equalTo(UNCERTAIN_DROPPED),
+                lit(" straddles, and uncertain_policy drops,")).otherwise(lit(" is below")),
+            lit(" the threshold "),
             dropped.getField(Col.THRESHOLD).cast("string"), lit(" on "), dropped.getField(Col.PROJECT), lit("/"),
             dropped.getField(Col.TASK_TYPE), lit(" over "), dropped.getField("measure_units").cast("string"),
             lit(" units")))
-        .when(anyKept, lit("agreement at or above the threshold in every judged project and task type"))
+        .when(anyKept, lit("no project or task type confidently below its kappa threshold"))
         .when(org.apache.spark.sql.functions.size(all).gt(0), concat(lit("fewer than "),
             element_at(all, 1).getField("min_units").cast("string"),
             lit(" units shared with co-annotators or gold in every project and task type: kept unjudged")))
@@ -107,7 +128,8 @@ public final class AnnotatorFilter {
         s.getField(Col.PEER_KAPPA).as(Col.PEER_KAPPA), s.getField(Col.PEER_UNITS).as(Col.PEER_UNITS),
         s.getField(Col.GOLD_KAPPA).as(Col.GOLD_KAPPA), s.getField(Col.GOLD_ACCURACY).as(Col.GOLD_ACCURACY),
         s.getField(Col.GOLD_UNITS).as(Col.GOLD_UNITS), s.getField(Col.MEASURE).as(Col.MEASURE),
-        s.getField(Col.VALUE).as(Col.VALUE), s.getField(Col.THRESHOLD).as(Col.THRESHOLD),
+        s.getField(Col.VALUE).as(Col.VALUE), s.getField(Col.CI_LOW).as(Col.CI_LOW),
+        s.getField(Col.CI_HIGH).as(Col.CI_HIGH), s.getField(Col.THRESHOLD).as(Col.THRESHOLD),
         s.getField(Col.WEIGHT).as(Col.WEIGHT), s.getField(Col.DECISION).as(Col.DECISION)));
     return joined.select(col(Col.ANNOTATOR), decision.as(Col.DECISION), reason.as(Col.REASON),
         col(Col.SUBMISSIONS), published.as(Col.SCOPES));

@@ -63,6 +63,7 @@ public final class Runner {
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.local.dir", root.resolve(".concord").resolve("spark-tmp").toString());
     builder.master(request.master() != null ? request.master() : "local[*]");
+    builder.config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions(request.inputs())));
     SparkSession spark = builder.getOrCreate();
     try {
       Store store = new Store(spark, root, runId);
@@ -95,6 +96,22 @@ public final class Runner {
     } finally {
       spark.stop();
     }
+  }
+
+  /**
+   * Shuffle partitions fitted to the input: one per 64 MB of input, at least 4. Adaptive execution merges the
+   * small ones further; a fixed 200 would mean hundreds of near-empty tasks on a small batch.
+   */
+  static int shufflePartitions(java.util.List<Path> inputs) {
+    long bytes = 0;
+    for (Path p : inputs) {
+      try (var walk = Files.walk(p)) {
+        bytes += walk.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return (int) Math.max(4, Math.min(2000, bytes / (64L << 20) + 1));
   }
 
   /** The pseudonym key: from the environment, else a key made once and kept owner-only in the job state. */

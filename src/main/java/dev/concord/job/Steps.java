@@ -77,7 +77,7 @@ public final class Steps {
     store.stage("peer_counts_1", Agreement.peerCounts(units, units));
     store.stage("scopes_1", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts_1")), goldKappas,
         config));
-    Dataset<Row> firstDropped = store.staged("scopes_1").filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED))
+    Dataset<Row> firstDropped = store.staged("scopes_1").filter(col(Col.DECISION).isin(AnnotatorFilter.DROPPED, AnnotatorFilter.UNCERTAIN_DROPPED))
         .select(Col.ANNOTATOR).distinct();
     Dataset<Row> partners = units.join(firstDropped, new String[] {Col.ANNOTATOR}, "left_anti");
     store.stage("peer_counts", Agreement.peerCounts(units, partners));

@@ -67,6 +67,8 @@ public final class Col {
   public static final String MEASURE = "measure";
   public static final String VALUE = "value";
   public static final String THRESHOLD = "threshold";
+  public static final String CI_LOW = "ci_low";
+  public static final String CI_HIGH = "ci_high";
   public static final String WEIGHT = "weight";
 
   public static final String DETAIL = "detail";
