@@ -30,6 +30,9 @@ import org.apache.spark.sql.Row;
  * {@code min_shared_units} gold units, else on co-annotators when they share that many units, else not at all
  * ("unscored", kept). Below the task type's kappa threshold is dropped; an annotator dropped in any scope is dropped
  * everywhere, since careless or adversarial work is rarely confined to one task type.
+ *
+ * <p>Vote weights: a kept annotator weighs (1 + kappa) / 2 with kappa clipped to [0, 1], from 0.5 to 1, so that a
+ * judged, kept annotator never weighs less than an unjudged one ({@code unscored_weight}, 0.5 by default).
  */
 public final class AnnotatorFilter {
   private AnnotatorFilter() {}
@@ -40,9 +43,6 @@ public final class AnnotatorFilter {
   /** The interval straddles the threshold; uncertain_policy decided. */
   public static final String UNCERTAIN_KEPT = "uncertain_kept";
   public static final String UNCERTAIN_DROPPED = "uncertain_dropped";
-
-  /** The smallest vote weight of a kept annotator, so that a kappa near zero still counts a little. */
-  static final double MIN_WEIGHT = 0.05;
 
   /**
    * One row per scope ({@code project, task_type, annotator}) with the figures, the measure that decided, the
@@ -83,7 +83,7 @@ public final class AnnotatorFilter {
         .otherwise(lit(UNCERTAIN_KEPT));
     Column weight = when(decision.isin(DROPPED, UNCERTAIN_DROPPED), lit(0.0))
         .when(decision.equalTo(UNSCORED), unscoredWeight)
-        .otherwise(least(greatest(value, lit(MIN_WEIGHT)), lit(1.0)));
+        .otherwise(lit(0.5).plus(lit(0.5).multiply(least(greatest(value, lit(0.0)), lit(1.0)))));
     Column measureUnits = when(measure.equalTo(Col.GOLD_KAPPA), col(Col.GOLD_UNITS)).otherwise(col(Col.PEER_UNITS));
     return joined.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR), col(Col.PEER_KAPPA),
         col(Col.PEER_UNITS), col(Col.GOLD_KAPPA), col(Col.GOLD_ACCURACY), col(Col.GOLD_UNITS),

@@ -64,6 +64,8 @@ public final class Runner {
         .config("spark.local.dir", root.resolve(".concord").resolve("spark-tmp").toString());
     builder.master(request.master() != null ? request.master() : "local[*]");
     builder.config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions(request.inputs())));
+    // An embedding JVM (the tests) may already have a session: use it, and leave it running.
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = builder.getOrCreate();
     try {
       Store store = new Store(spark, root, runId);
@@ -94,7 +96,9 @@ public final class Runner {
         throw new IllegalStateException(e);
       }
     } finally {
-      spark.stop();
+      if (ownSession) {
+        spark.stop();
+      }
     }
   }
 

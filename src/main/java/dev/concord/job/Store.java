@@ -85,6 +85,21 @@ public final class Store {
             col("value").as(Col.RAW));
   }
 
+  /** Removes the run's staging area once its version is published. */
+  public void clearStaging() {
+    Path dir = stagingDir();
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot clear the staging area " + dir, e);
+    }
+  }
+
   public void stage(String name, Dataset<Row> data) {
     data.write().mode(SaveMode.Overwrite).parquet(stagingDir().resolve(name).toString());
   }

@@ -44,8 +44,9 @@ public final class Publisher {
   /** Writes and publishes the version; returns the manifest. */
   public Map<String, Object> publish(List<Path> inputs, List<Path> gold, Map<String, Double> stepSeconds) {
     if (Files.exists(store.versionDir()) && !Files.exists(store.publishingDir())) {
-      // The rename happened before a crash; only LATEST may be missing.
+      // The rename happened before a crash; only LATEST and the clean-up may be missing.
       writeLatest();
+      store.clearStaging();
       return Map.of();
     }
     Dataset<Row> lines = store.staged("lines");
@@ -89,6 +90,7 @@ public final class Publisher {
     DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
     move();
     writeLatest();
+    store.clearStaging();
     return manifest;
   }
 

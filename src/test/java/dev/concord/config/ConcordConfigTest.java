@@ -1,0 +1,64 @@
+package dev.concord.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ConcordConfigTest {
+  static final String MINIMAL = """
+      defaults:
+        kappa_thresholds: {pairwise: 0.2, ranking: 0.2, rating: 0.2, label: 0.2}
+        min_shared_units: 8
+        consensus_threshold: 0.6
+        rating_margin: 1.0
+        ranking_pairs: all
+        unscored_weight: 0.5
+        drop_confidence: 0.95
+        uncertain_policy: keep
+      """;
+
+  @Test
+  void shippedConfigurationLoads() {
+    ConcordConfig c = ConcordConfig.load(Path.of("conf", "concord.yaml"));
+    assertEquals(0.3, c.forProject("safety-v1").kappaThreshold(TaskType.LABEL));
+    assertEquals(0.2, c.forProject("safety-v1").kappaThreshold(TaskType.PAIRWISE), "falls back per task type");
+    assertEquals(5, c.forProject("helpfulness-v3").ratingScale().max());
+    assertNull(c.forProject("never-configured").labels(), "an unknown project takes its labels from the data");
+    assertEquals(0.6, c.forProject("never-configured").consensusThreshold());
+  }
+
+  @Test
+  void unknownKeyIsRefusedByName() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConcordConfig.parse(MINIMAL.replace("min_shared_units: 8", "min_shared_unit: 8"), "test.yaml"));
+    assertTrue(e.getMessage().contains("'defaults.min_shared_unit'"), e.getMessage());
+  }
+
+  @Test
+  void unknownNestedKeyIsRefusedWithItsPath() {
+    String yaml = MINIMAL + "projects:\n  p1:\n    lables: [a]\n";
+    ConfigException e = assertThrows(ConfigException.class, () -> ConcordConfig.parse(yaml, "test.yaml"));
+    assertTrue(e.getMessage().contains("'projects.p1.lables'"), e.getMessage());
+  }
+
+  @Test
+  void badValuesAreRefusedWithTheKey() {
+    assertMessage(MINIMAL.replace("consensus_threshold: 0.6", "consensus_threshold: 0.4"),
+        "defaults.consensus_threshold");
+    assertMessage(MINIMAL.replace("ranking_pairs: all", "ranking_pairs: some"), "defaults.ranking_pairs");
+    assertMessage(MINIMAL.replace("label: 0.2}", "label: 1.5}"), "defaults.kappa_thresholds.label");
+    assertMessage(MINIMAL.replace("min_shared_units: 8", "min_shared_units: many"), "defaults.min_shared_units");
+    assertMessage(MINIMAL + "projects:\n  p:\n    rating_scale: {min: 5, max: 1}\n", "projects.p.rating_scale");
+    assertMessage(MINIMAL + "split:\n  test_share: 1.5\n", "split.test_share");
+    assertMessage(MINIMAL.replace("  unscored_weight: 0.5\n", ""), "defaults.unscored_weight");
+  }
+
+  private static void assertMessage(String yaml, String key) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConcordConfig.parse(yaml, "test.yaml"));
+    assertTrue(e.getMessage().contains(key), e.getMessage());
+  }
+}

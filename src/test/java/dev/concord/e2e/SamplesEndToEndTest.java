@@ -1,0 +1,220 @@
+package dev.concord.e2e;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.concord.SparkTest;
+import dev.concord.ingest.Pseudonyms;
+import dev.concord.job.RunRequest;
+import dev.concord.job.Runner;
+import dev.concord.schema.Col;
+import dev.concord.schema.Table;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole job over data-samples/, with exact counts worked out from the samples (see data-samples/README.md). */
+class SamplesEndToEndTest {
+  @TempDir
+  static Path out;
+  static Path version;
+  static Map<String, Object> counts;
+  static final ObjectMapper JSON = new ObjectMapper();
+  static SparkSession spark;
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void runOnSamples() throws IOException {
+    spark = SparkTest.spark();
+    int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions")),
+        List.of(Path.of("data-samples/gold")), out, null, "samples", null));
+    assertEquals(0, code);
+    version = out.resolve("samples");
+    counts = (Map<String, Object>) JSON.readValue(version.resolve("manifest.json").toFile(), Map.class).get("counts");
+  }
+
+  private static Dataset<Row> table(String name) {
+    return spark.read().parquet(version.resolve(name).toString());
+  }
+
+  @Test
+  void publishesEveryTableAndLatestLast() throws IOException {
+    assertEquals("samples", Files.readString(out.resolve("LATEST")).trim());
+    for (Table t : Table.values()) {
+      if (t.published()) {
+        assertTrue(Files.exists(version.resolve(t.folder()).resolve("_SUCCESS")), t.folder());
+      }
+    }
+    assertTrue(Files.readString(version.resolve("README.md")).contains("load_dataset"));
+    assertFalse(Files.exists(out.resolve(".concord/staging/samples")), "staging is cleared after publication");
+  }
+
+  @Test
+  void everyPublishedTableHasItsAvroSchema() {
+    for (Table t : Table.values()) {
+      if (t.published()) {
+        StructType written = table(t.folder()).schema();
+        assertEquals(relaxed(t.structType()).json(), relaxed(written).json(), t.folder());
+      }
+    }
+  }
+
+  private static StructType relaxed(StructType s) {
+    return (StructType) dev.concord.job.StoreAccess.nullable(s);
+  }
+
+  @Test
+  void exactCountsPerTable() {
+    assertEquals(Map.of("annotators", 18, "decisions", 404, "duplicates", 1, "labels", 17, "lineage", 589,
+        "preferences", 147, "quarantine", 22, "review", 3, "sft", 32), counts.get("tables"));
+    assertEquals(410, counts.get("input_lines"));
+    assertEquals(6, counts.get("repeated_lines"));
+  }
+
+  @Test
+  void everyBadLineIsQuarantinedWithItsReason() {
+    assertEquals(Map.ofEntries(Map.entry("bad_answer", 6), Map.entry("bad_prompt", 1), Map.entry("bad_responses", 1),
+        Map.entry("bad_timestamp", 1), Map.entry("blank_line", 1), Map.entry("duplicate_submission_id", 2),
+        Map.entry("field_too_large", 1), Map.entry("gold_mismatch", 1), Map.entry("invalid_gold", 1),
+        Map.entry("invalid_json", 1), Map.entry("item_content_conflict", 2), Map.entry("missing_field", 1),
+        Map.entry("not_an_object", 1), Map.entry("unknown_task_type", 1), Map.entry("wrong_type", 1)),
+        counts.get("quarantine_reasons"));
+    List<Row> lines = table("quarantine").filter(col(Col.SOURCE_FILE).endsWith("bad-lines.jsonl"))
+        .orderBy(Col.LINE_NUMBER).select(Col.LINE_NUMBER).collectAsList();
+    for (int i = 0; i < lines.size(); i++) {
+      assertEquals(i + 1, lines.get(i).getLong(0), "every line of bad-lines.jsonl, numbered as in the file");
+    }
+    assertEquals(20, lines.size());
+  }
+
+  @Test
+  void everySubmissionIsAccountedForExactlyOnce() {
+    assertEquals(Map.of("annotator_dropped", 55, "merged_duplicate", 3, "outvoted", 13, "overridden_by_gold", 2,
+        "quarantined", 20, "sent_to_review", 6, "superseded", 1, "used", 304), counts.get("fates"));
+    Dataset<Row> d = table("decisions");
+    assertEquals(d.count(), d.select(Col.SOURCE_FILE, Col.LINE_NUMBER).distinct().count());
+    assertEquals(d.count() + ((Number) counts.get("repeated_lines")).longValue(),
+        ((Number) counts.get("input_lines")).longValue());
+  }
+
+  @Test
+  void exactlyTheBadAnnotatorsAreDroppedAndNoneOfTheirWorkIsPublished() throws IOException {
+    byte[] key = java.util.HexFormat.of().parseHex(Files.readString(out.resolve(".concord/pseudonym.key")).trim());
+    Map<String, String> profileOf = new HashMap<>();
+    for (String line : Files.readAllLines(Path.of("data-samples/truth/annotators.csv")).subList(1, 15)) {
+      String[] f = line.split(",");
+      profileOf.put(Pseudonyms.of(f[0], key), f[1]);
+    }
+    Set<String> dropped = new HashSet<>(table("annotators").filter(col(Col.DECISION).equalTo("dropped"))
+        .select(Col.ANNOTATOR).as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    Set<String> bad = new HashSet<>();
+    profileOf.forEach((p, profile) -> {
+      if (Set.of("spammer", "adversarial", "always_first").contains(profile)) {
+        bad.add(p);
+      }
+    });
+    assertEquals(bad, dropped);
+    Dataset<Row> droppedRows = table("annotators").filter(col(Col.DECISION).equalTo("dropped"));
+    assertEquals(0, table("lineage").join(droppedRows, Col.ANNOTATOR).count());
+    assertEquals(0, table("sft").join(droppedRows, Col.ANNOTATOR).count());
+  }
+
+  @Test
+  void exactDuplicatesMergeIntoTheMoreAgreedRecord() {
+    Row dup = table("duplicates").first();
+    assertEquals("show-pw-1", dup.getAs(Col.REMOVED_ITEM_ID));
+    Row kept = table("preferences").filter(col(Col.ID).equalTo(dup.<String>getAs(Col.KEPT_ID))).first();
+    assertEquals("show-pw-2", kept.getAs(Col.ITEM_ID));
+    assertEquals(1, (int) kept.getAs(Col.MERGED_COUNT));
+    assertEquals(7, table("lineage").filter(col(Col.RECORD_ID).equalTo(kept.<String>getAs(Col.ID))).count(),
+        "the keeper carries its own 3 edges and the merged item's 4");
+  }
+
+  @Test
+  void noPromptLandsInBothSplits() {
+    Dataset<Row> all = table("preferences").select(col(Col.PROMPT), col(Col.SPLIT))
+        .unionByName(table("sft").select(col(Col.PROMPT), col(Col.SPLIT)))
+        .unionByName(table("labels").select(col(Col.PROMPT), col(Col.SPLIT)));
+    assertEquals(0, all.groupBy(Col.PROMPT).agg(org.apache.spark.sql.functions.countDistinct(Col.SPLIT).as("n"))
+        .filter(col("n").gt(1)).count());
+  }
+
+  @Test
+  void noRawAnnotatorIdAppearsOutsideTheQuarantineRawText() throws IOException {
+    Set<String> raw = rawAnnotatorIds(Path.of("data-samples/submissions"));
+    assertTrue(raw.size() >= 18, "the scan has ids to look for");
+    for (Table t : Table.values()) {
+      if (!t.published()) {
+        continue;
+      }
+      Dataset<Row> d = table(t.folder());
+      if (t == Table.QUARANTINE) {
+        d = d.drop(Col.RAW_TEXT);
+      }
+      Dataset<String> text = d.select(org.apache.spark.sql.functions.to_json(
+          org.apache.spark.sql.functions.struct(col("*"))).as("value")).as(org.apache.spark.sql.Encoders.STRING());
+      for (String id : raw) {
+        assertEquals(0, text.filter(col("value").contains(id)).count(), t.folder() + " holds " + id);
+      }
+    }
+    String manifest = Files.readString(version.resolve("manifest.json"));
+    String card = Files.readString(version.resolve("README.md"));
+    for (String id : raw) {
+      assertFalse(manifest.contains(id) || card.contains(id), id);
+    }
+  }
+
+  @Test
+  void aCompletedRunIsNotRunAgain() throws IOException {
+    long before = Files.getLastModifiedTime(version.resolve("manifest.json")).toMillis();
+    int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions")),
+        List.of(Path.of("data-samples/gold")), out, null, "samples", null));
+    assertEquals(0, code);
+    assertEquals(before, Files.getLastModifiedTime(version.resolve("manifest.json")).toMillis());
+  }
+
+  static Set<String> rawAnnotatorIds(Path dir) throws IOException {
+    Set<String> ids = new HashSet<>();
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        var in = Files.newInputStream(f);
+        var stream = f.toString().endsWith(".gz") ? new GZIPInputStream(in) : in;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = r.readLine()) != null) {
+            try {
+              JsonNode n = JSON.readTree(line);
+              if (n != null && n.hasNonNull("annotator_id")) {
+                ids.add(n.get("annotator_id").asText());
+              }
+            } catch (IOException notJson) {
+              // bad lines are part of the samples; their ids, if any, are found by the lines that parse
+            }
+          }
+        }
+      }
+    }
+    return ids;
+  }
+}
