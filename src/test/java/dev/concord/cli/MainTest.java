@@ -1,0 +1,29 @@
+package dev.concord.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exit codes of cli.md for usage and configuration errors: 2, with the option or key named. */
+class MainTest {
+  @Test
+  void usageErrorsExitTwo(@TempDir Path dir) throws Exception {
+    assertEquals(2, Main.execute(new String[] {}));
+    assertEquals(2, Main.execute(new String[] {"fly"}));
+    assertEquals(2, Main.execute(new String[] {"run", "--out", dir.toString()}));
+    assertEquals(2, Main.execute(new String[] {"run", "--input", "data-samples/submissions"}));
+    assertEquals(2, Main.execute(new String[] {"run", "--input", "data-samples/submissions", "--out", dir.toString(),
+        "--colour", "blue"}));
+    assertEquals(2, Main.execute(new String[] {"run", "--input", "no/such/path", "--out", dir.toString()}));
+    assertEquals(2, Main.execute(new String[] {"run", "--input", "data-samples/submissions", "--out", dir.toString(),
+        "--run-id", "../escape"}));
+    Path conf = dir.resolve("bad.yaml");
+    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml")).replace("rating_margin:", "rating_margn:"));
+    assertEquals(2, Main.execute(new String[] {"run", "--input", "data-samples/submissions", "--out", dir.toString(),
+        "--conf", conf.toString()}));
+    assertEquals(0, Main.execute(new String[] {"--help"}));
+  }
+}

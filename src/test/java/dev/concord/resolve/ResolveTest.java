@@ -1,0 +1,164 @@
+package dev.concord.resolve;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.concord.SparkTest;
+import dev.concord.agreement.Units;
+import dev.concord.config.ConcordConfig;
+import dev.concord.schema.Col;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** Resolution on hand-made votes with hand-computed outcomes. Default consensus threshold: 0.6. */
+class ResolveTest {
+  static final ConcordConfig CONFIG = ConcordConfig.load(Path.of("conf", "concord.yaml"));
+  static final StructType VOTE = new StructType()
+      .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
+      .add(Col.ITEM_ID, DataTypes.StringType).add(Col.UNIT, DataTypes.StringType)
+      .add(Units.PART_A, DataTypes.StringType).add(Units.PART_B, DataTypes.StringType)
+      .add(Col.CATEGORY, DataTypes.StringType).add(Col.ORDINAL, DataTypes.DoubleType)
+      .add(Col.ANNOTATOR, DataTypes.StringType).add(Col.SUBMISSION_ID, DataTypes.StringType)
+      .add(Col.STRENGTH, DataTypes.IntegerType).add(Col.WEIGHT, DataTypes.DoubleType);
+  static final StructType GOLD = new StructType()
+      .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
+      .add(Col.ITEM_ID, DataTypes.StringType).add(Col.UNIT, DataTypes.StringType)
+      .add(Units.PART_A, DataTypes.StringType).add(Units.PART_B, DataTypes.StringType)
+      .add(Col.CATEGORY, DataTypes.StringType).add(Col.ORDINAL, DataTypes.DoubleType)
+      .add(Col.STRENGTH, DataTypes.IntegerType);
+  static final StructType ITEM = new StructType().add(Col.ITEM_ID, DataTypes.StringType)
+      .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
+      .add(Col.RESPONSE_IDS, DataTypes.createArrayType(DataTypes.StringType));
+
+  /** A pairwise vote: category "1" prefers r1 (first of the sorted ids), "2" prefers r2. */
+  static Row pairwise(String item, String category, String annotator, double weight) {
+    return RowFactory.create("p", "pairwise", item, item, null, null, category, null, annotator,
+        item + "-" + annotator, 2, weight);
+  }
+
+  static Row item(String id, String type, String... responses) {
+    return RowFactory.create(id, "p", type, List.of(responses));
+  }
+
+  static Resolve.Result resolve(List<Row> votes, List<Row> gold, List<Row> items) {
+    var spark = SparkTest.spark();
+    return Resolve.apply(spark.createDataFrame(votes, VOTE), spark.createDataFrame(gold, GOLD),
+        spark.createDataFrame(items, ITEM), CONFIG);
+  }
+
+  static Map<String, String> outcomes(Resolve.Result r) {
+    Map<String, String> out = new TreeMap<>();
+    for (Row row : r.outcomes().collectAsList()) {
+      out.put(row.getAs(Col.ITEM_ID), row.getAs(Col.STATUS) + (row.getAs(Col.REASON) == null ? ""
+          : "/" + row.getAs(Col.REASON)));
+    }
+    return out;
+  }
+
+  @Test
+  void pairwiseVotesGoldAndReview() {
+    List<Row> votes = new ArrayList<>(List.of(
+        // weighted vote: 0.9 + 0.6 for r1 against 0.5 for r2: share 0.75, resolved
+        pairwise("a", "1", "x", 0.9), pairwise("a", "1", "y", 0.6), pairwise("a", "2", "z", 0.5),
+        // a tie in weight: review
+        pairwise("b", "1", "x", 0.7), pairwise("b", "2", "y", 0.7),
+        // 0.6 against 0.5: share 0.545 below 0.6, review
+        pairwise("c", "1", "y", 0.6), pairwise("c", "2", "z", 0.5),
+        // everyone says r2, gold says r1: gold wins
+        pairwise("d", "2", "x", 0.9), pairwise("d", "2", "y", 0.9),
+        // unanimous tie: resolved as a tie, no record
+        pairwise("e", "tie", "x", 0.9), pairwise("e", "tie", "y", 0.9)));
+    List<Row> gold = List.of(RowFactory.create("p", "pairwise", "d", "d", null, null, "1", null, 3));
+    List<Row> items = List.of(item("a", "pairwise", "r1", "r2"), item("b", "pairwise", "r1", "r2"),
+        item("c", "pairwise", "r1", "r2"), item("d", "pairwise", "r2", "r1"), item("e", "pairwise", "r1", "r2"),
+        item("f", "pairwise", "r1", "r2"));
+    Resolve.Result r = resolve(votes, gold, items);
+    assertEquals(Map.of("a", "resolved", "b", "review/tie", "c", "review/no_consensus", "d", "resolved",
+        "e", "no_record", "f", "review/no_kept_annotators"), outcomes(r));
+
+    Row a = r.candidates().filter(col(Col.ITEM_ID).equalTo("a")).first();
+    assertEquals("r1", a.getAs(Col.CHOSEN_RESPONSE_ID));
+    assertEquals(0.75, (double) a.getAs(Col.AGREEMENT), 1e-9);
+    assertEquals(Resolve.WEIGHTED_VOTE, a.getAs(Col.RESOLUTION));
+    assertEquals(0.75 * 2, (double) a.getAs(Col.MARGIN), 1e-9, "agreement times the mean strength of the winners");
+    Row d = r.candidates().filter(col(Col.ITEM_ID).equalTo("d")).first();
+    assertEquals("r1", d.getAs(Col.CHOSEN_RESPONSE_ID));
+    assertEquals(Resolve.GOLD, d.getAs(Col.RESOLUTION));
+    assertEquals(0.0, (double) d.getAs(Col.AGREEMENT), 1e-9);
+
+    Map<String, String> roles = new TreeMap<>();
+    for (Row e : r.edges().collectAsList()) {
+      roles.put(e.getAs(Col.SUBMISSION_ID), e.getAs(Col.ROLE));
+    }
+    assertEquals(Map.of("a-x", "agreed", "a-y", "agreed", "a-z", "outvoted", "d-x", "overridden_by_gold",
+        "d-y", "overridden_by_gold"), roles);
+  }
+
+  /** A ranking vote on one response pair: "above" when the pair's first (sorted) response is ranked higher. */
+  static Row rankingPair(String item, String a, String b, boolean above, String annotator, double weight) {
+    return RowFactory.create("p", "ranking", item, item + a + b, a, b, above ? Units.ABOVE : Units.BELOW, null,
+        annotator, item + "-" + annotator, null, weight);
+  }
+
+  @Test
+  void rankingPairsFollowTheVoteAndTheOverallOrder() {
+    List<Row> votes = new ArrayList<>();
+    // x and y rank a > b > c; z ranks c > b > a. Weights 1, 1, 1: each pair 2/3 for the majority order.
+    for (String who : List.of("x", "y")) {
+      votes.add(rankingPair("k", "a", "b", true, who, 1.0));
+      votes.add(rankingPair("k", "a", "c", true, who, 1.0));
+      votes.add(rankingPair("k", "b", "c", true, who, 1.0));
+    }
+    votes.add(rankingPair("k", "a", "b", false, "z", 1.0));
+    votes.add(rankingPair("k", "a", "c", false, "z", 1.0));
+    votes.add(rankingPair("k", "b", "c", false, "z", 1.0));
+    Resolve.Result r = resolve(votes, List.of(), List.of(item("k", "ranking", "a", "b", "c")));
+    List<String> pairs = new ArrayList<>();
+    for (Row c : r.candidates().orderBy(Col.CHOSEN_RESPONSE_ID, Col.REJECTED_RESPONSE_ID).collectAsList()) {
+      pairs.add(c.getAs(Col.CHOSEN_RESPONSE_ID) + ">" + c.getAs(Col.REJECTED_RESPONSE_ID));
+      assertEquals(2.0 / 3, (double) c.getAs(Col.AGREEMENT), 1e-9);
+    }
+    assertEquals(List.of("a>b", "a>c", "b>c"), pairs, "all pairs of the resolved order (ranking_pairs: all)");
+    assertEquals(Map.of("k", "resolved"), outcomes(r));
+  }
+
+  static Row rating(String item, String response, String dimension, int score, String annotator) {
+    return RowFactory.create("helpfulness-v3", "rating", item, item + response + dimension, response, dimension,
+        String.valueOf(score), (double) score, annotator, item + "-" + annotator, null, 1.0);
+  }
+
+  @Test
+  void ratingPairsNeedTheMargin() {
+    List<Row> votes = new ArrayList<>();
+    // helpfulness-v3 weighs helpfulness 0.5, accuracy 0.3, harmlessness 0.2; rating_margin 1.0.
+    for (String who : List.of("x", "y")) {
+      votes.add(rating("m", "r1", "helpfulness", 5, who));
+      votes.add(rating("m", "r1", "accuracy", 5, who));
+      votes.add(rating("m", "r1", "harmlessness", 5, who));
+      votes.add(rating("m", "r2", "helpfulness", 2, who));
+      votes.add(rating("m", "r2", "accuracy", 3, who));
+      votes.add(rating("m", "r2", "harmlessness", 5, who));
+      votes.add(rating("n", "r1", "helpfulness", 4, who));
+      votes.add(rating("n", "r2", "helpfulness", 4, who));
+    }
+    List<Row> items = List.of(RowFactory.create("m", "helpfulness-v3", "rating", List.of("r1", "r2")),
+        RowFactory.create("n", "helpfulness-v3", "rating", List.of("r1", "r2")));
+    Resolve.Result r = resolve(votes, List.of(), items);
+    Row m = r.candidates().first();
+    assertEquals("r1", m.getAs(Col.CHOSEN_RESPONSE_ID));
+    // r1: 5; r2: 0.5*2 + 0.3*3 + 0.2*5 = 2.9; margin 2.1
+    assertEquals(2.1, (double) m.getAs(Col.MARGIN), 1e-9);
+    assertEquals(Resolve.UNANIMOUS, m.getAs(Col.RESOLUTION));
+    assertEquals(1, r.candidates().count(), "equal scores never make a pair");
+    assertEquals(Map.of("m", "resolved", "n", "no_record"), outcomes(r));
+  }
+}
