@@ -92,6 +92,11 @@ public final class Ingest {
       .add(Col.METADATA, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))
       .add(CORRUPT, DataTypes.StringType);
 
+  /** The schema lines are parsed with (for the benchmark's floor, which must read exactly what ingest reads). */
+  public static StructType wireSchema() {
+    return WIRE;
+  }
+
   private static final List<String> REQUIRED = List.of(Col.SUBMISSION_ID, Col.ITEM_ID, Col.PROJECT, Col.TASK_TYPE,
       Col.ANNOTATOR_ID, Col.SUBMITTED_AT, Col.PROMPT, Col.ANSWER);
 

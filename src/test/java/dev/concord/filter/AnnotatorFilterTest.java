@@ -1,0 +1,67 @@
+package dev.concord.filter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.concord.SparkTest;
+import dev.concord.agreement.Kappa;
+import dev.concord.config.ConcordConfig;
+import dev.concord.schema.Col;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** The decision rule on hand-made figures. Defaults: threshold 0.2, 8 units, one-sided 95% (z = 1.645). */
+class AnnotatorFilterTest {
+  static final ConcordConfig CONFIG = ConcordConfig.load(Path.of("conf", "concord.yaml"));
+  static final StructType FIGURES = new StructType().add(Col.PROJECT, DataTypes.StringType)
+      .add(Col.TASK_TYPE, DataTypes.StringType).add(Col.ANNOTATOR, DataTypes.StringType)
+      .add(Kappa.UNITS, DataTypes.LongType).add(Kappa.OBSERVED, DataTypes.DoubleType)
+      .add(Kappa.KAPPA, DataTypes.DoubleType).add(Kappa.STANDARD_ERROR, DataTypes.DoubleType);
+
+  static Row figure(String annotator, long units, double kappa, double se) {
+    return RowFactory.create("p", "pairwise", annotator, units, 0.5, kappa, se);
+  }
+
+  @Test
+  void decisionsFollowTheIntervalAndTheUnits() {
+    var spark = SparkTest.spark();
+    Dataset<Row> peer = spark.createDataFrame(List.of(
+        figure("good", 100, 0.6, 0.05),        // bounds 0.52..0.68: kept
+        figure("bad", 100, -0.3, 0.1),         // upper bound -0.14: dropped
+        figure("unsure", 20, 0.1, 0.2),        // bounds -0.23..0.43 straddle 0.2: uncertain, kept by policy
+        figure("few", 5, -0.9, 0.1),           // 5 units, below min_shared_units 8: unscored
+        figure("gold-bad", 100, 0.9, 0.01)), FIGURES);
+    Dataset<Row> gold = spark.createDataFrame(List.of(figure("gold-bad", 10, -0.2, 0.1)), FIGURES);
+    Dataset<Row> units = peer.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR);
+    Dataset<Row> scopes = AnnotatorFilter.scopes(units, peer, gold, CONFIG);
+    Map<String, String> decision = new TreeMap<>();
+    Map<String, Double> weight = new TreeMap<>();
+    for (Row r : scopes.collectAsList()) {
+      decision.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.DECISION));
+      weight.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.WEIGHT));
+    }
+    assertEquals(Map.of("good", "kept", "bad", "dropped", "unsure", "uncertain_kept", "few", "unscored",
+        "gold-bad", "dropped"), decision, "gold, where there is enough of it, decides over peers");
+    assertEquals(0.8, weight.get("good"), 1e-9);
+    assertEquals(0.0, weight.get("bad"), 1e-9);
+    assertEquals(0.5, weight.get("few"), 1e-9);
+
+    Dataset<Row> counts = spark.createDataFrame(List.of(RowFactory.create("good", 3L), RowFactory.create("bad", 2L),
+        RowFactory.create("sft-only", 1L)), new StructType().add(Col.ANNOTATOR, DataTypes.StringType)
+        .add(Col.SUBMISSIONS, DataTypes.LongType));
+    Map<String, String> overall = new TreeMap<>();
+    for (Row r : AnnotatorFilter.annotators(counts, scopes).collectAsList()) {
+      overall.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.DECISION) + ": " + r.getAs(Col.REASON));
+    }
+    assertEquals("dropped: peer_kappa -0.300 (bound -0.136) is below the threshold 0.2 on p/pairwise over 100 units",
+        overall.get("bad"));
+    assertEquals("unscored: no judged task types (sft only): kept unjudged", overall.get("sft-only"));
+  }
+}
