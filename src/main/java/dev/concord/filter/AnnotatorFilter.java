@@ -13,6 +13,9 @@ import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.sqrt;
+import static org.apache.spark.sql.functions.pow;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
@@ -90,25 +93,38 @@ public final class AnnotatorFilter {
         measure.as(Col.MEASURE), value.as(Col.VALUE), low.as(Col.CI_LOW), high.as(Col.CI_HIGH),
         threshold.cast("double").as(Col.THRESHOLD),
         measureUnits.as("measure_units"), minUnits.as("min_units"), decision.as(Col.DECISION),
+        se.as("measure_se"), value.minus(threshold).as("excess"),
         weight.cast("double").as(Col.WEIGHT));
   }
 
   /**
    * The {@code annotators} table: one row per annotator with any submission in play ({@code annotator, submissions}),
    * the overall decision and its reason, and the scopes behind it.
+   *
+   * <p>Besides any scope confidently below its threshold, an annotator is dropped when their evidence pooled over
+   * every judged scope is: the units-weighted mean of (kappa - threshold) has a one-sided upper bound below zero
+   * (standard errors combined as independent). A careless annotator is careless everywhere, and pooling lets thin
+   * evidence per scope add up; the bound uses the defaults' {@code drop_confidence}.
    */
-  public static Dataset<Row> annotators(Dataset<Row> submissionCounts, Dataset<Row> scopes) {
+  public static Dataset<Row> annotators(Dataset<Row> submissionCounts, Dataset<Row> scopes, ConcordConfig config) {
     Column scope = struct(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.PEER_KAPPA), col(Col.PEER_UNITS),
         col(Col.GOLD_KAPPA), col(Col.GOLD_ACCURACY), col(Col.GOLD_UNITS), col(Col.MEASURE), col(Col.VALUE),
         col(Col.CI_LOW), col(Col.CI_HIGH), col(Col.THRESHOLD), col(Col.WEIGHT), col(Col.DECISION),
         col("measure_units"), col("min_units"));
-    Dataset<Row> grouped = scopes.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(scope)).as("all_scopes"));
+    Column n = when(col(Col.VALUE).isNotNull(), col("measure_units").cast("double"));
+    Dataset<Row> grouped = scopes.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(scope)).as("all_scopes"),
+        sum(n.multiply(col("excess"))).divide(sum(n)).as("pooled_excess"),
+        sqrt(sum(pow(n.multiply(coalesce(col("measure_se"), lit(0.0))), 2))).divide(sum(n)).as("pooled_se"),
+        sum(n).as("pooled_units"), count(n).as("pooled_scopes"));
     Dataset<Row> joined = submissionCounts.join(grouped, new String[] {Col.ANNOTATOR}, "left");
 
     Column all = coalesce(col("all_scopes"), org.apache.spark.sql.functions.array());
     Column dropped = element_at(filter(all, s -> s.getField(Col.DECISION).isin(DROPPED, UNCERTAIN_DROPPED)), 1);
     Column anyKept = exists(all, s -> s.getField(Col.DECISION).isin(KEPT, UNCERTAIN_KEPT));
-    Column decision = when(dropped.isNotNull(), lit(DROPPED)).when(anyKept, lit(KEPT)).otherwise(lit(UNSCORED));
+    Column pooledHigh = col("pooled_excess").plus(lit(config.defaults().dropZ()).multiply(col("pooled_se")));
+    Column pooledDrop = col("pooled_scopes").gt(1).and(pooledHigh.lt(0));
+    Column decision = when(dropped.isNotNull().or(pooledDrop), lit(DROPPED)).when(anyKept, lit(KEPT))
+        .otherwise(lit(UNSCORED));
     Column reason = when(dropped.isNotNull(), concat(dropped.getField(Col.MEASURE), lit(" "),
             format_number(dropped.getField(Col.VALUE), 3), lit(" (bound "),
             format_number(dropped.getField(Col.CI_HIGH), 3), lit(")"),
@@ -118,6 +134,10 @@ public final class AnnotatorFilter {
             dropped.getField(Col.THRESHOLD).cast("string"), lit(" on "), dropped.getField(Col.PROJECT), lit("/"),
             dropped.getField(Col.TASK_TYPE), lit(" over "), dropped.getField("measure_units").cast("string"),
             lit(" units")))
+        .when(pooledDrop, concat(lit("across "), col("pooled_scopes").cast("string"),
+            lit(" projects and task types, kappa is on average "), format_number(col("pooled_excess").multiply(-1), 3),
+            lit(" below the thresholds (bound "), format_number(pooledHigh.multiply(-1), 3), lit(") over "),
+            col("pooled_units").cast("long").cast("string"), lit(" units")))
         .when(anyKept, lit("no project or task type confidently below its kappa threshold"))
         .when(org.apache.spark.sql.functions.size(all).gt(0), concat(lit("fewer than "),
             element_at(all, 1).getField("min_units").cast("string"),

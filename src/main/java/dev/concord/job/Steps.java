@@ -77,14 +77,15 @@ public final class Steps {
     store.stage("peer_counts_1", Agreement.peerCounts(units, units));
     store.stage("scopes_1", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts_1")), goldKappas,
         config));
-    Dataset<Row> firstDropped = store.staged("scopes_1").filter(col(Col.DECISION).isin(AnnotatorFilter.DROPPED, AnnotatorFilter.UNCERTAIN_DROPPED))
-        .select(Col.ANNOTATOR).distinct();
+    Dataset<Row> firstDropped = AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
+            store.staged("scopes_1"), config)
+        .filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)).select(Col.ANNOTATOR);
     Dataset<Row> partners = units.join(firstDropped, new String[] {Col.ANNOTATOR}, "left_anti");
     store.stage("peer_counts", Agreement.peerCounts(units, partners));
     store.stage("scopes", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts")), goldKappas,
         config));
     store.stage("annotators", AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
-        store.staged("scopes")));
+        store.staged("scopes"), config));
   }
 
   /** Gold first, then the reliability-weighted vote; undecided items to review. */

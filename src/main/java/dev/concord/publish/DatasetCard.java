@@ -36,7 +36,17 @@ final class DatasetCard {
         .append("shared units; quadratic weights for ratings); annotators below the threshold dropped.\n");
     md.append("3. Per item: gold first, else a reliability-weighted vote; ties and weak consensus sent to review.\n");
     md.append("4. Records keyed by normalised content (NFKC, whitespace); exact duplicates merged; split by prompt.\n\n");
-    md.append("## Figures\n\n```json\n");
+    md.append("## Agreement\n\n| project | task type | annotators | mean deciding kappa | peer units | gold units | decisions |\n")
+        .append("|---|---|---|---|---|---|---|\n");
+    for (Map<String, Object> a : (java.util.List<Map<String, Object>>) manifest.get("agreement")) {
+      Object kappa = a.get("mean_deciding_kappa");
+      md.append("| ").append(a.get("project")).append(" | ").append(a.get("task_type")).append(" | ")
+          .append(a.get("annotators")).append(" | ")
+          .append(kappa == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", (Double) kappa)).append(" | ")
+          .append(a.get("peer_units")).append(" | ").append(a.get("gold_units")).append(" | ")
+          .append(a.get("decisions")).append(" |\n");
+    }
+    md.append("\n## Figures\n\n```json\n");
     try {
       md.append(Manifest.JSON.writeValueAsString(counts));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

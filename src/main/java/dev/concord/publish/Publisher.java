@@ -129,8 +129,46 @@ public final class Publisher {
     counts.put("preferences_by_source", countBy(preferences, Col.TASK_TYPE));
     counts.put("preferences_by_resolution", countBy(preferences, Col.RESOLUTION));
     m.put("counts", counts);
+    m.put("agreement", agreement(store.staged("scopes")));
     m.put("step_seconds", stepSeconds);
     return m;
+  }
+
+  /**
+   * Per project and task type: how many annotators were judged and on what, the units-weighted mean of the deciding
+   * kappa, and the decisions. Bounded by the number of projects and task types.
+   */
+  private static List<Map<String, Object>> agreement(Dataset<Row> scopes) {
+    Dataset<Row> figures = scopes.groupBy(Col.PROJECT, Col.TASK_TYPE).agg(
+        org.apache.spark.sql.functions.count(lit(1)).as("annotators"),
+        org.apache.spark.sql.functions.sum(col("measure_units").multiply(col(Col.VALUE)))
+            .divide(org.apache.spark.sql.functions.sum(
+                org.apache.spark.sql.functions.when(col(Col.VALUE).isNotNull(), col("measure_units"))))
+            .as("mean_kappa"),
+        org.apache.spark.sql.functions.sum(col(Col.PEER_UNITS)).as("peer_units"),
+        org.apache.spark.sql.functions.sum(col(Col.GOLD_UNITS)).as("gold_units"))
+        .orderBy(Col.PROJECT, Col.TASK_TYPE);
+    Dataset<Row> decisions = scopes.groupBy(Col.PROJECT, Col.TASK_TYPE, Col.DECISION).count();
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    List<Row> decisionRows = decisions.limit(1000).collectAsList();
+    for (Row r : figures.limit(1000).collectAsList()) {
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("project", r.getAs(Col.PROJECT));
+      f.put("task_type", r.getAs(Col.TASK_TYPE));
+      f.put("annotators", r.getAs("annotators"));
+      f.put("mean_deciding_kappa", r.getAs("mean_kappa"));
+      f.put("peer_units", r.getAs("peer_units"));
+      f.put("gold_units", r.getAs("gold_units"));
+      Map<String, Long> byDecision = new TreeMap<>();
+      for (Row d : decisionRows) {
+        if (d.getAs(Col.PROJECT).equals(r.getAs(Col.PROJECT)) && d.getAs(Col.TASK_TYPE).equals(r.getAs(Col.TASK_TYPE))) {
+          byDecision.put(d.getAs(Col.DECISION), d.getLong(3));
+        }
+      }
+      f.put("decisions", byDecision);
+      out.add(f);
+    }
+    return out;
   }
 
   /** Counts per value of a column: bounded by the column's distinct values (fates, reasons), never by the data. */

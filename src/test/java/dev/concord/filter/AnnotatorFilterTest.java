@@ -26,7 +26,11 @@ class AnnotatorFilterTest {
       .add(Kappa.KAPPA, DataTypes.DoubleType).add(Kappa.STANDARD_ERROR, DataTypes.DoubleType);
 
   static Row figure(String annotator, long units, double kappa, double se) {
-    return RowFactory.create("p", "pairwise", annotator, units, 0.5, kappa, se);
+    return figure("pairwise", annotator, units, kappa, se);
+  }
+
+  static Row figure(String type, String annotator, long units, double kappa, double se) {
+    return RowFactory.create("p", type, annotator, units, 0.5, kappa, se);
   }
 
   @Test
@@ -37,13 +41,17 @@ class AnnotatorFilterTest {
         figure("bad", 100, -0.3, 0.1),         // upper bound -0.14: dropped
         figure("unsure", 20, 0.1, 0.2),        // bounds -0.23..0.43 straddle 0.2: uncertain, kept by policy
         figure("few", 5, -0.9, 0.1),           // 5 units, below min_shared_units 8: unscored
-        figure("gold-bad", 100, 0.9, 0.01)), FIGURES);
+        figure("gold-bad", 100, 0.9, 0.01),
+        // uncertain in each scope (bound 0.247 > 0.2), but pooled over both the mean excess is -0.2 with
+        // standard error sqrt(2 * (40 * 0.15)^2) / 80 = 0.106: bound -0.026, confidently below
+        figure("careless", 40, 0.0, 0.15), figure("label", "careless", 40, 0.0, 0.15)), FIGURES);
     Dataset<Row> gold = spark.createDataFrame(List.of(figure("gold-bad", 10, -0.2, 0.1)), FIGURES);
     Dataset<Row> units = peer.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR);
+    Dataset<Row> pairwiseOnly = peer.filter(org.apache.spark.sql.functions.col(Col.ANNOTATOR).notEqual("careless"));
     Dataset<Row> scopes = AnnotatorFilter.scopes(units, peer, gold, CONFIG);
     Map<String, String> decision = new TreeMap<>();
     Map<String, Double> weight = new TreeMap<>();
-    for (Row r : scopes.collectAsList()) {
+    for (Row r : scopes.join(pairwiseOnly.select(Col.ANNOTATOR), Col.ANNOTATOR).collectAsList()) {
       decision.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.DECISION));
       weight.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.WEIGHT));
     }
@@ -54,14 +62,17 @@ class AnnotatorFilterTest {
     assertEquals(0.5, weight.get("few"), 1e-9);
 
     Dataset<Row> counts = spark.createDataFrame(List.of(RowFactory.create("good", 3L), RowFactory.create("bad", 2L),
-        RowFactory.create("sft-only", 1L)), new StructType().add(Col.ANNOTATOR, DataTypes.StringType)
+        RowFactory.create("sft-only", 1L), RowFactory.create("careless", 80L)), new StructType().add(Col.ANNOTATOR, DataTypes.StringType)
         .add(Col.SUBMISSIONS, DataTypes.LongType));
     Map<String, String> overall = new TreeMap<>();
-    for (Row r : AnnotatorFilter.annotators(counts, scopes).collectAsList()) {
+    for (Row r : AnnotatorFilter.annotators(counts, scopes, CONFIG).collectAsList()) {
       overall.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.DECISION) + ": " + r.getAs(Col.REASON));
     }
     assertEquals("dropped: peer_kappa -0.300 (bound -0.136) is below the threshold 0.2 on p/pairwise over 100 units",
         overall.get("bad"));
     assertEquals("unscored: no judged task types (sft only): kept unjudged", overall.get("sft-only"));
+    assertEquals("dropped: across 2 projects and task types, kappa is on average 0.200 below the thresholds "
+        + "(bound 0.026) over 80 units", overall.get("careless"));
+    assertEquals("kept: no project or task type confidently below its kappa threshold", overall.get("good"));
   }
 }
