@@ -2,6 +2,12 @@ package dev.concord.agreement;
 
 import static org.apache.spark.sql.functions.col;
 
+import static org.apache.spark.sql.functions.when;
+
+import dev.concord.config.ConcordConfig;
+import dev.concord.config.PerProject;
+import dev.concord.config.ProjectSettings;
+import dev.concord.config.TaskType;
 import dev.concord.schema.Col;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -11,7 +17,7 @@ import org.apache.spark.sql.Row;
  * Per annotator, project and task type: agreement with co-annotators and with gold. The co-annotator figure is
  * Cohen's kappa of the pooled table of (this annotator's answer, a co-annotator's answer) over every unit they share,
  * which weighs each co-annotator by the units shared; pooling keeps the figure meaningful where most pairs share a
- * unit or two. Ratings are ordinal and use quadratic weights; every other answer is nominal.
+ * unit or two. Which measure decides is configured per task type ({@code drop_measures}).
  */
 public final class Agreement {
   private Agreement() {}
@@ -46,10 +52,36 @@ public final class Agreement {
         .count();
   }
 
-  /** Kappa per scope from contingency counts: ratings with quadratic weights, the rest nominal. */
-  public static Dataset<Row> kappas(Dataset<Row> counts) {
-    Dataset<Row> ordinal = Kappa.of(counts.filter(col(Col.TASK_TYPE).equalTo("rating")), SCOPE, Weighting.QUADRATIC);
-    Dataset<Row> nominal = Kappa.of(counts.filter(col(Col.TASK_TYPE).notEqual("rating")), SCOPE, Weighting.NOMINAL);
-    return ordinal.unionByName(nominal);
+  /**
+   * Per scope, the configured drop measure ({@code drop_measures} per task type) from contingency counts, as
+   * {@code kappa} with its {@code standard_error}, and the measure's name in {@code measure}. Only the weightings
+   * some scope uses are computed.
+   */
+  public static Dataset<Row> kappas(Dataset<Row> counts, ConcordConfig config) {
+    Dataset<Row> tagged = counts.withColumn(Col.MEASURE, PerProject.byType(config, col(Col.PROJECT),
+        col(Col.TASK_TYPE), ProjectSettings::dropMeasure));
+    java.util.Set<String> used = new java.util.TreeSet<>();
+    java.util.stream.Stream.concat(java.util.stream.Stream.of(config.defaults()),
+            config.projects().keySet().stream().map(config::forProject))
+        .forEach(p -> TaskType.JUDGED.forEach(t -> used.add(p.dropMeasure(t))));
+    List<String> groups = new java.util.ArrayList<>(SCOPE);
+    groups.add(Col.MEASURE);
+    Dataset<Row> out = null;
+    for (Weighting w : Weighting.values()) {
+      List<String> names = MEASURES_BY_WEIGHTING.get(w).stream().filter(used::contains).toList();
+      if (names.isEmpty()) {
+        continue;
+      }
+      Dataset<Row> k = Kappa.of(tagged.filter(col(Col.MEASURE).isin(names.toArray())), groups, w)
+          .withColumn(Kappa.KAPPA, when(col(Col.MEASURE).equalTo("scott_pi"), col(Kappa.SCOTT_PI))
+              .otherwise(col(Kappa.KAPPA)));
+      out = out == null ? k : out.unionByName(k);
+    }
+    return out;
   }
+
+  private static final java.util.Map<Weighting, List<String>> MEASURES_BY_WEIGHTING = java.util.Map.of(
+      Weighting.NOMINAL, List.of("cohen_kappa", "scott_pi"),
+      Weighting.LINEAR, List.of("weighted_kappa_linear"),
+      Weighting.QUADRATIC, List.of("weighted_kappa_quadratic"));
 }

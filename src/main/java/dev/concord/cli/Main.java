@@ -14,6 +14,7 @@ public final class Main {
   static final String USAGE = """
       usage:
         concord run --input PATH [--input PATH ...] [--gold PATH] --out ROOT [--conf FILE] [--run-id ID] [--master URL]
+        concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]
         concord generate --out DIR [--submissions N] [--seed S]""";
 
   public static void main(String[] args) {
@@ -28,6 +29,7 @@ public final class Main {
       return switch (args[0]) {
         case "run" -> Runner.run(parseRun(args));
         case "generate" -> dev.concord.generate.Generator.main(new Args(args, 1));
+        case "agreement" -> AgreementReport.run(new Args(args, 1), System.out);
         case "-h", "--help", "help" -> {
           System.out.println(USAGE);
           yield 0;

@@ -22,13 +22,21 @@ import java.util.stream.Collectors;
  * @param split the train/test split
  * @param limits input size limits
  * @param jobState where the job repository lives
+ * @param agreement project-level agreement figures
  */
 public record ConcordConfig(
     ProjectSettings defaults,
     Map<String, ProjectSettings> projects,
     SplitSettings split,
     Limits limits,
-    JobStateSettings jobState) {
+    JobStateSettings jobState,
+    AgreementSettings agreement) {
+
+  /**
+   * @param bootstrapReplicates replicates of the Poisson bootstrap behind the project-level intervals (0: none)
+   * @param bootstrapMaxUnits the most units per project and task type the bootstrap resamples
+   */
+  public record AgreementSettings(Integer bootstrapReplicates, Integer bootstrapMaxUnits) {}
 
   /** @param testShare share of prompts in the test split; @param salt varies the split between datasets */
   public record SplitSettings(Double testShare, String salt) {}
@@ -104,7 +112,21 @@ public record ConcordConfig(
     return new ConcordConfig(defaults, Map.copyOf(new TreeMap<>(own)),
         new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
         new Limits(maxField),
-        jobState == null ? new JobStateSettings(null, null, null) : jobState);
+        jobState == null ? new JobStateSettings(null, null, null) : jobState,
+        agreementSettings());
+  }
+
+  private AgreementSettings agreementSettings() {
+    int replicates = agreement == null || agreement.bootstrapReplicates() == null ? 200
+        : agreement.bootstrapReplicates();
+    if (replicates < 0 || replicates > 10_000) {
+      throw new ConfigException("agreement.bootstrap_replicates must be within [0, 10000], got " + replicates);
+    }
+    int maxUnits = agreement == null || agreement.bootstrapMaxUnits() == null ? 2000 : agreement.bootstrapMaxUnits();
+    if (maxUnits < 10) {
+      throw new ConfigException("agreement.bootstrap_max_units must be at least 10, got " + maxUnits);
+    }
+    return new AgreementSettings(replicates, maxUnits);
   }
 
   /** The settings of {@code project}: its own where set, the defaults elsewhere. */

@@ -17,7 +17,10 @@ import java.util.Map;
  * @param rankingPairs which pairs a resolved ranking yields: all or adjacent
  * @param unscoredWeight vote weight of an annotator with too few shared units to be judged
  * @param dropConfidence one-sided confidence that an annotator's kappa is below (or at or above) the threshold
- * @param uncertainPolicy what happens when the interval straddles the threshold: keep or drop
+ * @param uncertainPolicy what happens when the interval straddles the threshold: keep, drop or review (the
+ *     annotator's work is held out and the annotator listed for a person to judge)
+ * @param dropMeasures the agreement measure that decides, per task type: cohen_kappa, scott_pi,
+ *     weighted_kappa_linear or weighted_kappa_quadratic
  */
 public record ProjectSettings(
     List<String> labels,
@@ -30,10 +33,13 @@ public record ProjectSettings(
     String rankingPairs,
     Double unscoredWeight,
     Double dropConfidence,
-    String uncertainPolicy) {
+    String uncertainPolicy,
+    Map<String, String> dropMeasures) {
 
   static final List<String> RANKING_PAIRS = List.of("all", "adjacent");
-  static final List<String> UNCERTAIN_POLICIES = List.of("keep", "drop");
+  static final List<String> UNCERTAIN_POLICIES = List.of("keep", "drop", "review");
+  public static final List<String> MEASURES = List.of("cohen_kappa", "scott_pi", "weighted_kappa_linear",
+      "weighted_kappa_quadratic");
 
   /** This project's settings with every missing field taken from {@code base}. */
   ProjectSettings over(ProjectSettings base) {
@@ -48,16 +54,25 @@ public record ProjectSettings(
         rankingPairs != null ? rankingPairs : base.rankingPairs,
         unscoredWeight != null ? unscoredWeight : base.unscoredWeight,
         dropConfidence != null ? dropConfidence : base.dropConfidence,
-        uncertainPolicy != null ? uncertainPolicy : base.uncertainPolicy);
+        uncertainPolicy != null ? uncertainPolicy : base.uncertainPolicy,
+        merge(base.dropMeasures, dropMeasures));
   }
 
   private static Map<String, Double> mergeThresholds(Map<String, Double> base, Map<String, Double> own) {
+    return merge(base, own);
+  }
+
+  private static <V> Map<String, V> merge(Map<String, V> base, Map<String, V> own) {
     if (own == null) {
       return base;
     }
     var merged = new java.util.TreeMap<>(base);
     merged.putAll(own);
     return Map.copyOf(merged);
+  }
+
+  public String dropMeasure(TaskType type) {
+    return dropMeasures.get(type.id());
   }
 
   /** The z of the one-sided bound at {@link #dropConfidence}, from the standard normal distribution. */
@@ -80,6 +95,12 @@ public record ProjectSettings(
       requireSet(key + ".unscored_weight", unscoredWeight);
       requireSet(key + ".drop_confidence", dropConfidence);
       requireSet(key + ".uncertain_policy", uncertainPolicy);
+      requireSet(key + ".drop_measures", dropMeasures);
+      for (TaskType t : TaskType.JUDGED) {
+        if (!dropMeasures.containsKey(t.id())) {
+          throw new ConfigException(key + ".drop_measures lacks '" + t.id() + "'");
+        }
+      }
       for (TaskType t : TaskType.JUDGED) {
         if (!kappaThresholds.containsKey(t.id())) {
           throw new ConfigException(key + ".kappa_thresholds lacks '" + t.id() + "'");
@@ -129,6 +150,18 @@ public record ProjectSettings(
     }
     if (rankingPairs != null && !RANKING_PAIRS.contains(rankingPairs)) {
       throw new ConfigException(key + ".ranking_pairs must be one of " + RANKING_PAIRS + ", got '" + rankingPairs + "'");
+    }
+    if (dropMeasures != null) {
+      dropMeasures.forEach((type, m) -> {
+        if (!TaskType.JUDGED.stream().map(TaskType::id).toList().contains(type)) {
+          throw new ConfigException(key + ".drop_measures." + type + " is not a judged task type "
+              + TaskType.JUDGED.stream().map(TaskType::id).toList());
+        }
+        if (!MEASURES.contains(m)) {
+          throw new ConfigException(key + ".drop_measures." + type + " must be one of " + MEASURES + ", got '" + m
+              + "'");
+        }
+      });
     }
     if (dropConfidence != null && (dropConfidence < 0.5 || dropConfidence >= 1)) {
       throw new ConfigException(key + ".drop_confidence must be within [0.5, 1), got " + dropConfidence);

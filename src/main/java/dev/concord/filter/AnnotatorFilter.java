@@ -46,6 +46,9 @@ public final class AnnotatorFilter {
   /** The interval straddles the threshold; uncertain_policy decided. */
   public static final String UNCERTAIN_KEPT = "uncertain_kept";
   public static final String UNCERTAIN_DROPPED = "uncertain_dropped";
+  public static final String UNCERTAIN_REVIEW = "uncertain_review";
+  /** The annotator's work is held out of this run and the annotator listed for a person to judge. */
+  public static final String REVIEW = "review";
 
   /**
    * One row per scope ({@code project, task_type, annotator}) with the figures, the measure that decided, the
@@ -56,10 +59,11 @@ public final class AnnotatorFilter {
     Dataset<Row> scopes = units.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).distinct();
     Dataset<Row> peer = peerKappas.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
         col(Kappa.KAPPA).as(Col.PEER_KAPPA), col(Kappa.UNITS).as(Col.PEER_UNITS),
-        col(Kappa.STANDARD_ERROR).as("peer_se"));
+        col(Kappa.STANDARD_ERROR).as("peer_se"), col(Col.MEASURE).as("peer_measure"));
     Dataset<Row> gold = goldKappas.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
         col(Kappa.KAPPA).as(Col.GOLD_KAPPA), col(Kappa.OBSERVED).as(Col.GOLD_ACCURACY),
-        col(Kappa.UNITS).as(Col.GOLD_UNITS), col(Kappa.STANDARD_ERROR).as("gold_se"));
+        col(Kappa.UNITS).as(Col.GOLD_UNITS), col(Kappa.STANDARD_ERROR).as("gold_se"),
+        col(Col.MEASURE).as("gold_measure"));
     String[] key = {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR};
     Dataset<Row> joined = scopes.join(peer, key, "left").join(gold, key, "left")
         .withColumn(Col.PEER_UNITS, coalesce(col(Col.PEER_UNITS), lit(0L)))
@@ -69,8 +73,8 @@ public final class AnnotatorFilter {
     Column minUnits = PerProject.value(config, project, ProjectSettings::minSharedUnits);
     Column threshold = PerProject.byType(config, project, col(Col.TASK_TYPE), ProjectSettings::kappaThreshold);
     Column unscoredWeight = PerProject.value(config, project, ProjectSettings::unscoredWeight);
-    Column measure = when(col(Col.GOLD_UNITS).geq(minUnits), lit(Col.GOLD_KAPPA))
-        .when(col(Col.PEER_UNITS).geq(minUnits), lit(Col.PEER_KAPPA));
+    Column measure = when(col(Col.GOLD_UNITS).geq(minUnits), concat(lit("gold:"), col("gold_measure")))
+        .when(col(Col.PEER_UNITS).geq(minUnits), concat(lit("peer:"), col("peer_measure")));
     Column value = when(col(Col.GOLD_UNITS).geq(minUnits), col(Col.GOLD_KAPPA))
         .when(col(Col.PEER_UNITS).geq(minUnits), col(Col.PEER_KAPPA));
     Column se = when(col(Col.GOLD_UNITS).geq(minUnits), col("gold_se"))
@@ -78,16 +82,17 @@ public final class AnnotatorFilter {
     Column z = PerProject.value(config, project, ProjectSettings::dropZ);
     Column low = value.minus(z.multiply(coalesce(se, lit(0.0))));
     Column high = value.plus(z.multiply(coalesce(se, lit(0.0))));
-    Column dropUncertain = PerProject.value(config, project, ProjectSettings::uncertainPolicy).equalTo("drop");
+    Column policy = PerProject.value(config, project, ProjectSettings::uncertainPolicy);
     Column decision = when(value.isNull(), lit(UNSCORED))
         .when(high.lt(threshold), lit(DROPPED))
         .when(low.geq(threshold), lit(KEPT))
-        .when(dropUncertain, lit(UNCERTAIN_DROPPED))
+        .when(policy.equalTo("drop"), lit(UNCERTAIN_DROPPED))
+        .when(policy.equalTo("review"), lit(UNCERTAIN_REVIEW))
         .otherwise(lit(UNCERTAIN_KEPT));
-    Column weight = when(decision.isin(DROPPED, UNCERTAIN_DROPPED), lit(0.0))
+    Column weight = when(decision.isin(DROPPED, UNCERTAIN_DROPPED, UNCERTAIN_REVIEW), lit(0.0))
         .when(decision.equalTo(UNSCORED), unscoredWeight)
         .otherwise(lit(0.5).plus(lit(0.5).multiply(least(greatest(value, lit(0.0)), lit(1.0)))));
-    Column measureUnits = when(measure.equalTo(Col.GOLD_KAPPA), col(Col.GOLD_UNITS)).otherwise(col(Col.PEER_UNITS));
+    Column measureUnits = when(col(Col.GOLD_UNITS).geq(minUnits), col(Col.GOLD_UNITS)).otherwise(col(Col.PEER_UNITS));
     return joined.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR), col(Col.PEER_KAPPA),
         col(Col.PEER_UNITS), col(Col.GOLD_KAPPA), col(Col.GOLD_ACCURACY), col(Col.GOLD_UNITS),
         measure.as(Col.MEASURE), value.as(Col.VALUE), low.as(Col.CI_LOW), high.as(Col.CI_HIGH),
@@ -123,8 +128,9 @@ public final class AnnotatorFilter {
     Column anyKept = exists(all, s -> s.getField(Col.DECISION).isin(KEPT, UNCERTAIN_KEPT));
     Column pooledHigh = col("pooled_excess").plus(lit(config.defaults().dropZ()).multiply(col("pooled_se")));
     Column pooledDrop = col("pooled_scopes").gt(1).and(pooledHigh.lt(0));
-    Column decision = when(dropped.isNotNull().or(pooledDrop), lit(DROPPED)).when(anyKept, lit(KEPT))
-        .otherwise(lit(UNSCORED));
+    Column inReview = element_at(filter(all, s -> s.getField(Col.DECISION).equalTo(UNCERTAIN_REVIEW)), 1);
+    Column decision = when(dropped.isNotNull().or(pooledDrop), lit(DROPPED)).when(inReview.isNotNull(), lit(REVIEW))
+        .when(anyKept, lit(KEPT)).otherwise(lit(UNSCORED));
     Column reason = when(dropped.isNotNull(), concat(dropped.getField(Col.MEASURE), lit(" "),
             format_number(dropped.getField(Col.VALUE), 3), lit(" (bound "),
             format_number(dropped.getField(Col.CI_HIGH), 3), lit(")"),
@@ -138,6 +144,11 @@ public final class AnnotatorFilter {
             lit(" projects and task types, kappa is on average "), format_number(col("pooled_excess").multiply(-1), 3),
             lit(" below the thresholds (bound "), format_number(pooledHigh.multiply(-1), 3), lit(") over "),
             col("pooled_units").cast("long").cast("string"), lit(" units")))
+        .when(inReview.isNotNull(), concat(inReview.getField(Col.MEASURE), lit(" "),
+            format_number(inReview.getField(Col.VALUE), 3), lit(" ("), format_number(inReview.getField(Col.CI_LOW), 3),
+            lit(" to "), format_number(inReview.getField(Col.CI_HIGH), 3), lit(") straddles the threshold "),
+            inReview.getField(Col.THRESHOLD).cast("string"), lit(" on "), inReview.getField(Col.PROJECT), lit("/"),
+            inReview.getField(Col.TASK_TYPE), lit("; uncertain_policy holds the work out for review")))
         .when(anyKept, lit("no project or task type confidently below its kappa threshold"))
         .when(org.apache.spark.sql.functions.size(all).gt(0), concat(lit("fewer than "),
             element_at(all, 1).getField("min_units").cast("string"),
@@ -153,6 +164,11 @@ public final class AnnotatorFilter {
         s.getField(Col.WEIGHT).as(Col.WEIGHT), s.getField(Col.DECISION).as(Col.DECISION)));
     return joined.select(col(Col.ANNOTATOR), decision.as(Col.DECISION), reason.as(Col.REASON),
         col(Col.SUBMISSIONS), published.as(Col.SCOPES));
+  }
+
+  /** Whether an annotator's work is used: kept or unscored (not dropped, not held for review). */
+  public static org.apache.spark.sql.Column used(org.apache.spark.sql.Column decision) {
+    return decision.isin(KEPT, UNSCORED);
   }
 
   /** Submissions in play per annotator. */

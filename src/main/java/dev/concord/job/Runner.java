@@ -63,7 +63,9 @@ public final class Runner {
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.local.dir", root.resolve(".concord").resolve("spark-tmp").toString());
     builder.master(request.master() != null ? request.master() : "local[*]");
-    builder.config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions(request.inputs())));
+    if (SparkSession.getDefaultSession().isEmpty()) {
+      builder.config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions(request.inputs())));
+    }
     // An embedding JVM (the tests) may already have a session: use it, and leave it running.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = builder.getOrCreate();

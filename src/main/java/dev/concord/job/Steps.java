@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.struct;
 
 import dev.concord.agreement.Agreement;
+import dev.concord.agreement.ProjectAgreement;
 import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
 import dev.concord.dataset.Records;
@@ -43,7 +44,7 @@ public final class Steps {
   public static final List<String> NAMES = List.of("ingest", "reconcile", "agreement", "resolve", "dedup", "publish");
 
   /** Parse and validate every input line once; the only full read of the input. */
-  void ingest() {
+  public void ingest() {
     store.stage("lines", Ingest.parse(store.readLines(inputs, "--input"), config, pseudonymKey));
     if (!gold.isEmpty()) {
       store.stage("gold_lines", Gold.parse(store.readLines(gold, "--gold")));
@@ -51,7 +52,7 @@ public final class Steps {
   }
 
   /** The cross-line checks, and gold matched to the batch's items. */
-  void reconcile() {
+  public void reconcile() {
     Dataset<Row> good = store.staged("lines").filter(col(Col.REASON).isNull()).drop(Col.RAW, Col.PROMPT,
         Col.RESPONSES, Col.REASON, Col.DETAIL);
     store.stage("submissions", Reconcile.apply(good));
@@ -61,7 +62,7 @@ public final class Steps {
   }
 
   /** Units, contingency tables, kappas and the keep/drop decision. */
-  void agreement() {
+  public void agreement() {
     Dataset<Row> judged = active().filter(col(Col.TASK_TYPE).notEqual("sft"))
         .withColumn(Col.STRENGTH, col(Col.ANSWER).getField(Col.STRENGTH));
     store.stage("units", Units.of(judged, Col.ANNOTATOR, Col.SUBMISSION_ID, Col.STRENGTH));
@@ -70,19 +71,21 @@ public final class Steps {
     store.stage("gold_units", Units.of(matchedGold, Col.STRENGTH));
 
     Dataset<Row> units = store.staged("units");
+    store.stage("project_agreement", ProjectAgreement.of(units, config.agreement().bootstrapReplicates(),
+        config.agreement().bootstrapMaxUnits()));
     store.stage("gold_counts", Agreement.goldCounts(units, store.staged("gold_units")));
-    Dataset<Row> goldKappas = Agreement.kappas(store.staged("gold_counts"));
+    Dataset<Row> goldKappas = Agreement.kappas(store.staged("gold_counts"), config);
     // Round one judges everyone against everyone; round two judges everyone again against the peers round one
     // kept, so that adversarial or careless partners do not drag good annotators' figures down.
     store.stage("peer_counts_1", Agreement.peerCounts(units, units));
-    store.stage("scopes_1", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts_1")), goldKappas,
+    store.stage("scopes_1", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts_1"), config), goldKappas,
         config));
     Dataset<Row> firstDropped = AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
             store.staged("scopes_1"), config)
         .filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)).select(Col.ANNOTATOR);
     Dataset<Row> partners = units.join(firstDropped, new String[] {Col.ANNOTATOR}, "left_anti");
     store.stage("peer_counts", Agreement.peerCounts(units, partners));
-    store.stage("scopes", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts")), goldKappas,
+    store.stage("scopes", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts"), config), goldKappas,
         config));
     store.stage("annotators", AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
         store.staged("scopes"), config));
@@ -90,7 +93,7 @@ public final class Steps {
 
   /** Gold first, then the reliability-weighted vote; undecided items to review. */
   void resolve() {
-    Dataset<Row> kept = store.staged("annotators").filter(col(Col.DECISION).notEqual(AnnotatorFilter.DROPPED))
+    Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
     Dataset<Row> weights = store.staged("scopes").select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
     Dataset<Row> votes = store.staged("units").join(kept, Col.ANNOTATOR)
@@ -112,7 +115,7 @@ public final class Steps {
     Dataset<Row> items = store.staged("items");
 
     Dataset<Row> judged = Records.judged(store.staged("candidates"), items);
-    Dataset<Row> kept = store.staged("annotators").filter(col(Col.DECISION).notEqual(AnnotatorFilter.DROPPED))
+    Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
     Dataset<Row> sft = Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft")).join(kept, Col.ANNOTATOR), items);
     double share = config.split().testShare();

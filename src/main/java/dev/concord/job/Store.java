@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_block_start;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.regexp_replace;
 
 import dev.concord.config.ConfigException;
@@ -78,6 +79,20 @@ public final class Store {
         throw new ConfigException(option + " " + p + " does not exist");
       }
     }
+    List<Path> csv = inputs.stream().filter(p -> p.toString().endsWith(".csv")).toList();
+    List<Path> jsonLines = inputs.stream().filter(p -> !p.toString().endsWith(".csv")).toList();
+    Dataset<Row> lines = null;
+    if (!jsonLines.isEmpty()) {
+      lines = readJsonLines(jsonLines);
+    }
+    if (!csv.isEmpty()) {
+      Dataset<Row> fromCsv = readCrowdCsv(csv, option.equals("--gold"));
+      lines = lines == null ? fromCsv : lines.unionByName(fromCsv);
+    }
+    return lines;
+  }
+
+  private Dataset<Row> readJsonLines(List<Path> inputs) {
     String[] paths = inputs.stream().map(p -> p.toAbsolutePath().normalize().toString()).toArray(String[]::new);
     return spark.read().option("recursiveFileLookup", "true").text(paths)
         .select(regexp_replace(input_file_name(), "^file:(//)?", "").as(Col.SOURCE_FILE),
@@ -98,6 +113,30 @@ public final class Store {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot clear the staging area " + dir, e);
     }
+  }
+
+  /**
+   * Crowd label exports, CSV with a header: answers {@code task,worker,label}, or with {@code gold} the truth
+   * {@code task,label}. Each row becomes a line in the contract's format (a label submission, or a label gold), the
+   * project named after the file's folder, so that it takes the same path as JSON Lines. Line numbers count the
+   * data rows (the header is not counted).
+   */
+  private Dataset<Row> readCrowdCsv(List<Path> inputs, boolean gold) {
+    String[] paths = inputs.stream().map(p -> p.toAbsolutePath().normalize().toString()).toArray(String[]::new);
+    Dataset<Row> rows = spark.read().option("header", "true").csv(paths)
+        .select(col("*"), regexp_replace(input_file_name(), "^file:(//)?", "").as(Col.SOURCE_FILE),
+            input_file_block_start().as(Col.BLOCK_START), monotonically_increasing_id().as(Col.ROW_ID));
+    Column project = org.apache.spark.sql.functions.regexp_extract(col(Col.SOURCE_FILE), "/([^/]+)/[^/]+$", 1);
+    Column answer = org.apache.spark.sql.functions.struct(col("label").as(Col.LABEL));
+    Column raw = gold
+        ? org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(col("task").as(Col.ITEM_ID),
+            lit("label").as(Col.TASK_TYPE), answer.as(Col.ANSWER), lit("truth").as(Col.SOURCE)))
+        : org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(
+            org.apache.spark.sql.functions.concat_ws(":", col("task"), col("worker")).as(Col.SUBMISSION_ID),
+            col("task").as(Col.ITEM_ID), project.as(Col.PROJECT), lit("label").as(Col.TASK_TYPE),
+            col("worker").as(Col.ANNOTATOR_ID), lit("1970-01-01T00:00:00Z").as(Col.SUBMITTED_AT),
+            org.apache.spark.sql.functions.concat(lit("item "), col("task")).as(Col.PROMPT), answer.as(Col.ANSWER)));
+    return rows.select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), raw.as(Col.RAW));
   }
 
   public void stage(String name, Dataset<Row> data) {

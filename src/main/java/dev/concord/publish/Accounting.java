@@ -30,6 +30,7 @@ public final class Accounting {
   public static final String USED = "used";
   public static final String MERGED_DUPLICATE = "merged_duplicate";
   public static final String ANNOTATOR_DROPPED = "annotator_dropped";
+  public static final String ANNOTATOR_IN_REVIEW = "annotator_in_review";
   public static final String SUPERSEDED = "superseded";
   public static final String SENT_TO_REVIEW = "sent_to_review";
   public static final String NO_RECORD = "no_record";
@@ -98,8 +99,8 @@ public final class Accounting {
         .otherwise(lit(1));
     Dataset<Row> reached = lineage.groupBy(Col.SUBMISSION_ID).agg(max(edgeRank).as("best"),
         array_sort(array_distinct(collect_list(Col.RECORD_ID))).as(Col.RECORD_IDS));
-    Dataset<Row> dropped = annotators.filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED))
-        .select(col(Col.ANNOTATOR), col(Col.REASON).as("drop_reason"));
+    Dataset<Row> dropped = annotators.filter(AnnotatorFilter.used(col(Col.DECISION)).unary_$bang())
+        .select(col(Col.ANNOTATOR), col(Col.REASON).as("drop_reason"), col(Col.DECISION).as("annotator_decision"));
     Dataset<Row> items = outcomes.select(col(Col.ITEM_ID), col(Col.STATUS).as("item_status"),
         col(Col.DETAIL).as("item_detail"), col(Col.REASON).as("item_reason"));
 
@@ -110,6 +111,7 @@ public final class Accounting {
     Column status = col(Col.STATUS);
     Column fate = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT), lit(QUARANTINED))
         .when(status.equalTo(Reconcile.SUPERSEDED), lit(SUPERSEDED))
+        .when(col("annotator_decision").equalTo(AnnotatorFilter.REVIEW), lit(ANNOTATOR_IN_REVIEW))
         .when(col("drop_reason").isNotNull(), lit(ANNOTATOR_DROPPED))
         .when(col("best").equalTo(4), lit(USED))
         .when(col("best").equalTo(3), lit(MERGED_DUPLICATE))
@@ -120,7 +122,8 @@ public final class Accounting {
     Column reason = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT),
             concat(status, lit(": "), col(Col.DETAIL)))
         .when(status.equalTo(Reconcile.SUPERSEDED), col(Col.DETAIL))
-        .when(col("drop_reason").isNotNull(), concat(lit("annotator dropped: "), col("drop_reason")))
+        .when(col("drop_reason").isNotNull(), concat(lit("annotator "), col("annotator_decision"), lit(": "),
+            col("drop_reason")))
         .when(col("best").equalTo(4), lit("its answer backs the records listed"))
         .when(col("best").equalTo(3), lit("its item's record was an exact duplicate of the record listed, which carries it"))
         .when(col("best").equalTo(2), lit("the gold label differs from its answer"))

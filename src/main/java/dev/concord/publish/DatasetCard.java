@@ -36,7 +36,16 @@ final class DatasetCard {
         .append("shared units; quadratic weights for ratings); annotators below the threshold dropped.\n");
     md.append("3. Per item: gold first, else a reliability-weighted vote; ties and weak consensus sent to review.\n");
     md.append("4. Records keyed by normalised content (NFKC, whitespace); exact duplicates merged; split by prompt.\n\n");
-    md.append("## Agreement\n\n| project | task type | annotators | mean deciding kappa | peer units | gold units | decisions |\n")
+    md.append("## Agreement\n\nOver every annotator in play, before filtering; intervals are 95% (bootstrap over units ")
+        .append("for Fleiss and alpha, normal over annotator pairs for Light's kappa).\n\n")
+        .append("| project | task type | units | Fleiss' kappa | alpha (nominal) | Light's kappa |\n|---|---|---|---|---|---|\n");
+    for (Map<String, Object> a : (java.util.List<Map<String, Object>>) manifest.get("agreement")) {
+      md.append("| ").append(a.get("project")).append(" | ").append(a.get("task_type")).append(" | ")
+          .append(a.get("units")).append(" | ").append(interval(a, "fleiss_kappa")).append(" | ")
+          .append(interval(a, "alpha_nominal")).append(" | ").append(interval(a, "light_kappa")).append(" |\n");
+    }
+    md.append("\nThe drop decisions:\n\n")
+        .append("| project | task type | annotators | mean deciding kappa | peer units | gold units | decisions |\n")
         .append("|---|---|---|---|---|---|---|\n");
     for (Map<String, Object> a : (java.util.List<Map<String, Object>>) manifest.get("agreement")) {
       Object kappa = a.get("mean_deciding_kappa");
@@ -62,6 +71,20 @@ final class DatasetCard {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  static String interval(Map<String, Object> figures, String name) {
+    Object v = figures.get(name);
+    if (!(v instanceof Number n)) {
+      return "n/a";
+    }
+    Object lo = figures.get(name + "_low");
+    Object hi = figures.get(name + "_high");
+    String s = String.format(java.util.Locale.ROOT, "%.3f", n.doubleValue());
+    if (lo instanceof Number l && hi instanceof Number h) {
+      s += String.format(java.util.Locale.ROOT, " (%.3f to %.3f)", l.doubleValue(), h.doubleValue());
+    }
+    return s;
   }
 
   private static void row(StringBuilder md, Map<String, Object> tables, String name, String what) {

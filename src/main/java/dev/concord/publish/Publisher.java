@@ -132,7 +132,7 @@ public final class Publisher {
     counts.put("preferences_by_source", countBy(preferences, Col.TASK_TYPE));
     counts.put("preferences_by_resolution", countBy(preferences, Col.RESOLUTION));
     m.put("counts", counts);
-    m.put("agreement", agreement(store.staged("scopes")));
+    m.put("agreement", agreement(store.staged("scopes"), store.staged("project_agreement")));
     m.put("step_seconds", stepSeconds);
     return m;
   }
@@ -141,7 +141,8 @@ public final class Publisher {
    * Per project and task type: how many annotators were judged and on what, the units-weighted mean of the deciding
    * kappa, and the decisions. Bounded by the number of projects and task types.
    */
-  private static List<Map<String, Object>> agreement(Dataset<Row> scopes) {
+  private static List<Map<String, Object>> agreement(Dataset<Row> scopes, Dataset<Row> projects) {
+    List<Row> projectRows = projects.limit(1000).collectAsList();
     Dataset<Row> figures = scopes.groupBy(Col.PROJECT, Col.TASK_TYPE).agg(
         org.apache.spark.sql.functions.count(lit(1)).as("annotators"),
         org.apache.spark.sql.functions.sum(col("measure_units").multiply(col(Col.VALUE)))
@@ -169,9 +170,25 @@ public final class Publisher {
         }
       }
       f.put("decisions", byDecision);
+      for (Row p : projectRows) {
+        if (p.getAs(Col.PROJECT).equals(r.getAs(Col.PROJECT)) && p.getAs(Col.TASK_TYPE).equals(r.getAs(Col.TASK_TYPE))) {
+          f.putAll(projectFigures(p));
+        }
+      }
       out.add(f);
     }
     return out;
+  }
+
+  /** A project's agreement row as plain values (every column but the keys), in the row's column order. */
+  public static Map<String, Object> projectFigures(Row p) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    for (String field : p.schema().fieldNames()) {
+      if (!field.equals(Col.PROJECT) && !field.equals(Col.TASK_TYPE)) {
+        f.put(field, p.getAs(field));
+      }
+    }
+    return f;
   }
 
   /** Counts per value of a column: bounded by the column's distinct values (fates, reasons), never by the data. */

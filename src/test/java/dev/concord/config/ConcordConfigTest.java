@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-class ConcordConfigTest {
-  static final String MINIMAL = """
+public class ConcordConfigTest {
+  public static final String MINIMAL = """
       defaults:
         kappa_thresholds: {pairwise: 0.2, ranking: 0.2, rating: 0.2, label: 0.2}
         min_shared_units: 8
@@ -19,6 +19,7 @@ class ConcordConfigTest {
         unscored_weight: 0.5
         drop_confidence: 0.95
         uncertain_policy: keep
+        drop_measures: {pairwise: cohen_kappa, ranking: cohen_kappa, rating: weighted_kappa_quadratic, label: scott_pi}
       """;
 
   @Test
@@ -54,6 +55,8 @@ class ConcordConfigTest {
     assertMessage(MINIMAL.replace("min_shared_units: 8", "min_shared_units: many"), "defaults.min_shared_units");
     assertMessage(MINIMAL + "projects:\n  p:\n    rating_scale: {min: 5, max: 1}\n", "projects.p.rating_scale");
     assertMessage(MINIMAL + "split:\n  test_share: 1.5\n", "split.test_share");
+    assertMessage(MINIMAL.replace("label: scott_pi", "label: vibes"), "defaults.drop_measures.label");
+    assertMessage(MINIMAL.replace("uncertain_policy: keep", "uncertain_policy: shrug"), "defaults.uncertain_policy");
     assertMessage(MINIMAL.replace("  unscored_weight: 0.5\n", ""), "defaults.unscored_weight");
   }
 

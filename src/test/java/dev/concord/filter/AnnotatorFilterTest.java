@@ -23,14 +23,15 @@ class AnnotatorFilterTest {
   static final StructType FIGURES = new StructType().add(Col.PROJECT, DataTypes.StringType)
       .add(Col.TASK_TYPE, DataTypes.StringType).add(Col.ANNOTATOR, DataTypes.StringType)
       .add(Kappa.UNITS, DataTypes.LongType).add(Kappa.OBSERVED, DataTypes.DoubleType)
-      .add(Kappa.KAPPA, DataTypes.DoubleType).add(Kappa.STANDARD_ERROR, DataTypes.DoubleType);
+      .add(Kappa.KAPPA, DataTypes.DoubleType).add(Kappa.STANDARD_ERROR, DataTypes.DoubleType)
+      .add(Col.MEASURE, DataTypes.StringType);
 
   static Row figure(String annotator, long units, double kappa, double se) {
     return figure("pairwise", annotator, units, kappa, se);
   }
 
   static Row figure(String type, String annotator, long units, double kappa, double se) {
-    return RowFactory.create("p", type, annotator, units, 0.5, kappa, se);
+    return RowFactory.create("p", type, annotator, units, 0.5, kappa, se, "cohen_kappa");
   }
 
   @Test
@@ -68,11 +69,28 @@ class AnnotatorFilterTest {
     for (Row r : AnnotatorFilter.annotators(counts, scopes, CONFIG).collectAsList()) {
       overall.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.DECISION) + ": " + r.getAs(Col.REASON));
     }
-    assertEquals("dropped: peer_kappa -0.300 (bound -0.136) is below the threshold 0.2 on p/pairwise over 100 units",
+    assertEquals("dropped: peer:cohen_kappa -0.300 (bound -0.136) is below the threshold 0.2 on p/pairwise over 100 units",
         overall.get("bad"));
     assertEquals("unscored: no judged task types (sft only): kept unjudged", overall.get("sft-only"));
     assertEquals("dropped: across 2 projects and task types, kappa is on average 0.200 below the thresholds "
         + "(bound 0.026) over 80 units", overall.get("careless"));
     assertEquals("kept: no project or task type confidently below its kappa threshold", overall.get("good"));
+  }
+
+  @Test
+  void theReviewPolicyHoldsUncertainAnnotatorsOut() {
+    ConcordConfig review = ConcordConfig.parse(dev.concord.config.ConcordConfigTest.MINIMAL
+        .replace("uncertain_policy: keep", "uncertain_policy: review"), "test.yaml");
+    var spark = SparkTest.spark();
+    Dataset<Row> peer = spark.createDataFrame(List.of(figure("unsure", 20, 0.1, 0.2)), FIGURES);
+    Dataset<Row> scopes = AnnotatorFilter.scopes(peer.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR), peer,
+        spark.createDataFrame(List.of(), FIGURES), review);
+    assertEquals("uncertain_review", scopes.first().getAs(Col.DECISION));
+    Row overall = AnnotatorFilter.annotators(spark.createDataFrame(List.of(RowFactory.create("unsure", 20L)),
+        new StructType().add(Col.ANNOTATOR, DataTypes.StringType).add(Col.SUBMISSIONS, DataTypes.LongType)),
+        scopes, review).first();
+    assertEquals(AnnotatorFilter.REVIEW, overall.getAs(Col.DECISION));
+    assertEquals("peer:cohen_kappa 0.100 (-0.229 to 0.429) straddles the threshold 0.2 on p/pairwise; "
+        + "uncertain_policy holds the work out for review", overall.getAs(Col.REASON));
   }
 }

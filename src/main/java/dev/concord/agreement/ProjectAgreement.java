@@ -1,0 +1,136 @@
+package dev.concord.agreement;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.percentile_approx;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.sequence;
+import static org.apache.spark.sql.functions.sqrt;
+import static org.apache.spark.sql.functions.stddev_samp;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import dev.concord.schema.Col;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Agreement of a whole project and task type: Fleiss' kappa, Krippendorff's alpha (nominal; for ratings also ordinal
+ * and interval) and mean pairwise Cohen's kappa (Light's), each with a 95% interval. Fleiss and alpha take a Poisson
+ * bootstrap over units, in one distributed pass: each unit gets, per replicate, a Poisson(1) weight drawn from a hash
+ * of the unit and the replicate, so the intervals are the same in every run. To keep the cost bounded whatever the
+ * data size, the bootstrap runs on a hash-drawn sample of at most {@code maxUnits} units per project and task type,
+ * and the interval's half-widths are scaled by sqrt(sample / units) around the full data's figure (a standard error
+ * shrinks as the square root of the units). Light's kappa takes the normal interval of a mean over annotator pairs.
+ */
+public final class ProjectAgreement {
+  private ProjectAgreement() {}
+
+  public static final List<String> GROUP = List.of(Col.PROJECT, Col.TASK_TYPE);
+  public static final String REPLICATE = "replicate";
+  /** Cumulative Poisson(1) probabilities of 0 to 6; a uniform draw above the last gives 7. */
+  private static final double[] POISSON_CDF = {0.36788, 0.73576, 0.91970, 0.98101, 0.99634, 0.99941, 0.99992};
+  private static final double Z95 = 1.959964;
+
+  /**
+   * @param units the units of the run ({@code project, task_type, unit, annotator, category, ordinal})
+   * @param replicates bootstrap replicates; 0 leaves the Fleiss and alpha intervals null
+   * @param maxUnits the most units per project and task type the bootstrap resamples
+   */
+  public static Dataset<Row> of(Dataset<Row> units, int replicates, int maxUnits) {
+    String[] keys = GROUP.toArray(new String[0]);
+    Dataset<Row> sizes = units.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)).agg(
+        countDistinct(Col.UNIT).as("units"), countDistinct(Col.ANNOTATOR).as("annotators"),
+        count(lit(1)).as("ratings"));
+    Dataset<Row> out = sizes
+        .join(Fleiss.fromRatings(units, GROUP).select(col(Col.PROJECT), col(Col.TASK_TYPE),
+            col(Fleiss.FLEISS_KAPPA)), keys, "left")
+        .join(alpha(units, Alpha.Level.NOMINAL, "alpha_nominal"), keys, "left")
+        .join(alpha(units.filter(col(Col.TASK_TYPE).equalTo("rating")), Alpha.Level.ORDINAL, "alpha_ordinal"), keys,
+            "left")
+        .join(alpha(units.filter(col(Col.TASK_TYPE).equalTo("rating")), Alpha.Level.INTERVAL, "alpha_interval"),
+            keys, "left")
+        .join(light(units), keys, "left");
+    if (replicates > 0) {
+      Column share = lit((double) maxUnits).divide(col("units"));
+      Dataset<Row> sample = units.join(sizes.select(col(Col.PROJECT), col(Col.TASK_TYPE),
+              org.apache.spark.sql.functions.least(lit(1.0), share).as("fraction")), keys)
+          .filter(uniform(col(Col.UNIT), lit(-1)).lt(col("fraction")));
+      Dataset<Row> resampled = resample(sample.drop("fraction"), replicates);
+      List<String> byReplicate = new ArrayList<>(GROUP);
+      byReplicate.add(REPLICATE);
+      Dataset<Row> fleiss = Fleiss.of(resampled.groupBy(Fleiss.cols(byReplicate, col(Col.UNIT), col(Col.CATEGORY)))
+          .agg(count(lit(1)).as(Col.COUNT), org.apache.spark.sql.functions.first(Fleiss.UNIT_WEIGHT)
+              .as(Fleiss.UNIT_WEIGHT)), byReplicate);
+      Dataset<Row> alpha = Alpha.of(resampled, byReplicate, Alpha.Level.NOMINAL);
+      out = scaled(out.join(interval(fleiss, Fleiss.FLEISS_KAPPA, "fleiss_kappa"), keys, "left")
+          .join(interval(alpha, Alpha.ALPHA, "alpha_nominal"), keys, "left"), maxUnits);
+    } else {
+      out = out.withColumn("fleiss_kappa_low", lit(null).cast("double"))
+          .withColumn("fleiss_kappa_high", lit(null).cast("double"))
+          .withColumn("alpha_nominal_low", lit(null).cast("double"))
+          .withColumn("alpha_nominal_high", lit(null).cast("double"));
+    }
+    return out;
+  }
+
+  private static Dataset<Row> alpha(Dataset<Row> units, Alpha.Level level, String name) {
+    return Alpha.of(units, GROUP, level).select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Alpha.ALPHA).as(name));
+  }
+
+  private static Dataset<Row> light(Dataset<Row> units) {
+    List<String> pair = new ArrayList<>(GROUP);
+    pair.add(Col.ANNOTATOR);
+    pair.add(PairAgreement.OTHER);
+    Dataset<Row> pairs = Kappa.of(PairAgreement.counts(units, GROUP), pair, Weighting.NOMINAL);
+    Column mean = avg(Kappa.KAPPA);
+    Column half = lit(Z95).multiply(stddev_samp(Kappa.KAPPA)).divide(sqrt(count(lit(1))));
+    return pairs.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)).agg(mean.as("light_kappa"),
+        mean.minus(half).as("light_kappa_low"), mean.plus(half).as("light_kappa_high"),
+        count(lit(1)).as("annotator_pairs"));
+  }
+
+  /** Half-widths of the sample's percentile interval, scaled to the full data and placed around its figure. */
+  private static Dataset<Row> scaled(Dataset<Row> figures, int maxUnits) {
+    Column factor = sqrt(org.apache.spark.sql.functions.least(lit(1.0), lit((double) maxUnits).divide(col("units"))));
+    Dataset<Row> out = figures;
+    for (String name : List.of("fleiss_kappa", "alpha_nominal")) {
+      Column mid = col(name + "_mid");
+      out = out.withColumn(name + "_low", col(name).minus(mid.minus(col(name + "_low")).multiply(factor)))
+          .withColumn(name + "_high", col(name).plus(col(name + "_high").minus(mid).multiply(factor)))
+          .drop(name + "_mid");
+    }
+    return out;
+  }
+
+  /** A uniform draw in [0, 1) from a hash of the unit and the replicate: the same in every run. */
+  private static Column uniform(Column unit, Column replicate) {
+    return pmod(xxhash64(col(Col.PROJECT), col(Col.TASK_TYPE), unit, replicate), lit(1L << 30))
+        .divide((double) (1L << 30));
+  }
+
+  /** Every rating repeated per replicate, with its unit's Poisson(1) weight; units drawn 0 times are left out. */
+  static Dataset<Row> resample(Dataset<Row> units, int replicates) {
+    Dataset<Row> r = units.withColumn(REPLICATE, explode(sequence(lit(0), lit(replicates - 1))));
+    Column uniform = uniform(col(Col.UNIT), col(REPLICATE));
+    Column draw = lit(POISSON_CDF.length);
+    for (int k = POISSON_CDF.length - 1; k >= 0; k--) {
+      draw = when(uniform.lt(POISSON_CDF[k]), lit(k)).otherwise(draw);
+    }
+    return r.withColumn(Fleiss.UNIT_WEIGHT, draw.cast("double")).filter(col(Fleiss.UNIT_WEIGHT).gt(0));
+  }
+
+  private static Dataset<Row> interval(Dataset<Row> perReplicate, String column, String name) {
+    return perReplicate.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)).agg(
+        percentile_approx(col(column), lit(0.025), lit(10000)).as(name + "_low"),
+        percentile_approx(col(column), lit(0.5), lit(10000)).as(name + "_mid"),
+        percentile_approx(col(column), lit(0.975), lit(10000)).as(name + "_high"));
+  }
+}
