@@ -47,17 +47,23 @@ class AnnotatorFilterTest {
         // standard error sqrt(2 * (40 * 0.15)^2) / 80 = 0.106: bound -0.026, confidently below
         figure("careless", 40, 0.0, 0.15), figure("label", "careless", 40, 0.0, 0.15)), FIGURES);
     Dataset<Row> gold = spark.createDataFrame(List.of(figure("gold-bad", 10, -0.2, 0.1)), FIGURES);
-    Dataset<Row> units = peer.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR);
+    // "alone" answered pairwise items no one else answered: no peer figures at all.
+    Dataset<Row> units = peer.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR)
+        .union(spark.createDataFrame(List.of(RowFactory.create("p", "pairwise", "alone")), new StructType()
+            .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
+            .add(Col.ANNOTATOR, DataTypes.StringType)));
     Dataset<Row> pairwiseOnly = peer.filter(org.apache.spark.sql.functions.col(Col.ANNOTATOR).notEqual("careless"));
     Dataset<Row> scopes = AnnotatorFilter.scopes(units, peer, gold, CONFIG);
     Map<String, String> decision = new TreeMap<>();
     Map<String, Double> weight = new TreeMap<>();
-    for (Row r : scopes.join(pairwiseOnly.select(Col.ANNOTATOR), Col.ANNOTATOR).collectAsList()) {
+    for (Row r : scopes.join(pairwiseOnly.select(Col.ANNOTATOR).union(units.filter("annotator = 'alone'")
+        .select(Col.ANNOTATOR)), Col.ANNOTATOR).collectAsList()) {
       decision.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.DECISION));
       weight.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.WEIGHT));
     }
     assertEquals(Map.of("good", "kept", "bad", "dropped", "unsure", "uncertain_kept", "few", "unscored",
-        "gold-bad", "dropped"), decision, "gold, where there is enough of it, decides over peers");
+        "gold-bad", "dropped", "alone", "unscored"), decision, "gold, where there is enough of it, decides over peers");
+    assertEquals(0.5, weight.get("alone"), 1e-9, "an annotator with no shared units votes with unscored_weight");
     assertEquals(0.8, weight.get("good"), 1e-9);
     assertEquals(0.0, weight.get("bad"), 1e-9);
     assertEquals(0.5, weight.get("few"), 1e-9);
