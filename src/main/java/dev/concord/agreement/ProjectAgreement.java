@@ -28,7 +28,9 @@ import org.apache.spark.sql.Row;
  * of the unit and the replicate, so the intervals are the same in every run. To keep the cost bounded whatever the
  * data size, the bootstrap runs on a hash-drawn sample of at most {@code maxUnits} units per project and task type,
  * and the interval's half-widths are scaled by sqrt(sample / units) around the full data's figure (a standard error
- * shrinks as the square root of the units). Light's kappa takes the normal interval of a mean over annotator pairs.
+ * shrinks as the square root of the units). Light's kappa (and, for rankings, the mean pairwise Kendall's tau-b)
+ * takes the normal interval of a mean over annotator pairs; with more annotators than {@code maxPairAnnotators}, the
+ * pairs among a hash-drawn subset of that many estimate the mean.
  */
 public final class ProjectAgreement {
   private ProjectAgreement() {}
@@ -43,8 +45,9 @@ public final class ProjectAgreement {
    * @param units the units of the run ({@code project, task_type, unit, annotator, category, ordinal})
    * @param replicates bootstrap replicates; 0 leaves the Fleiss and alpha intervals null
    * @param maxUnits the most units per project and task type the bootstrap resamples
+   * @param maxPairAnnotators the most annotators per project and task type whose pairs the pairwise means take
    */
-  public static Dataset<Row> of(Dataset<Row> units, int replicates, int maxUnits) {
+  public static Dataset<Row> of(Dataset<Row> units, int replicates, int maxUnits, int maxPairAnnotators) {
     String[] keys = GROUP.toArray(new String[0]);
     Dataset<Row> sizes = units.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)).agg(
         countDistinct(Col.UNIT).as("units"), countDistinct(Col.ANNOTATOR).as("annotators"),
@@ -57,7 +60,7 @@ public final class ProjectAgreement {
             "left")
         .join(alpha(units.filter(col(Col.TASK_TYPE).equalTo("rating")), Alpha.Level.INTERVAL, "alpha_interval"),
             keys, "left")
-        .join(light(units), keys, "left");
+        .join(light(pairSample(units, sizes, maxPairAnnotators)), keys, "left");
     if (replicates > 0) {
       Column share = lit((double) maxUnits).divide(col("units"));
       Dataset<Row> sample = units.join(sizes.select(col(Col.PROJECT), col(Col.TASK_TYPE),
@@ -85,16 +88,48 @@ public final class ProjectAgreement {
     return Alpha.of(units, GROUP, level).select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Alpha.ALPHA).as(name));
   }
 
+  /**
+   * Mean pairwise agreement: Cohen's kappa of every annotator pair (quadratic weights for ratings, nominal otherwise)
+   * and, for rankings, Kendall's tau-b of every pair; each mean with the normal interval over pairs.
+   */
   private static Dataset<Row> light(Dataset<Row> units) {
     List<String> pair = new ArrayList<>(GROUP);
     pair.add(Col.ANNOTATOR);
     pair.add(PairAgreement.OTHER);
-    Dataset<Row> pairs = Kappa.of(PairAgreement.counts(units, GROUP), pair, Weighting.NOMINAL);
-    Column mean = avg(Kappa.KAPPA);
-    Column half = lit(Z95).multiply(stddev_samp(Kappa.KAPPA)).divide(sqrt(count(lit(1))));
-    return pairs.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)).agg(mean.as("light_kappa"),
-        mean.minus(half).as("light_kappa_low"), mean.plus(half).as("light_kappa_high"),
-        count(lit(1)).as("annotator_pairs"));
+    Dataset<Row> counts = PairAgreement.counts(units, GROUP);
+    Column rating = col(Col.TASK_TYPE).equalTo("rating");
+    Dataset<Row> pairs = Kappa.of(counts.filter(rating), pair, Weighting.QUADRATIC)
+        .unionByName(Kappa.of(counts.filter(rating.unary_$bang()), pair, Weighting.NOMINAL))
+        .withColumn(PairAgreement.TAU_B, when(col(Col.TASK_TYPE).equalTo("ranking"),
+            col(Kappa.OBSERVED).multiply(2).minus(1)));
+    Dataset<Row> light = aggregate(pairs.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)),
+        meanWithInterval(Kappa.KAPPA, "light_kappa"));
+    Dataset<Row> tau = aggregate(pairs.filter(col(PairAgreement.TAU_B).isNotNull())
+        .groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)), meanWithInterval(PairAgreement.TAU_B, "mean_tau_b"));
+    return light.join(tau, GROUP.toArray(new String[0]), "left");
+  }
+
+  /**
+   * The units of at most {@code max} annotators per project and task type, drawn by a hash of the annotator: their
+   * pairs are a uniform sample of all pairs, so the pairwise means stay unbiased while the self-join stays small.
+   */
+  private static Dataset<Row> pairSample(Dataset<Row> units, Dataset<Row> sizes, int max) {
+    Column fraction = org.apache.spark.sql.functions.least(lit(1.0), lit((double) max).divide(col("annotators")));
+    return units.join(org.apache.spark.sql.functions.broadcast(sizes.select(col(Col.PROJECT), col(Col.TASK_TYPE),
+            fraction.as("annotator_fraction"))), GROUP.toArray(new String[0]))
+        .filter(uniform(col(Col.ANNOTATOR), lit(-2)).lt(col("annotator_fraction")))
+        .drop("annotator_fraction");
+  }
+
+  private static Dataset<Row> aggregate(org.apache.spark.sql.RelationalGroupedDataset groups, List<Column> columns) {
+    return groups.agg(columns.get(0), columns.subList(1, columns.size()).toArray(Column[]::new));
+  }
+
+  private static List<Column> meanWithInterval(String column, String name) {
+    Column mean = avg(column);
+    Column half = lit(Z95).multiply(stddev_samp(column)).divide(sqrt(count(lit(1))));
+    return List.of(mean.as(name), mean.minus(half).as(name + "_low"), mean.plus(half).as(name + "_high"),
+        count(lit(1)).as(name + "_pairs"));
   }
 
   /** Half-widths of the sample's percentile interval, scaled to the full data and placed around its figure. */

@@ -117,6 +117,10 @@ final class AgreementReport {
       out.printf(Locale.ROOT, "%-24s %-9s %8d %6d  %-26s %-26s %-26s%n", r.<String>getAs(Col.PROJECT),
           r.<String>getAs(Col.TASK_TYPE), r.<Long>getAs("units"), r.<Long>getAs("annotators"),
           interval(f, "fleiss_kappa"), interval(f, "alpha_nominal"), interval(f, "light_kappa"));
+      if (f.get("mean_tau_b") != null) {
+        out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  mean pairwise Kendall's tau-b %s%n", "", "", "", "",
+            interval(f, "mean_tau_b"));
+      }
       if (f.get("alpha_ordinal") != null) {
         out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  alpha ordinal %.4f, interval %.4f%n", "", "", "", "",
             (Double) f.get("alpha_ordinal"), (Double) f.get("alpha_interval"));

@@ -35,8 +35,10 @@ public record ConcordConfig(
   /**
    * @param bootstrapReplicates replicates of the Poisson bootstrap behind the project-level intervals (0: none)
    * @param bootstrapMaxUnits the most units per project and task type the bootstrap resamples
+   * @param pairwiseMaxAnnotators the most annotators per project and task type whose pairs Light's kappa averages
    */
-  public record AgreementSettings(Integer bootstrapReplicates, Integer bootstrapMaxUnits) {}
+  public record AgreementSettings(Integer bootstrapReplicates, Integer bootstrapMaxUnits,
+      Integer pairwiseMaxAnnotators) {}
 
   /** @param testShare share of prompts in the test split; @param salt varies the split between datasets */
   public record SplitSettings(Double testShare, String salt) {}
@@ -126,7 +128,12 @@ public record ConcordConfig(
     if (maxUnits < 10) {
       throw new ConfigException("agreement.bootstrap_max_units must be at least 10, got " + maxUnits);
     }
-    return new AgreementSettings(replicates, maxUnits);
+    int maxAnnotators = agreement == null || agreement.pairwiseMaxAnnotators() == null ? 300
+        : agreement.pairwiseMaxAnnotators();
+    if (maxAnnotators < 2) {
+      throw new ConfigException("agreement.pairwise_max_annotators must be at least 2, got " + maxAnnotators);
+    }
+    return new AgreementSettings(replicates, maxUnits, maxAnnotators);
   }
 
   /** The settings of {@code project}: its own where set, the defaults elsewhere. */

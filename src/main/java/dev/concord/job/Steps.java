@@ -72,7 +72,7 @@ public final class Steps {
 
     Dataset<Row> units = store.staged("units");
     store.stage("project_agreement", ProjectAgreement.of(units, config.agreement().bootstrapReplicates(),
-        config.agreement().bootstrapMaxUnits()));
+        config.agreement().bootstrapMaxUnits(), config.agreement().pairwiseMaxAnnotators()));
     store.stage("gold_counts", Agreement.goldCounts(units, store.staged("gold_units")));
     Dataset<Row> goldKappas = Agreement.kappas(store.staged("gold_counts"), config);
     // Round one judges everyone against everyone; round two judges everyone again against the peers round one

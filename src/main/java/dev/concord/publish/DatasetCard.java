@@ -37,12 +37,18 @@ final class DatasetCard {
     md.append("3. Per item: gold first, else a reliability-weighted vote; ties and weak consensus sent to review.\n");
     md.append("4. Records keyed by normalised content (NFKC, whitespace); exact duplicates merged; split by prompt.\n\n");
     md.append("## Agreement\n\nOver every annotator in play, before filtering; intervals are 95% (bootstrap over units ")
-        .append("for Fleiss and alpha, normal over annotator pairs for Light's kappa).\n\n")
-        .append("| project | task type | units | Fleiss' kappa | alpha (nominal) | Light's kappa |\n|---|---|---|---|---|---|\n");
+        .append("for Fleiss and alpha, normal over annotator pairs for Light's kappa and tau-b). Light's kappa uses quadratic ")
+        .append("weights for ratings.\n\n")
+        .append("| project | task type | units | Fleiss' kappa | alpha (nominal) | Light's kappa | more |\n")
+        .append("|---|---|---|---|---|---|---|\n");
     for (Map<String, Object> a : (java.util.List<Map<String, Object>>) manifest.get("agreement")) {
       md.append("| ").append(a.get("project")).append(" | ").append(a.get("task_type")).append(" | ")
           .append(a.get("units")).append(" | ").append(interval(a, "fleiss_kappa")).append(" | ")
-          .append(interval(a, "alpha_nominal")).append(" | ").append(interval(a, "light_kappa")).append(" |\n");
+          .append(interval(a, "alpha_nominal")).append(" | ").append(interval(a, "light_kappa")).append(" | ")
+          .append(a.get("mean_tau_b") != null ? "mean pairwise tau-b " + interval(a, "mean_tau_b")
+              : a.get("alpha_ordinal") != null ? "alpha ordinal " + interval(a, "alpha_ordinal") + ", interval "
+                  + interval(a, "alpha_interval") : "")
+          .append(" |\n");
     }
     md.append("\nThe drop decisions:\n\n")
         .append("| project | task type | annotators | mean deciding kappa | peer units | gold units | decisions |\n")
