@@ -38,7 +38,14 @@ public final class Alpha {
    * the value. Returns one row per group: {@code pairable_values} and {@code alpha}.
    */
   public static Dataset<Row> of(Dataset<Row> ratings, List<String> groups, Level level) {
-    String[] keys = groups.toArray(new String[0]);
+    return fromCoincidences(coincidences(ratings, groups), groups, level);
+  }
+
+  /**
+   * The coincidence matrix ({@code groups, c, k, o}) with each category's value ({@code v_c}, {@code v_k}): the one
+   * pass over the ratings that every level shares. Callers that need several levels compute it once.
+   */
+  public static Dataset<Row> coincidences(Dataset<Row> ratings, List<String> groups) {
     List<String> unitKey = new ArrayList<>(groups);
     unitKey.add(Col.UNIT);
     Column weight = java.util.Arrays.asList(ratings.columns()).contains(Fleiss.UNIT_WEIGHT)
@@ -50,26 +57,29 @@ public final class Alpha {
         .agg(sum("n_uc").as("m")).filter(col("m").geq(2));
     Dataset<Row> pairable = values.join(units, unitKey.toArray(new String[0]));
 
-    Dataset<Row> a = pairable.select(Fleiss.cols(unitKey, col(Col.CATEGORY).as("c"), col("n_uc").as("n_c_u"),
-        col("m"), col("w")));
-    Dataset<Row> b = pairable.select(Fleiss.cols(unitKey, col(Col.CATEGORY).as("k"), col("n_uc").as("n_k_u")));
-    Dataset<Row> coincidences = a.join(b, unitKey.toArray(new String[0]))
+    Dataset<Row> a = pairable.select(Fleiss.cols(unitKey, col(Col.CATEGORY).as("c"), col(Col.ORDINAL).as("v_c"),
+        col("n_uc").as("n_c_u"), col("m"), col("w")));
+    Dataset<Row> b = pairable.select(Fleiss.cols(unitKey, col(Col.CATEGORY).as("k"), col(Col.ORDINAL).as("v_k"),
+        col("n_uc").as("n_k_u")));
+    return a.join(b, unitKey.toArray(new String[0]))
         .withColumn("o", col("n_c_u").multiply(col("n_k_u").minus(when(col("c").equalTo(col("k")), lit(1))
             .otherwise(lit(0)))).divide(col("m").minus(1)).multiply(col("w")))
-        .groupBy(Fleiss.cols(groups, col("c"), col("k"))).agg(sum("o").as("o"));
+        .groupBy(Fleiss.cols(groups, col("c"), col("v_c"), col("k"), col("v_k"))).agg(sum("o").as("o"));
+  }
 
-    Dataset<Row> categories = coincidences.groupBy(Fleiss.cols(groups, col("c"))).agg(sum("o").as("n_c"))
-        .join(pairable.select(Fleiss.cols(groups, col(Col.CATEGORY).as("c"), col(Col.ORDINAL).as("v"))).distinct(),
-            concat(keys, "c"))
+  /** Alpha at a level from the coincidence matrix: small tables only, whatever the size of the ratings. */
+  public static Dataset<Row> fromCoincidences(Dataset<Row> coincidences, List<String> groups, Level level) {
+    String[] keys = groups.toArray(new String[0]);
+    Dataset<Row> categories = coincidences.groupBy(Fleiss.cols(groups, col("c"), col("v_c"))).agg(sum("o").as("n_c"))
         .withColumn("cum", sum("n_c").over(Window.partitionBy(groups.stream()
-            .map(org.apache.spark.sql.functions::col).toArray(Column[]::new)).orderBy(col("v"), col("c"))));
-    Dataset<Row> left = categories.select(Fleiss.cols(groups, col("c"), col("v").as("v_c"), col("n_c"),
+            .map(org.apache.spark.sql.functions::col).toArray(Column[]::new)).orderBy(col("v_c"), col("c"))));
+    Dataset<Row> left = categories.select(Fleiss.cols(groups, col("c"), col("v_c"), col("n_c"),
         col("cum").as("cum_c")));
-    Dataset<Row> right = categories.select(Fleiss.cols(groups, col("c").as("k"), col("v").as("v_k"),
+    Dataset<Row> right = categories.select(Fleiss.cols(groups, col("c").as("k"), col("v_c").as("v_k"),
         col("n_c").as("n_k"), col("cum").as("cum_k")));
     Column d = difference(level);
 
-    Dataset<Row> observed = coincidences.join(left, concat(keys, "c")).join(right, concat(keys, "k"))
+    Dataset<Row> observed = coincidences.drop("v_c", "v_k").join(left, concat(keys, "c")).join(right, concat(keys, "k"))
         .groupBy(Fleiss.cols(groups)).agg(sum(col("o").multiply(d)).as("d_o"), sum("o").as("n"));
     Dataset<Row> expected = left.join(right, keys)
         .groupBy(Fleiss.cols(groups)).agg(sum(col("n_c").multiply(col("n_k")).multiply(d)).as("d_e"));

@@ -52,14 +52,15 @@ public final class ProjectAgreement {
     Dataset<Row> sizes = units.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)).agg(
         countDistinct(Col.UNIT).as("units"), countDistinct(Col.ANNOTATOR).as("annotators"),
         count(lit(1)).as("ratings"));
+    // One coincidence matrix serves every level of alpha: the three uses share its shuffle (exchange reuse).
+    Dataset<Row> coincidences = Alpha.coincidences(units, GROUP);
+    Dataset<Row> ratingCoincidences = coincidences.filter(col(Col.TASK_TYPE).equalTo("rating"));
     Dataset<Row> out = sizes
         .join(Fleiss.fromRatings(units, GROUP).select(col(Col.PROJECT), col(Col.TASK_TYPE),
             col(Fleiss.FLEISS_KAPPA)), keys, "left")
-        .join(alpha(units, Alpha.Level.NOMINAL, "alpha_nominal"), keys, "left")
-        .join(alpha(units.filter(col(Col.TASK_TYPE).equalTo("rating")), Alpha.Level.ORDINAL, "alpha_ordinal"), keys,
-            "left")
-        .join(alpha(units.filter(col(Col.TASK_TYPE).equalTo("rating")), Alpha.Level.INTERVAL, "alpha_interval"),
-            keys, "left")
+        .join(alpha(coincidences, Alpha.Level.NOMINAL, "alpha_nominal"), keys, "left")
+        .join(alpha(ratingCoincidences, Alpha.Level.ORDINAL, "alpha_ordinal"), keys, "left")
+        .join(alpha(ratingCoincidences, Alpha.Level.INTERVAL, "alpha_interval"), keys, "left")
         .join(light(pairSample(units, sizes, maxPairAnnotators)), keys, "left");
     if (replicates > 0) {
       Column share = lit((double) maxUnits).divide(col("units"));
@@ -84,8 +85,9 @@ public final class ProjectAgreement {
     return out;
   }
 
-  private static Dataset<Row> alpha(Dataset<Row> units, Alpha.Level level, String name) {
-    return Alpha.of(units, GROUP, level).select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Alpha.ALPHA).as(name));
+  private static Dataset<Row> alpha(Dataset<Row> coincidences, Alpha.Level level, String name) {
+    return Alpha.fromCoincidences(coincidences, GROUP, level)
+        .select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Alpha.ALPHA).as(name));
   }
 
   /**

@@ -60,7 +60,6 @@ public final class Col {
   public static final String SCOPES = "scopes";
   public static final String PEER_KAPPA = "peer_kappa";
   public static final String PEER_UNITS = "peer_units";
-  public static final String PEER_PARTNERS = "peer_partners";
   public static final String GOLD_KAPPA = "gold_kappa";
   public static final String GOLD_ACCURACY = "gold_accuracy";
   public static final String GOLD_UNITS = "gold_units";
@@ -104,7 +103,6 @@ public final class Col {
   public static final String OTHER_CATEGORY = "other_category";
   public static final String OTHER_ORDINAL = "other_ordinal";
   public static final String COUNT = "count";
-  public static final String KEPT = "kept";
   public static final String STATUS = "status";
   public static final String OUTCOME = "outcome";
   public static final String KEY = "key";
