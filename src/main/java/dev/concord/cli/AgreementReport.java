@@ -116,10 +116,11 @@ final class AgreementReport {
       Map<String, Object> f = Publisher.projectFigures(r);
       out.printf(Locale.ROOT, "%-24s %-9s %8d %6d  %-26s %-26s %-26s%n", r.<String>getAs(Col.PROJECT),
           r.<String>getAs(Col.TASK_TYPE), r.<Long>getAs("units"), r.<Long>getAs("annotators"),
-          interval(f, "fleiss_kappa"), interval(f, "alpha_nominal"), interval(f, "light_kappa"));
+          Publisher.interval(f, "fleiss_kappa"), Publisher.interval(f, "alpha_nominal"),
+          Publisher.interval(f, "light_kappa"));
       if (f.get("mean_tau_b") != null) {
         out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  mean pairwise Kendall's tau-b %s%n", "", "", "", "",
-            interval(f, "mean_tau_b"));
+            Publisher.interval(f, "mean_tau_b"));
       }
       if (f.get("alpha_ordinal") != null) {
         out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  alpha ordinal %.4f, interval %.4f%n", "", "", "", "",
@@ -136,20 +137,6 @@ final class AgreementReport {
         .limit(20).collectAsList()) {
       out.println("  " + r.getAs(Col.ANNOTATOR) + "  " + r.getAs(Col.DECISION) + ": " + r.getAs(Col.REASON));
     }
-  }
-
-  static String interval(Map<String, Object> f, String name) {
-    Object v = f.get(name);
-    if (!(v instanceof Number n)) {
-      return "n/a";
-    }
-    Object lo = f.get(name + "_low");
-    Object hi = f.get(name + "_high");
-    String s = String.format(Locale.ROOT, "%.4f", n.doubleValue());
-    if (lo instanceof Number l && hi instanceof Number h) {
-      s += String.format(Locale.ROOT, " (%.3f, %.3f)", l.doubleValue(), h.doubleValue());
-    }
-    return s;
   }
 
   /** The report as JSON, streamed row by row: projects, then every annotator with its scopes. */

@@ -47,7 +47,7 @@ public record ProjectSettings(
         labels != null ? labels : base.labels,
         ratingScale != null ? ratingScale : base.ratingScale,
         ratingDimensions != null ? ratingDimensions : base.ratingDimensions,
-        mergeThresholds(base.kappaThresholds, kappaThresholds),
+        merge(base.kappaThresholds, kappaThresholds),
         minSharedUnits != null ? minSharedUnits : base.minSharedUnits,
         consensusThreshold != null ? consensusThreshold : base.consensusThreshold,
         ratingMargin != null ? ratingMargin : base.ratingMargin,
@@ -56,10 +56,6 @@ public record ProjectSettings(
         dropConfidence != null ? dropConfidence : base.dropConfidence,
         uncertainPolicy != null ? uncertainPolicy : base.uncertainPolicy,
         merge(base.dropMeasures, dropMeasures));
-  }
-
-  private static Map<String, Double> mergeThresholds(Map<String, Double> base, Map<String, Double> own) {
-    return merge(base, own);
   }
 
   private static <V> Map<String, V> merge(Map<String, V> base, Map<String, V> own) {

@@ -137,18 +137,6 @@ public final class Steps {
         .add(Col.ANSWER, Ingest.ANSWER).add(Col.SOURCE, "string"));
   }
 
-  Store store() {
-    return store;
-  }
-
-  ConcordConfig config() {
-    return config;
-  }
-
-  byte[] pseudonymKey() {
-    return pseudonymKey.clone();
-  }
-
   List<Path> inputs() {
     return inputs;
   }

@@ -43,11 +43,13 @@ final class DatasetCard {
         .append("|---|---|---|---|---|---|---|\n");
     for (Map<String, Object> a : (java.util.List<Map<String, Object>>) manifest.get("agreement")) {
       md.append("| ").append(a.get("project")).append(" | ").append(a.get("task_type")).append(" | ")
-          .append(a.get("units")).append(" | ").append(interval(a, "fleiss_kappa")).append(" | ")
-          .append(interval(a, "alpha_nominal")).append(" | ").append(interval(a, "light_kappa")).append(" | ")
-          .append(a.get("mean_tau_b") != null ? "mean pairwise tau-b " + interval(a, "mean_tau_b")
-              : a.get("alpha_ordinal") != null ? "alpha ordinal " + interval(a, "alpha_ordinal") + ", interval "
-                  + interval(a, "alpha_interval") : "")
+          .append(a.get("units")).append(" | ").append(Publisher.interval(a, "fleiss_kappa")).append(" | ")
+          .append(Publisher.interval(a, "alpha_nominal")).append(" | ")
+          .append(Publisher.interval(a, "light_kappa")).append(" | ")
+          .append(a.get("mean_tau_b") != null ? "mean pairwise tau-b " + Publisher.interval(a, "mean_tau_b")
+              : a.get("alpha_ordinal") != null
+                  ? "alpha ordinal " + Publisher.interval(a, "alpha_ordinal") + ", interval "
+                  + Publisher.interval(a, "alpha_interval") : "")
           .append(" |\n");
     }
     md.append("\nThe drop decisions:\n\n")
@@ -77,20 +79,6 @@ final class DatasetCard {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  static String interval(Map<String, Object> figures, String name) {
-    Object v = figures.get(name);
-    if (!(v instanceof Number n)) {
-      return "n/a";
-    }
-    Object lo = figures.get(name + "_low");
-    Object hi = figures.get(name + "_high");
-    String s = String.format(java.util.Locale.ROOT, "%.3f", n.doubleValue());
-    if (lo instanceof Number l && hi instanceof Number h) {
-      s += String.format(java.util.Locale.ROOT, " (%.3f to %.3f)", l.doubleValue(), h.doubleValue());
-    }
-    return s;
   }
 
   private static void row(StringBuilder md, Map<String, Object> tables, String name, String what) {

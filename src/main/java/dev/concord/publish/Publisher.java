@@ -191,6 +191,18 @@ public final class Publisher {
     return f;
   }
 
+  /** A figure with its interval ({@code name}, {@code name_low}, {@code name_high}), or n/a when absent. */
+  public static String interval(Map<String, Object> figures, String name) {
+    if (!(figures.get(name) instanceof Number n)) {
+      return "n/a";
+    }
+    String s = String.format(java.util.Locale.ROOT, "%.4f", n.doubleValue());
+    if (figures.get(name + "_low") instanceof Number l && figures.get(name + "_high") instanceof Number h) {
+      s += String.format(java.util.Locale.ROOT, " (%.3f to %.3f)", l.doubleValue(), h.doubleValue());
+    }
+    return s;
+  }
+
   /** Counts per value of a column: bounded by the column's distinct values (fates, reasons), never by the data. */
   private static Map<String, Long> countBy(Dataset<Row> data, String column) {
     Map<String, Long> out = new TreeMap<>();
