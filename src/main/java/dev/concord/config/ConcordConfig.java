@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
  * @param limits input size limits
  * @param jobState where the job repository lives
  * @param agreement project-level agreement figures
+ * @param dawidSkene the estimation behind the dawid_skene resolution method
  */
 public record ConcordConfig(
     ProjectSettings defaults,
@@ -30,7 +31,16 @@ public record ConcordConfig(
     SplitSettings split,
     Limits limits,
     JobStateSettings jobState,
-    AgreementSettings agreement) {
+    AgreementSettings agreement,
+    DawidSkeneSettings dawidSkene) {
+
+  /**
+   * @param tolerance estimation stops when the mean log-likelihood per unit gains less than this in an iteration
+   * @param maxIterations estimation stops after this many iterations whatever the gain
+   * @param smoothing pseudo-count added to every cell of each annotator's confusion matrix and to the class priors,
+   *     so that an annotator seen on few units is not taken to be infallible
+   */
+  public record DawidSkeneSettings(Double tolerance, Integer maxIterations, Double smoothing) {}
 
   /**
    * @param bootstrapReplicates replicates of the Poisson bootstrap behind the project-level intervals (0: none)
@@ -115,7 +125,30 @@ public record ConcordConfig(
         new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
         new Limits(maxField),
         jobState == null ? new JobStateSettings(null, null, null) : jobState,
-        agreementSettings());
+        agreementSettings(), dawidSkeneSettings());
+  }
+
+  private DawidSkeneSettings dawidSkeneSettings() {
+    DawidSkeneSettings d = dawidSkene == null ? new DawidSkeneSettings(null, null, null) : dawidSkene;
+    double tolerance = d.tolerance() == null ? 1e-6 : d.tolerance();
+    if (!(tolerance > 0)) {
+      throw new ConfigException("dawid_skene.tolerance must be positive, got " + tolerance);
+    }
+    int maxIterations = d.maxIterations() == null ? 100 : d.maxIterations();
+    if (maxIterations < 1 || maxIterations > 10_000) {
+      throw new ConfigException("dawid_skene.max_iterations must be within [1, 10000], got " + maxIterations);
+    }
+    double smoothing = d.smoothing() == null ? 0.01 : d.smoothing();
+    if (smoothing < 0) {
+      throw new ConfigException("dawid_skene.smoothing must not be negative, got " + smoothing);
+    }
+    return new DawidSkeneSettings(tolerance, maxIterations, smoothing);
+  }
+
+  /** Whether any project, named or not, resolves with {@code method}. */
+  public boolean uses(String method) {
+    return method.equals(defaults.resolutionMethod())
+        || projects.keySet().stream().anyMatch(p -> method.equals(forProject(p).resolutionMethod()));
   }
 
   private AgreementSettings agreementSettings() {

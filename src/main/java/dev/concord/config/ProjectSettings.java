@@ -21,6 +21,8 @@ import java.util.Map;
  *     annotator's work is held out and the annotator listed for a person to judge)
  * @param dropMeasures the agreement measure that decides, per task type: cohen_kappa, scott_pi,
  *     weighted_kappa_linear or weighted_kappa_quadratic
+ * @param resolutionMethod how the kept annotators' answers are combined: majority_vote, weighted_vote or
+ *     dawid_skene
  */
 public record ProjectSettings(
     List<String> labels,
@@ -34,10 +36,15 @@ public record ProjectSettings(
     Double unscoredWeight,
     Double dropConfidence,
     String uncertainPolicy,
-    Map<String, String> dropMeasures) {
+    Map<String, String> dropMeasures,
+    String resolutionMethod) {
 
   static final List<String> RANKING_PAIRS = List.of("all", "adjacent");
   static final List<String> UNCERTAIN_POLICIES = List.of("keep", "drop", "review");
+  public static final String MAJORITY_VOTE = "majority_vote";
+  public static final String WEIGHTED_VOTE = "weighted_vote";
+  public static final String DAWID_SKENE = "dawid_skene";
+  public static final List<String> METHODS = List.of(MAJORITY_VOTE, WEIGHTED_VOTE, DAWID_SKENE);
   public static final List<String> MEASURES = List.of("cohen_kappa", "scott_pi", "weighted_kappa_linear",
       "weighted_kappa_quadratic");
 
@@ -55,7 +62,8 @@ public record ProjectSettings(
         unscoredWeight != null ? unscoredWeight : base.unscoredWeight,
         dropConfidence != null ? dropConfidence : base.dropConfidence,
         uncertainPolicy != null ? uncertainPolicy : base.uncertainPolicy,
-        merge(base.dropMeasures, dropMeasures));
+        merge(base.dropMeasures, dropMeasures),
+        resolutionMethod != null ? resolutionMethod : base.resolutionMethod);
   }
 
   private static <V> Map<String, V> merge(Map<String, V> base, Map<String, V> own) {
@@ -92,6 +100,7 @@ public record ProjectSettings(
       requireSet(key + ".drop_confidence", dropConfidence);
       requireSet(key + ".uncertain_policy", uncertainPolicy);
       requireSet(key + ".drop_measures", dropMeasures);
+      requireSet(key + ".resolution_method", resolutionMethod);
       for (TaskType t : TaskType.JUDGED) {
         if (!dropMeasures.containsKey(t.id())) {
           throw new ConfigException(key + ".drop_measures lacks '" + t.id() + "'");
@@ -165,6 +174,10 @@ public record ProjectSettings(
     if (uncertainPolicy != null && !UNCERTAIN_POLICIES.contains(uncertainPolicy)) {
       throw new ConfigException(key + ".uncertain_policy must be one of " + UNCERTAIN_POLICIES + ", got '"
           + uncertainPolicy + "'");
+    }
+    if (resolutionMethod != null && !METHODS.contains(resolutionMethod)) {
+      throw new ConfigException(key + ".resolution_method must be one of " + METHODS + ", got '" + resolutionMethod
+          + "'");
     }
     if (unscoredWeight != null && (unscoredWeight < 0 || unscoredWeight > 1)) {
       throw new ConfigException(key + ".unscored_weight must be within [0, 1], got " + unscoredWeight);

@@ -58,7 +58,8 @@ public final class Records {
         col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID),
         chosen.getField(Col.MODEL).as(Col.CHOSEN_MODEL), rejected.getField(Col.MODEL).as(Col.REJECTED_MODEL),
         col(Col.LABEL), col(Col.RESPONSE_ID), labeled.getField(Col.TEXT).as(Col.RESPONSE),
-        col(Col.RESOLUTION), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.ANNOTATORS), col(Col.MARGIN),
+        col(Col.RESOLUTION), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT), col(Col.ANNOTATORS),
+        col(Col.MARGIN),
         key.as(Col.KEY), col(Col.PROMPT_KEY));
   }
 

@@ -9,12 +9,14 @@ import dev.concord.agreement.Agreement;
 import dev.concord.agreement.ProjectAgreement;
 import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
+import dev.concord.config.ProjectSettings;
 import dev.concord.dataset.Records;
 import dev.concord.dedup.Dedup;
 import dev.concord.filter.AnnotatorFilter;
 import dev.concord.ingest.Gold;
 import dev.concord.ingest.Ingest;
 import dev.concord.ingest.Reconcile;
+import dev.concord.resolve.DawidSkene;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
 import java.nio.file.Path;
@@ -27,6 +29,8 @@ import org.apache.spark.sql.Row;
  * a step that is run again rewrites its outputs whole, so a resumed run is the same as an uninterrupted one.
  */
 public final class Steps {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Steps.class);
+
   private final Store store;
   private final ConcordConfig config;
   private final byte[] pseudonymKey;
@@ -91,15 +95,25 @@ public final class Steps {
         store.staged("scopes"), config));
   }
 
-  /** Gold first, then the reliability-weighted vote; undecided items to review. */
+  /** Gold first, then the project's method (a vote, or Dawid-Skene estimation); undecided items to review. */
   void resolve() {
     Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
     Dataset<Row> weights = store.staged("scopes").select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
-    Dataset<Row> votes = store.staged("units").join(kept, Col.ANNOTATOR)
-        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR});
+    Dataset<Row> votes = Resolve.votes(store.staged("units").join(kept, Col.ANNOTATOR)
+        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), config);
+    Dataset<Row> goldUnits = store.staged("gold_units");
+    if (config.uses(ProjectSettings.DAWID_SKENE)) {
+      DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.dawidSkeneVotes(votes),
+          goldUnits.select(Col.UNIT, Col.CATEGORY), config.dawidSkene());
+      store.stage("posteriors", estimate.posteriors());
+      LOG.info("Dawid-Skene: {} iterations, {}, mean log-likelihood per unit {}", estimate.iterations(),
+          estimate.converged() ? "converged" : "stopped at dawid_skene.max_iterations", estimate.logLikelihood());
+    } else {
+      store.stage("posteriors", store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
+    }
     Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft"));
-    Resolve.Result result = Resolve.apply(votes, store.staged("gold_units"), items, config);
+    Resolve.Result result = Resolve.apply(votes, goldUnits, items, store.staged("posteriors"), config);
     store.stage("outcomes", result.outcomes());
     store.stage("candidates", result.candidates());
     store.stage("edges", result.edges());

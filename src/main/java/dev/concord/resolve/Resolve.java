@@ -53,7 +53,11 @@ public final class Resolve {
 
   public static final String GOLD = "gold";
   public static final String UNANIMOUS = "unanimous";
-  public static final String WEIGHTED_VOTE = "weighted_vote";
+  public static final String MEDIAN = "median";
+  public static final String WEIGHTED_MEDIAN = "weighted_median";
+  /** Column: the project's resolution method, and an answer's support under it. */
+  public static final String METHOD = "method";
+  static final String SUPPORT = "support";
 
   public static final String AGREED = "agreed";
   public static final String OUTVOTED = "outvoted";
@@ -72,14 +76,34 @@ public final class Resolve {
   public record Result(Dataset<Row> outcomes, Dataset<Row> candidates, Dataset<Row> edges) {}
 
   /**
-   * @param votes kept annotators' units ({@link Units#of} with {@code annotator, submission_id, strength}) with
-   *     their {@code weight}
+   * The kept annotators' units ({@link Units#of} with {@code annotator, submission_id, strength} and the annotator's
+   * reliability {@code weight}), each with its project's resolution {@code method} and the weight its vote carries
+   * under it: 1 in a majority vote, the reliability in a weighted vote.
+   */
+  public static Dataset<Row> votes(Dataset<Row> units, ConcordConfig config) {
+    Column method = PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod);
+    return units.withColumn(METHOD, method)
+        .withColumn(Col.WEIGHT, when(col(METHOD).equalTo(ProjectSettings.MAJORITY_VOTE), lit(1.0))
+            .otherwise(col(Col.WEIGHT)));
+  }
+
+  /** The votes Dawid-Skene estimates: those of projects that resolve by it, ratings aside. */
+  public static Dataset<Row> dawidSkeneVotes(Dataset<Row> votes) {
+    return votes.filter(col(METHOD).equalTo(ProjectSettings.DAWID_SKENE).and(col(Col.TASK_TYPE).notEqual("rating")))
+        .select(Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.ANNOTATOR, Col.CATEGORY);
+  }
+
+  /**
+   * @param votes {@link #votes}
    * @param goldUnits gold's units with {@code strength}
    * @param items {@code item_id, project, task_type, response_ids} of every judged item in play
+   * @param posteriors {@code unit, category, posterior} from {@link DawidSkene} for the units of projects resolved
+   *     by it (empty when none is)
    */
-  public static Result apply(Dataset<Row> votes, Dataset<Row> goldUnits, Dataset<Row> items, ConcordConfig config) {
-    Result categorical = categorical(votes, goldUnits, items, config);
-    Result ranking = ranking(votes, goldUnits, items, config);
+  public static Result apply(Dataset<Row> votes, Dataset<Row> goldUnits, Dataset<Row> items, Dataset<Row> posteriors,
+      ConcordConfig config) {
+    Result categorical = categorical(votes, goldUnits, items, posteriors, config);
+    Result ranking = ranking(votes, goldUnits, items, posteriors, config);
     Result rating = rating(votes, goldUnits, items, config);
     return new Result(
         categorical.outcomes().unionByName(ranking.outcomes()).unionByName(rating.outcomes()),
@@ -87,13 +111,30 @@ public final class Resolve {
         categorical.edges().unionByName(ranking.edges()).unionByName(rating.edges()));
   }
 
+  /**
+   * Each answer's support on its unit: the summed vote weight, or under Dawid-Skene the posterior (answers nobody
+   * gave included, when the posterior favours them). Columns {@code unit, category, support, method}.
+   */
+  static Dataset<Row> support(Dataset<Row> votes, Dataset<Row> posteriors) {
+    Dataset<Row> voted = votes.filter(col(METHOD).notEqual(ProjectSettings.DAWID_SKENE))
+        .groupBy(Col.UNIT, Col.CATEGORY).agg(round(sum(Col.WEIGHT), WEIGHT_DIGITS).as(SUPPORT), first(METHOD).as(METHOD));
+    Dataset<Row> estimated = posteriors.filter(col(DawidSkene.POSTERIOR).gt(0))
+        .select(col(Col.UNIT), col(Col.CATEGORY), col(DawidSkene.POSTERIOR).as(SUPPORT),
+            lit(ProjectSettings.DAWID_SKENE).as(METHOD));
+    return voted.unionByName(estimated);
+  }
+
   // ---- pairwise and label: one unit per item ----
 
-  static Result categorical(Dataset<Row> votes, Dataset<Row> goldUnits, Dataset<Row> items, ConcordConfig config) {
+  static Result categorical(Dataset<Row> votes, Dataset<Row> goldUnits, Dataset<Row> items, Dataset<Row> posteriors,
+      ConcordConfig config) {
     Dataset<Row> v = votes.filter(col(Col.TASK_TYPE).isin("pairwise", "label"));
-    Dataset<Row> tally = v.groupBy(Col.ITEM_ID, Col.CATEGORY).agg(
-        round(sum(Col.WEIGHT), WEIGHT_DIGITS).as("w"), count(lit(1)).as("n"),
+    Dataset<Row> counted = v.groupBy(Col.ITEM_ID, Col.CATEGORY).agg(count(lit(1)).as("n"),
         avg(coalesce(col(Col.STRENGTH), lit(DEFAULT_STRENGTH))).as("mean_strength"));
+    Dataset<Row> tally = support(v, posteriors.join(v.select(Col.UNIT).distinct(), Col.UNIT))
+        .withColumnRenamed(Col.UNIT, Col.ITEM_ID).withColumnRenamed(SUPPORT, "w")
+        .join(counted, new String[] {Col.ITEM_ID, Col.CATEGORY}, "left")
+        .withColumn("n", coalesce(col("n"), lit(0L)));
     Dataset<Row> perItem = tally.groupBy(Col.ITEM_ID).agg(
         sort_array(collect_list(struct(col("w"), col("n"), col(Col.CATEGORY), col("mean_strength"))), false)
             .as("ranked"),
@@ -127,15 +168,20 @@ public final class Resolve {
     Column status = when(reviewReason.isNotNull(), lit(REVIEW))
         .when(outcome.equalTo("tie"), lit(NO_RECORD))
         .otherwise(lit(RESOLVED));
+    Column method = PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod);
+    Column agreed = org.apache.spark.sql.functions.aggregate(coalesce(col("ranked"),
+            org.apache.spark.sql.functions.array()), lit(0L),
+        (acc, r) -> acc.plus(when(r.getField(Col.CATEGORY).equalTo(outcome), r.getField("n")).otherwise(lit(0L))));
     Column resolution = when(hasGold, lit(GOLD))
-        .when(top.getField("n").equalTo(col("total_n")), lit(UNANIMOUS)).otherwise(lit(WEIGHTED_VOTE));
+        .when(agreed.equalTo(col("total_n")).and(method.notEqual(ProjectSettings.DAWID_SKENE)), lit(UNANIMOUS))
+        .otherwise(method);
     Column agreement = when(hasGold, goldShare).otherwise(coalesce(topShare, lit(0.0)));
     Column detail = when(reviewReason.equalTo("no_kept_annotators"),
             lit("every annotator of the item was dropped, and there is no gold label"))
-        .when(reviewReason.equalTo("tie"), concat(lit("the two leading answers have the same weight "),
-            format_number(top.getField("w"), 3)))
-        .when(reviewReason.equalTo("no_consensus"), concat(lit("the leading answer has "),
-            format_number(topShare, 3), lit(" of the weight, below consensus_threshold "), consensus.cast("string")))
+        .when(reviewReason.equalTo("tie"), concat(lit("the two leading answers have the same "), supportNoun(method),
+            lit(" "), format_number(top.getField("w"), 3)))
+        .when(reviewReason.equalTo("no_consensus"), concat(lit("the leading answer has "), supportNoun(method),
+            lit(" "), format_number(topShare, 3), lit(", below consensus_threshold "), consensus.cast("string")))
         .when(status.equalTo(NO_RECORD), lit("resolved as a tie, which makes no preference pair"));
 
     Dataset<Row> decided = joined.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
@@ -143,6 +189,7 @@ public final class Resolve {
         outcome.as(Col.OUTCOME), status.as(Col.STATUS), reviewReason.as(Col.REASON), detail.as(Col.DETAIL),
         resolution.as(Col.RESOLUTION), agreement.as(Col.AGREEMENT),
         coalesce(col("total_n"), lit(0L)).cast("int").as(Col.ANNOTATOR_COUNT),
+        agreed.cast("int").as(Col.AGREED_COUNT),
         coalesce(col("gold_strength").cast("double"),
             org.apache.spark.sql.functions.aggregate(coalesce(col("ranked"), org.apache.spark.sql.functions.array()),
                 lit(null).cast("double"), (acc, r) -> when(r.getField(Col.CATEGORY).equalTo(outcome),
@@ -162,7 +209,7 @@ public final class Resolve {
         when(pairwise, chosen).as(Col.CHOSEN_RESPONSE_ID), when(pairwise, rejected).as(Col.REJECTED_RESPONSE_ID),
         when(pairwise.unary_$bang(), col(Col.OUTCOME)).as(Col.LABEL),
         when(pairwise.unary_$bang(), element_at(col(Col.RESPONSE_IDS), 1)).as(Col.RESPONSE_ID),
-        col(Col.RESOLUTION), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT),
+        col(Col.RESOLUTION), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT),
         coalesce(col(Col.ANNOTATORS), org.apache.spark.sql.functions.array().cast("array<string>")).as(Col.ANNOTATORS),
         when(pairwise, when(col(Col.RESOLUTION).equalTo(GOLD), col(Col.STRENGTH))
             .otherwise(col(Col.AGREEMENT).multiply(col(Col.STRENGTH)))).otherwise(lit(0.0)).as(Col.MARGIN));
@@ -175,20 +222,26 @@ public final class Resolve {
     return new Result(outcomes(decided), candidates, edges);
   }
 
-  // ---- ranking: pair votes, a Borda order, pairs consistent with both ----
+  // ---- ranking: a decision per response pair, then an order per item; a cycle goes to review ----
 
-  static Result ranking(Dataset<Row> votes, Dataset<Row> goldUnits, Dataset<Row> items, ConcordConfig config) {
+  static Result ranking(Dataset<Row> votes, Dataset<Row> goldUnits, Dataset<Row> items, Dataset<Row> posteriors,
+      ConcordConfig config) {
     Dataset<Row> v = votes.filter(col(Col.TASK_TYPE).equalTo("ranking"));
     Column above = col(Col.CATEGORY).equalTo(Units.ABOVE);
-    Dataset<Row> pairs = v.groupBy(Col.ITEM_ID, Units.PART_A, Units.PART_B).agg(
-        round(sum(when(above, col(Col.WEIGHT)).otherwise(lit(0.0))), WEIGHT_DIGITS).as("wa"),
-        round(sum(Col.WEIGHT), WEIGHT_DIGITS).as("wt"), count(lit(1)).as("n"),
+    Dataset<Row> counted = v.groupBy(Col.UNIT, Col.ITEM_ID, Units.PART_A, Units.PART_B).agg(count(lit(1)).as("n"),
         sum(when(above, lit(1)).otherwise(lit(0))).as("na"));
+    Dataset<Row> pairs = support(v, posteriors.join(v.select(Col.UNIT).distinct(), Col.UNIT))
+        .groupBy(Col.UNIT).agg(
+            round(sum(when(above, col(SUPPORT)).otherwise(lit(0.0))), WEIGHT_DIGITS).as("wa"),
+            round(sum(SUPPORT), WEIGHT_DIGITS).as("wt"))
+        .join(counted, Col.UNIT)
+        .drop(Col.UNIT);
     Dataset<Row> gold = goldUnits.filter(col(Col.TASK_TYPE).equalTo("ranking"))
         .select(col(Col.ITEM_ID), col(Units.PART_A), col(Units.PART_B), col(Col.CATEGORY).as("gold_category"));
     Dataset<Row> goldItems = gold.select(Col.ITEM_ID).distinct().withColumn("has_gold", lit(true));
 
-    // Borda score: the weight of every vote that puts the response above another.
+    // Borda score: the support of every answer that puts the response above another; it places the responses
+    // for ranking_pairs: adjacent.
     Dataset<Row> scores = pairs.select(col(Col.ITEM_ID), col(Units.PART_A).as(Col.RESPONSE_ID), col("wa").as("s"))
         .unionByName(pairs.select(col(Col.ITEM_ID), col(Units.PART_B).as(Col.RESPONSE_ID),
             col("wt").minus(col("wa")).as("s")))
@@ -204,10 +257,10 @@ public final class Resolve {
     Dataset<Row> allPairs = pairs.join(gold, new String[] {Col.ITEM_ID, Units.PART_A, Units.PART_B}, "full_outer")
         .join(items.select(Col.ITEM_ID, Col.PROJECT, Col.TASK_TYPE), Col.ITEM_ID)
         .join(goldItems, new String[] {Col.ITEM_ID}, "left")
-        .join(scores.select(col(Col.ITEM_ID), col(Col.RESPONSE_ID).as(Units.PART_A), col("score").as("score_a"),
-            col("place").as("place_a")), new String[] {Col.ITEM_ID, Units.PART_A}, "left")
-        .join(scores.select(col(Col.ITEM_ID), col(Col.RESPONSE_ID).as(Units.PART_B), col("score").as("score_b"),
-            col("place").as("place_b")), new String[] {Col.ITEM_ID, Units.PART_B}, "left")
+        .join(scores.select(col(Col.ITEM_ID), col(Col.RESPONSE_ID).as(Units.PART_A), col("place").as("place_a")),
+            new String[] {Col.ITEM_ID, Units.PART_A}, "left")
+        .join(scores.select(col(Col.ITEM_ID), col(Col.RESPONSE_ID).as(Units.PART_B), col("place").as("place_b")),
+            new String[] {Col.ITEM_ID, Units.PART_B}, "left")
         .join(goldPlaces.select(col(Col.ITEM_ID), col(Col.RESPONSE_ID).as(Units.PART_A),
             col("gold_place").as("gold_place_a")), new String[] {Col.ITEM_ID, Units.PART_A}, "left")
         .join(goldPlaces.select(col(Col.ITEM_ID), col(Col.RESPONSE_ID).as(Units.PART_B),
@@ -222,62 +275,76 @@ public final class Resolve {
     Column share = when(wt.gt(0), greatest(wa, wb).divide(wt));
     Column winnerShare = when(hasGold, when(wt.gt(0), when(aWins, wa).otherwise(wb).divide(wt)).otherwise(lit(0.0)))
         .otherwise(coalesce(share, lit(0.0)));
-    Column bordaAgrees = when(aWins, col("score_a").gt(col("score_b"))).otherwise(col("score_b").gt(col("score_a")));
     Column gap = when(hasGold, abs(col("gold_place_a").minus(col("gold_place_b"))))
         .otherwise(abs(col("place_a").minus(col("place_b"))));
     Column consensus = PerProject.value(config, col(Col.PROJECT), ProjectSettings::consensusThreshold);
+    Column method = PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod);
     Column adjacentOnly = PerProject.value(config, col(Col.PROJECT), ProjectSettings::rankingPairs).equalTo("adjacent");
-    Column emit = decided.and(hasGold.or(bordaAgrees.and(winnerShare.geq(consensus))))
-        .and(adjacentOnly.unary_$bang().or(gap.equalTo(1)));
+    Column confident = decided.and(hasGold.or(winnerShare.geq(consensus)));
     Column n = coalesce(col("n"), lit(0L));
+    Column agreed = when(aWins, col("na")).otherwise(n.minus(col("na")));
     Column resolution = when(hasGold, lit(GOLD))
-        .when(when(aWins, col("na")).otherwise(n.minus(col("na"))).equalTo(n), lit(UNANIMOUS))
-        .otherwise(lit(WEIGHTED_VOTE));
+        .when(agreed.equalTo(n).and(method.notEqual(ProjectSettings.DAWID_SKENE)), lit(UNANIMOUS))
+        .otherwise(method);
     Column chosen = when(aWins, col(Units.PART_A)).otherwise(col(Units.PART_B));
     Column rejected = when(aWins, col(Units.PART_B)).otherwise(col(Units.PART_A));
 
     Dataset<Row> judged = allPairs.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Units.PART_A),
-        col(Units.PART_B), emit.as("emit"), decided.as("decided"), hasGold.as("has_gold"),
+        col(Units.PART_B), confident.as("confident"), decided.as("decided"), hasGold.as("has_gold"),
+        gap.equalTo(1).or(adjacentOnly.unary_$bang()).as("wanted"),
         concat_ws("\u001f", lit(PREFERENCES), col(Col.ITEM_ID), chosen, rejected).as(CANDIDATE),
         chosen.as(Col.CHOSEN_RESPONSE_ID), rejected.as(Col.REJECTED_RESPONSE_ID), resolution.as(Col.RESOLUTION),
         winnerShare.as(Col.AGREEMENT), winnerShare.multiply(gap).cast("double").as(Col.MARGIN),
-        aWins.as("a_wins"), n.as("n"), wt.as("wt"), share.as("share"), consensus.as("consensus"));
+        aWins.as("a_wins"), n.as("n"), agreed.cast("int").as(Col.AGREED_COUNT), share.as("share"),
+        consensus.as("consensus"), method.as(METHOD));
 
+    // The confident pairs must fit one order: a cycle among them (a over b, b over c, c over a) sends the item to
+    // a person rather than keeping some arbitrary part of it.
+    Dataset<Row> cycles = judged.filter(col("confident"))
+        .groupBy(Col.ITEM_ID)
+        .agg(collect_list(struct(col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID))).as("edges"))
+        .select(col(Col.ITEM_ID), Cycles.FIND.apply(col("edges")).as("cycle"));
     Dataset<Row> who = v.groupBy(Col.ITEM_ID).agg(array_sort(collect_set(Col.ANNOTATOR)).as(Col.ANNOTATORS),
         countDistinct(Col.ANNOTATOR).cast("int").as(Col.ANNOTATOR_COUNT));
-    Dataset<Row> emitted = judged.filter(col("emit")).join(who, new String[] {Col.ITEM_ID}, "left");
+    Dataset<Row> checked = judged.join(cycles, new String[] {Col.ITEM_ID}, "left")
+        .withColumn("emit", col("confident").and(col("wanted")).and(col("cycle").isNull()));
+    Dataset<Row> emitted = checked.filter(col("emit")).join(who, new String[] {Col.ITEM_ID}, "left");
     Dataset<Row> candidates = emitted.select(col(CANDIDATE), lit(PREFERENCES).as(Col.RECORD_TABLE), col(Col.ITEM_ID),
         col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID),
         lit(null).cast("string").as(Col.LABEL), lit(null).cast("string").as(Col.RESPONSE_ID), col(Col.RESOLUTION),
-        col(Col.AGREEMENT), coalesce(col(Col.ANNOTATOR_COUNT), lit(0)).as(Col.ANNOTATOR_COUNT),
+        col(Col.AGREEMENT), coalesce(col(Col.ANNOTATOR_COUNT), lit(0)).as(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT),
         coalesce(col(Col.ANNOTATORS), org.apache.spark.sql.functions.array().cast("array<string>")).as(Col.ANNOTATORS),
         col(Col.MARGIN));
 
-    Dataset<Row> perItem = judged.groupBy(Col.ITEM_ID, Col.PROJECT, Col.TASK_TYPE).agg(
+    Dataset<Row> perItem = checked.groupBy(Col.ITEM_ID, Col.PROJECT, Col.TASK_TYPE).agg(
         max(col("emit").cast("int")).as("emitted"), max(col("has_gold").cast("int")).as("gold"),
         max(col("decided").cast("int")).as("any_decided"), max("n").as("max_n"),
-        first(col("consensus")).as("consensus"),
-        sort_array(collect_list(struct(col("share").as(Col.WEIGHT), col(Units.PART_A), col(Units.PART_B))), false)
-            .as("ranked"))
+        first(col("consensus")).as("consensus"), first(col(METHOD)).as(METHOD), first(col("cycle")).as("cycle"),
+        sort_array(collect_list(struct(col("share").as(Col.WEIGHT), col(Units.PART_A), col(Units.PART_B),
+            col("n"), col(Col.AGREED_COUNT))), false).as("ranked"))
         .join(who, new String[] {Col.ITEM_ID}, "left");
     Column reason = when(col("emitted").equalTo(1), lit(null))
         .when(col("max_n").equalTo(0), lit("no_kept_annotators"))
+        .when(col("cycle").isNotNull(), lit("cycle"))
         .when(col("any_decided").equalTo(0), lit("tie"))
         .otherwise(lit("no_consensus"));
     Column detail = when(reason.equalTo("no_kept_annotators"),
             lit("every annotator of the item was dropped, and there is no gold label"))
-        .when(reason.equalTo("tie"), lit("every response pair has equal weight on both sides"))
-        .when(reason.equalTo("no_consensus"), concat(lit("no response pair has an order backed by consensus_threshold "),
-            col("consensus").cast("string"), lit(" of the weight and consistent with the overall order")));
+        .when(reason.equalTo("cycle"), concat(lit("the confident pair decisions go round in a cycle: "),
+            col("cycle")))
+        .when(reason.equalTo("tie"), lit("every response pair has equal support on both sides"))
+        .when(reason.equalTo("no_consensus"), concat(lit("no response pair reaches consensus_threshold "),
+            col("consensus").cast("string"), lit(" (by "), supportNoun(col(METHOD)), lit(")")));
     Dataset<Row> outcomes = perItem.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
         when(reason.isNull(), lit(RESOLVED)).otherwise(lit(REVIEW)).as(Col.STATUS), reason.as(Col.REASON),
         detail.as(Col.DETAIL),
-        when(col("gold").equalTo(1), lit(GOLD)).otherwise(lit(WEIGHTED_VOTE)).as(Col.RESOLUTION),
+        when(col("gold").equalTo(1), lit(GOLD)).otherwise(col(METHOD)).as(Col.RESOLUTION),
         lit(null).cast("double").as(Col.AGREEMENT),
         coalesce(col(Col.ANNOTATOR_COUNT), lit(0)).as(Col.ANNOTATOR_COUNT),
         org.apache.spark.sql.functions.transform(col("ranked"), r -> struct(
             concat(r.getField(Units.PART_A), lit(" vs "), r.getField(Units.PART_B)).as("answer"),
-            lit(0).as("annotators"), coalesce(r.getField(Col.WEIGHT), lit(0.0)).as(Col.WEIGHT))).as(Col.VOTES));
+            coalesce(r.getField("n"), lit(0L)).cast("int").as("annotators"),
+            coalesce(r.getField(Col.WEIGHT), lit(0.0)).as(Col.WEIGHT))).as(Col.VOTES));
 
     Dataset<Row> edges = emitted.select(col(CANDIDATE), col(Col.ITEM_ID), col(Units.PART_A), col(Units.PART_B),
             col("a_wins"), col(Col.RESOLUTION))
@@ -296,7 +363,7 @@ public final class Resolve {
     Dataset<Row> g = goldUnits.filter(col(Col.TASK_TYPE).equalTo("rating"))
         .select(col(Col.ITEM_ID), col(Units.PART_A), col(Units.PART_B), col(Col.ORDINAL).as("gold_score"));
     Dataset<Row> cells = v.groupBy(Col.ITEM_ID, Col.PROJECT, Units.PART_A, Units.PART_B).agg(
-            sum(col(Col.WEIGHT).multiply(col(Col.ORDINAL))).divide(sum(Col.WEIGHT)).as("vote_score"),
+            weightedMedian(array_sort(collect_list(struct(col(Col.ORDINAL), col(Col.WEIGHT))))).as("vote_score"),
             first("dim_weight").as("dim_weight"))
         .join(g, new String[] {Col.ITEM_ID, Units.PART_A, Units.PART_B}, "full_outer")
         .join(items.select(col(Col.ITEM_ID), col(Col.PROJECT).as("item_project")), Col.ITEM_ID)
@@ -339,7 +406,7 @@ public final class Resolve {
     Dataset<Row> judged = pairCandidates.join(support, new String[] {CANDIDATE}, "left")
         .withColumn("emit", gold.or(share.geq(consensus)))
         .withColumn(Col.RESOLUTION, when(gold, lit(GOLD)).when(col("n_agree").equalTo(col("n")), lit(UNANIMOUS))
-            .otherwise(lit(WEIGHTED_VOTE)))
+            .otherwise(ratingMethod(config)))
         .withColumn(Col.AGREEMENT, share)
         .withColumn("consensus", consensus);
 
@@ -348,6 +415,7 @@ public final class Resolve {
         col(Col.REJECTED_RESPONSE_ID), lit(null).cast("string").as(Col.LABEL),
         lit(null).cast("string").as(Col.RESPONSE_ID), col(Col.RESOLUTION), col(Col.AGREEMENT),
         coalesce(col("n"), lit(0L)).cast("int").as(Col.ANNOTATOR_COUNT),
+        coalesce(col("n_agree"), lit(0L)).cast("int").as(Col.AGREED_COUNT),
         coalesce(col(Col.ANNOTATORS), org.apache.spark.sql.functions.array().cast("array<string>")).as(Col.ANNOTATORS),
         col("chosen_score").minus(col("rejected_score")).as(Col.MARGIN));
 
@@ -371,7 +439,7 @@ public final class Resolve {
         .when(status.equalTo(NO_RECORD), lit("no two responses' overall scores differ by rating_margin"));
     Dataset<Row> outcomes = perItem.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), status.as(Col.STATUS),
         reason.as(Col.REASON), detail.as(Col.DETAIL),
-        when(col("gold").equalTo(1), lit(GOLD)).otherwise(lit(WEIGHTED_VOTE)).as(Col.RESOLUTION),
+        when(col("gold").equalTo(1), lit(GOLD)).otherwise(ratingMethod(config)).as(Col.RESOLUTION),
         lit(null).cast("double").as(Col.AGREEMENT), coalesce(col(Col.ANNOTATOR_COUNT), lit(0)).as(Col.ANNOTATOR_COUNT),
         org.apache.spark.sql.functions.array().cast("array<struct<answer:string,annotators:int,weight:double>>")
             .as(Col.VOTES));
@@ -381,6 +449,30 @@ public final class Resolve {
         .select(col(CANDIDATE), col(Col.ITEM_ID), col(Col.SUBMISSION_ID),
             role(col("agrees"), col(Col.RESOLUTION)).as(Col.ROLE));
     return new Result(outcomes, candidates, edges);
+  }
+
+  /** How ratings resolve: the plain median under majority_vote, else the reliability-weighted median. */
+  private static Column ratingMethod(ConcordConfig config) {
+    return when(PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod)
+        .equalTo(ProjectSettings.MAJORITY_VOTE), lit(MEDIAN)).otherwise(lit(WEIGHTED_MEDIAN));
+  }
+
+  /**
+   * The weighted median of {@code sorted} ({@code ordinal, weight} in ascending order): the score at which half the
+   * weight lies on either side, the midpoint of the two middle scores when the halves meet exactly. One annotator far
+   * off moves it no further than the next score, where a mean would follow them.
+   */
+  static Column weightedMedian(Column sorted) {
+    Column total = org.apache.spark.sql.functions.aggregate(sorted, lit(0.0),
+        (acc, x) -> acc.plus(x.getField(Col.WEIGHT)));
+    Column cumulative = org.apache.spark.sql.functions.transform(sorted, (x, i) -> struct(
+        x.getField(Col.ORDINAL).as("v"),
+        round(org.apache.spark.sql.functions.aggregate(org.apache.spark.sql.functions.slice(sorted, lit(1), i.plus(1)),
+            lit(0.0), (acc, y) -> acc.plus(y.getField(Col.WEIGHT))), WEIGHT_DIGITS).as("c")));
+    Column half = round(total.divide(2), WEIGHT_DIGITS);
+    Column lower = element_at(org.apache.spark.sql.functions.filter(cumulative, x -> x.getField("c").geq(half)), 1);
+    Column upper = element_at(org.apache.spark.sql.functions.filter(cumulative, x -> x.getField("c").gt(half)), 1);
+    return when(total.gt(0), lower.getField("v").plus(upper.getField("v")).divide(2));
   }
 
   /** A dimension's weight in the overall score: the project's configured weight, else 1 for every dimension. */
@@ -402,6 +494,13 @@ public final class Resolve {
       w = when(col(Units.PART_B).equalTo(e.getKey()), lit(e.getValue())).otherwise(w);
     }
     return w;
+  }
+
+  /** What an answer's support is under each method, for the review detail. */
+  private static Column supportNoun(Column method) {
+    return when(method.equalTo(ProjectSettings.DAWID_SKENE), lit("Dawid-Skene posterior"))
+        .when(method.equalTo(ProjectSettings.MAJORITY_VOTE), lit("share of the votes"))
+        .otherwise(lit("share of the reliability-weighted votes"));
   }
 
   private static Column role(Column agreed, Column resolution) {

@@ -50,6 +50,7 @@ public final class Col {
   public static final String RESOLUTION = "resolution";
   public static final String AGREEMENT = "agreement";
   public static final String ANNOTATOR_COUNT = "annotator_count";
+  public static final String AGREED_COUNT = "agreed_count";
   public static final String ANNOTATORS = "annotators";
   public static final String MERGED_COUNT = "merged_count";
   public static final String RESPONSE = "response";

@@ -20,6 +20,7 @@ public class ConcordConfigTest {
         drop_confidence: 0.95
         uncertain_policy: keep
         drop_measures: {pairwise: cohen_kappa, ranking: cohen_kappa, rating: weighted_kappa_quadratic, label: scott_pi}
+        resolution_method: weighted_vote
       """;
 
   @Test

@@ -2,10 +2,12 @@ package dev.concord.resolve;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.concord.SparkTest;
 import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
+import dev.concord.config.ProjectSettings;
 import dev.concord.schema.Col;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +23,17 @@ import org.junit.jupiter.api.Test;
 
 /** Resolution on hand-made votes with hand-computed outcomes. Default consensus threshold: 0.6. */
 class ResolveTest {
-  static final ConcordConfig CONFIG = ConcordConfig.load(Path.of("conf", "concord.yaml"));
+  static final ConcordConfig CONFIG = config("weighted_vote");
+
+  /** The shipped configuration with every project resolved by {@code method}. */
+  static ConcordConfig config(String method) {
+    try {
+      return ConcordConfig.parse(java.nio.file.Files.readString(Path.of("conf", "concord.yaml"))
+          .replace("resolution_method: dawid_skene", "resolution_method: " + method), "test.yaml");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
   static final StructType VOTE = new StructType()
       .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
       .add(Col.ITEM_ID, DataTypes.StringType).add(Col.UNIT, DataTypes.StringType)
@@ -50,9 +62,16 @@ class ResolveTest {
   }
 
   static Resolve.Result resolve(List<Row> votes, List<Row> gold, List<Row> items) {
+    return resolve(votes, gold, items, CONFIG);
+  }
+
+  static Resolve.Result resolve(List<Row> votes, List<Row> gold, List<Row> items, ConcordConfig config) {
     var spark = SparkTest.spark();
-    return Resolve.apply(spark.createDataFrame(votes, VOTE), spark.createDataFrame(gold, GOLD),
-        spark.createDataFrame(items, ITEM), CONFIG);
+    Dataset<Row> v = Resolve.votes(spark.createDataFrame(votes, VOTE), config);
+    Dataset<Row> g = spark.createDataFrame(gold, GOLD);
+    Dataset<Row> posteriors = DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY),
+        config.dawidSkene()).posteriors().localCheckpoint();
+    return Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config);
   }
 
   static Map<String, String> outcomes(Resolve.Result r) {
@@ -88,7 +107,8 @@ class ResolveTest {
     Row a = r.candidates().filter(col(Col.ITEM_ID).equalTo("a")).first();
     assertEquals("r1", a.getAs(Col.CHOSEN_RESPONSE_ID));
     assertEquals(0.75, (double) a.getAs(Col.AGREEMENT), 1e-9);
-    assertEquals(Resolve.WEIGHTED_VOTE, a.getAs(Col.RESOLUTION));
+    assertEquals(ProjectSettings.WEIGHTED_VOTE, a.getAs(Col.RESOLUTION));
+    assertEquals(2, (int) a.getAs(Col.AGREED_COUNT));
     assertEquals(0.75 * 2, (double) a.getAs(Col.MARGIN), 1e-9, "agreement times the mean strength of the winners");
     Row d = r.candidates().filter(col(Col.ITEM_ID).equalTo("d")).first();
     assertEquals("r1", d.getAs(Col.CHOSEN_RESPONSE_ID));
@@ -160,5 +180,112 @@ class ResolveTest {
     assertEquals(Resolve.UNANIMOUS, m.getAs(Col.RESOLUTION));
     assertEquals(1, r.candidates().count(), "equal scores never make a pair");
     assertEquals(Map.of("m", "resolved", "n", "no_record"), outcomes(r));
+  }
+
+  /** One annotator of weight 1.0 against two of 0.3: the weighted vote follows the one, the majority the two. */
+  @Test
+  void majorityVoteCountsHeadsWeightedVoteWeighsThem() {
+    List<Row> votes = List.of(pairwise("a", "1", "x", 1.0), pairwise("a", "2", "y", 0.3),
+        pairwise("a", "2", "z", 0.3));
+    List<Row> items = List.of(item("a", "pairwise", "r1", "r2"));
+    Row weighted = resolve(votes, List.of(), items).candidates().first();
+    assertEquals("r1", weighted.getAs(Col.CHOSEN_RESPONSE_ID));
+    assertEquals(1.0 / 1.6, (double) weighted.getAs(Col.AGREEMENT), 1e-9);
+    Row majority = resolve(votes, List.of(), items, config("majority_vote")).candidates().first();
+    assertEquals("r2", majority.getAs(Col.CHOSEN_RESPONSE_ID));
+    assertEquals(2.0 / 3, (double) majority.getAs(Col.AGREEMENT), 1e-9);
+    assertEquals(ProjectSettings.MAJORITY_VOTE, majority.getAs(Col.RESOLUTION));
+    assertEquals(2, (int) majority.getAs(Col.AGREED_COUNT));
+  }
+
+  /**
+   * Two annotators who agree and one who always says the opposite, on 20 items; on a 21st only the contrarian
+   * answered. Dawid-Skene reads the contrarian's answer backwards and resolves the 21st against it, with its
+   * posterior as the confidence and no annotator agreeing.
+   */
+  @Test
+  void dawidSkeneResolvesWithPosteriors() {
+    List<Row> votes = new ArrayList<>();
+    List<Row> items = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String truth = i % 2 == 0 ? "1" : "2";
+      votes.add(pairwise("i" + i, truth, "good1", 1.0));
+      votes.add(pairwise("i" + i, truth, "good2", 1.0));
+      votes.add(pairwise("i" + i, truth.equals("1") ? "2" : "1", "contrarian", 1.0));
+      items.add(item("i" + i, "pairwise", "r1", "r2"));
+    }
+    votes.add(pairwise("lonely", "1", "contrarian", 1.0));
+    items.add(item("lonely", "pairwise", "r1", "r2"));
+    Resolve.Result r = resolve(votes, List.of(), items, config("dawid_skene"));
+    Row lonely = r.candidates().filter(col(Col.ITEM_ID).equalTo("lonely")).first();
+    assertEquals("r2", lonely.getAs(Col.CHOSEN_RESPONSE_ID));
+    assertEquals(ProjectSettings.DAWID_SKENE, lonely.getAs(Col.RESOLUTION));
+    assertEquals(0, (int) lonely.getAs(Col.AGREED_COUNT));
+    assertTrue((double) lonely.getAs(Col.AGREEMENT) > 0.9, "posterior " + lonely.getAs(Col.AGREEMENT));
+    assertEquals(21, r.candidates().count());
+  }
+
+  /** x ranks a > b > c, y b > c > a, z c > a > b: each pair 2/3 one way, and the three ways go round. */
+  @Test
+  void aRankingCycleGoesToReview() {
+    List<Row> votes = new ArrayList<>();
+    for (String[] order : List.of(new String[] {"x", "a", "b", "c"}, new String[] {"y", "b", "c", "a"},
+        new String[] {"z", "c", "a", "b"})) {
+      List<String> rank = List.of(order[1], order[2], order[3]);
+      for (String[] pair : List.of(new String[] {"a", "b"}, new String[] {"a", "c"}, new String[] {"b", "c"})) {
+        votes.add(rankingPair("k", pair[0], pair[1], rank.indexOf(pair[0]) < rank.indexOf(pair[1]), order[0], 1.0));
+      }
+    }
+    Resolve.Result r = resolve(votes, List.of(), List.of(item("k", "ranking", "a", "b", "c")));
+    assertEquals(Map.of("k", "review/cycle"), outcomes(r));
+    assertEquals(0, r.candidates().count());
+    assertTrue(r.outcomes().first().<String>getAs(Col.DETAIL).endsWith("a > b > c > a"),
+        r.outcomes().first().<String>getAs(Col.DETAIL));
+  }
+
+  /** One careless score among three moves the median not at all, where the mean would lose the pair's margin. */
+  @Test
+  void ratingsTakeTheMedianScore() {
+    List<Row> votes = new ArrayList<>();
+    int[] r1 = {5, 5, 1};
+    String[] who = {"x", "y", "z"};
+    for (int i = 0; i < 3; i++) {
+      for (String dim : List.of("helpfulness", "accuracy", "harmlessness")) {
+        votes.add(rating("m", "r1", dim, r1[i], who[i]));
+        votes.add(rating("m", "r2", dim, 3, who[i]));
+      }
+    }
+    Resolve.Result r = resolve(votes, List.of(),
+        List.of(RowFactory.create("m", "helpfulness-v3", "rating", List.of("r1", "r2"))));
+    Row m = r.candidates().first();
+    assertEquals("r1", m.getAs(Col.CHOSEN_RESPONSE_ID));
+    assertEquals(2.0, (double) m.getAs(Col.MARGIN), 1e-9, "median 5 against 3; the mean, 11/3, would give 0.67");
+    assertEquals(ProjectSettings.WEIGHTED_VOTE.replace("vote", "median"), m.getAs(Col.RESOLUTION));
+  }
+
+  @Test
+  void weightedMedianByHand() {
+    var spark = SparkTest.spark();
+    StructType scores = new StructType().add("s", DataTypes.createArrayType(new StructType()
+        .add(Col.ORDINAL, DataTypes.DoubleType).add(Col.WEIGHT, DataTypes.DoubleType)));
+    Dataset<Row> cases = spark.createDataFrame(List.of(
+        RowFactory.create(List.of(score(1, 1), score(2, 1), score(3, 1), score(4, 1))),
+        RowFactory.create(List.of(score(1, 1), score(2, 1), score(9, 1))),
+        RowFactory.create(List.of(score(1, 0.2), score(5, 0.9))),
+        RowFactory.create(List.of(score(1, 0.5), score(2, 0.25), score(4, 0.25)))), scores);
+    List<Double> medians = cases.select(Resolve.weightedMedian(col("s"))).collectAsList().stream()
+        .map(row -> row.getDouble(0)).toList();
+    assertEquals(List.of(2.5, 2.0, 5.0, 1.5), medians);
+  }
+
+  static Row score(double value, double weight) {
+    return RowFactory.create(value, weight);
+  }
+
+  @Test
+  void cyclesAreFoundInSortedOrder() {
+    assertEquals("a > b > c > a", Cycles.find(List.of(List.of("b", "c"), List.of("c", "a"), List.of("a", "b"))));
+    assertEquals(null, Cycles.find(List.of(List.of("a", "b"), List.of("b", "c"), List.of("a", "c"))));
+    assertEquals("b > d > b", Cycles.find(List.of(List.of("a", "b"), List.of("b", "d"), List.of("d", "b"))));
   }
 }
