@@ -39,8 +39,11 @@ public record ConcordConfig(
    * @param maxIterations estimation stops after this many iterations whatever the gain
    * @param smoothing pseudo-count added to every cell of each annotator's confusion matrix and to the class priors,
    *     so that an annotator seen on few units is not taken to be infallible
+   * @param pooledPrior weight, in units, of the average annotator's confusion matrix in each annotator's: an
+   *     annotator seen on few units is taken to be like the average annotator until their answers show otherwise,
+   *     which keeps a small, self-consistent group from looking like annotators who always give the same answer
    */
-  public record DawidSkeneSettings(Double tolerance, Integer maxIterations, Double smoothing) {}
+  public record DawidSkeneSettings(Double tolerance, Integer maxIterations, Double smoothing, Double pooledPrior) {}
 
   /**
    * @param bootstrapReplicates replicates of the Poisson bootstrap behind the project-level intervals (0: none)
@@ -129,7 +132,7 @@ public record ConcordConfig(
   }
 
   private DawidSkeneSettings dawidSkeneSettings() {
-    DawidSkeneSettings d = dawidSkene == null ? new DawidSkeneSettings(null, null, null) : dawidSkene;
+    DawidSkeneSettings d = dawidSkene == null ? new DawidSkeneSettings(null, null, null, null) : dawidSkene;
     double tolerance = d.tolerance() == null ? 1e-6 : d.tolerance();
     if (!(tolerance > 0)) {
       throw new ConfigException("dawid_skene.tolerance must be positive, got " + tolerance);
@@ -142,7 +145,11 @@ public record ConcordConfig(
     if (smoothing < 0) {
       throw new ConfigException("dawid_skene.smoothing must not be negative, got " + smoothing);
     }
-    return new DawidSkeneSettings(tolerance, maxIterations, smoothing);
+    double pooled = d.pooledPrior() == null ? 2.0 : d.pooledPrior();
+    if (pooled < 0) {
+      throw new ConfigException("dawid_skene.pooled_prior must not be negative, got " + pooled);
+    }
+    return new DawidSkeneSettings(tolerance, maxIterations, smoothing, pooled);
   }
 
   /** Whether any project, named or not, resolves with {@code method}. */

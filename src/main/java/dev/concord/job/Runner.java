@@ -121,7 +121,7 @@ public final class Runner {
   }
 
   /** The pseudonym key: from the environment, else a key made once and kept owner-only in the job state. */
-  static byte[] pseudonymKey(Path stateDir) {
+  public static byte[] pseudonymKey(Path stateDir) {
     String fromEnv = System.getenv(KEY_ENV);
     if (fromEnv != null && !fromEnv.isEmpty()) {
       return fromEnv.getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -124,13 +124,13 @@ public final class DawidSkene {
     for (Row r : classes.select(Col.PROJECT, Col.TASK_TYPE, N_CLASSES).collectAsList()) {
       sizes.put(List.of(r.getString(0), r.getString(1)), r.getInt(2));
     }
-    Params params = params(statistics(posteriors(obs, null)).collectAsList(), sizes, settings.smoothing(), spark);
+    Params params = params(statistics(posteriors(obs, null)).collectAsList(), sizes, settings, spark);
     int iteration = 0;
     double previous = Double.NEGATIVE_INFINITY;
     boolean converged = false;
     while (iteration < settings.maxIterations() && !converged) {
       iteration++;
-      params = params(statistics(posteriors(obs, params)).collectAsList(), sizes, settings.smoothing(), spark);
+      params = params(statistics(posteriors(obs, params)).collectAsList(), sizes, settings, spark);
       converged = Math.abs(params.logLikelihood() - previous) < settings.tolerance();
       LOG.info("Dawid-Skene iteration {}: mean log-likelihood per unit {}", iteration, params.logLikelihood());
       previous = params.logLikelihood();
@@ -202,8 +202,13 @@ public final class DawidSkene {
    * rows a broadcast join of the parameters would bring to the driver anyway; working them out here saves a handful
    * of Spark stages per iteration.
    */
-  static Params params(List<Row> stats, Map<List<String>, Integer> sizes, double alpha, SparkSession spark) {
+  static Params params(List<Row> stats, Map<List<String>, Integer> sizes, DawidSkeneSettings settings,
+      SparkSession spark) {
+    double alpha = settings.smoothing();
+    double strength = settings.pooledPrior();
     Map<List<String>, double[]> rowTotals = new HashMap<>();
+    Map<List<Object>, Double> pooled = new HashMap<>();
+    Map<List<Object>, Double> pooledTotals = new HashMap<>();
     Map<List<String>, double[]> classMass = new HashMap<>();
     Map<List<String>, Long> unitCount = new HashMap<>();
     double ll = 0;
@@ -221,6 +226,8 @@ public final class DawidSkene {
       } else {
         rowTotals.computeIfAbsent(List.of(r.getString(0), r.getString(1), r.getString(2)),
             x -> new double[sizes.get(scope)])[c] += r.getDouble(5);
+        pooled.merge(List.of(r.getString(0), r.getString(1), c, k), r.getDouble(5), Double::sum);
+        pooledTotals.merge(List.of(r.getString(0), r.getString(1), c), r.getDouble(5), Double::sum);
       }
     }
     Map<List<Object>, Double[]> rows = new HashMap<>();
@@ -231,7 +238,7 @@ public final class DawidSkene {
         int n = sizes.get(List.of(r.getString(0), r.getString(1)));
         double total = rowTotals.get(List.of(r.getString(0), r.getString(1), r.getString(2)))[c];
         rows.computeIfAbsent(List.of(r.getString(0), r.getString(1), r.getString(2), k), x -> new Double[n])[c] =
-            smoothedLog(r.getDouble(5), total, n, alpha);
+            smoothedLog(r.getDouble(5) + strength * pooledShare(pooled, pooledTotals, r, n), total + strength, n, alpha);
       }
     }
     List<Row> matrix = new ArrayList<>();
@@ -247,6 +254,15 @@ public final class DawidSkene {
     });
     return new Params(spark.createDataFrame(matrix, MATRIX), spark.createDataFrame(priors, PRIORS),
         llUnits == 0 ? 0.0 : ll / llUnits);
+  }
+
+  /** The average annotator's chance of answer k given class c, in the scope of {@code stat}. */
+  private static double pooledShare(Map<List<Object>, Double> pooled, Map<List<Object>, Double> totals, Row stat,
+      int classes) {
+    double total = totals.getOrDefault(List.of(stat.getString(0), stat.getString(1), stat.getInt(4)), 0.0);
+    return total > 0
+        ? pooled.getOrDefault(List.of(stat.getString(0), stat.getString(1), stat.getInt(4), stat.getInt(3)), 0.0) / total
+        : 1.0 / classes;
   }
 
   private static double smoothedLog(double mass, double total, int classes, double alpha) {

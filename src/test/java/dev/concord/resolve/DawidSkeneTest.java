@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 public class DawidSkeneTest {
   static final SparkSession SPARK = SparkTest.spark();
-  static final DawidSkeneSettings SETTINGS = new DawidSkeneSettings(1e-6, 100, 0.01);
+  static final DawidSkeneSettings SETTINGS = new DawidSkeneSettings(1e-6, 100, 0.01, 0.0);
   static final StructType VOTES = new StructType().add(Col.PROJECT, "string").add(Col.TASK_TYPE, "string")
       .add(Col.UNIT, "string").add(Col.ANNOTATOR, "string").add(Col.CATEGORY, "string");
   static final StructType GOLD = new StructType().add(Col.UNIT, "string").add(Col.CATEGORY, "string");
@@ -62,7 +62,7 @@ public class DawidSkeneTest {
         obs("u2", "a", 1, 1), obs("u2", "b", 0, 1)), obsSchema);
     DawidSkene.Params params = DawidSkene.params(
         DawidSkene.statistics(DawidSkene.posteriors(asGold, null)).collectAsList(),
-        Map.of(List.of("p", "label"), 2), 1.0, SPARK);
+        Map.of(List.of("p", "label"), 2), new DawidSkeneSettings(1e-6, 1, 1.0, 0.0), SPARK);
     Map<String, Row> next = new TreeMap<>();
     DawidSkene.posteriors(asGold.withColumn("gold_k", lit(null).cast("int")), params).collectAsList()
         .forEach(r -> next.put(r.getString(0), r));
@@ -104,6 +104,31 @@ public class DawidSkeneTest {
         gold("u1:y", "nobody:x"), SETTINGS).posteriors());
     assertEquals(Map.of("x", 0.0, "y", 1.0), post.get("u1"));
     assertEquals(2, post.size(), "a gold unit nobody answered is not estimated");
+  }
+
+  /**
+   * Three annotators who agree on four items, answering x every time, next to others answering both ways. Plain EM
+   * cannot tell them from three who always say x, and leaves their items near the prior; the pooled prior takes
+   * them to be like the average annotator until shown otherwise.
+   */
+  @Test
+  void pooledPriorTrustsASmallConsistentGroup() {
+    List<String> v = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      for (String who : List.of("a", "b", "c")) {
+        v.add("g" + i + ":" + who + ":x");
+      }
+    }
+    for (int i = 0; i < 10; i++) {
+      v.add("o" + i + ":d:" + (i % 2 == 0 ? "x" : "y"));
+      v.add("o" + i + ":e:" + (i % 2 == 0 ? "x" : "y"));
+    }
+    Dataset<Row> votes = votes(v.toArray(String[]::new));
+    double plain = collect(DawidSkene.estimate(votes, gold(), SETTINGS).posteriors()).get("g0").get("x");
+    double trusting = collect(DawidSkene.estimate(votes, gold(), new DawidSkeneSettings(1e-6, 100, 0.01, 2.0))
+        .posteriors()).get("g0").get("x");
+    assertTrue(plain < 0.9, "plain EM: " + plain);
+    assertTrue(trusting > 0.99, "with the pooled prior: " + trusting);
   }
 
   /** Rounded posteriors, so neither the partitioning nor the order of the input changes any figure. */

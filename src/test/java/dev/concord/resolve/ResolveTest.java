@@ -225,6 +225,47 @@ class ResolveTest {
     assertEquals(21, r.candidates().count());
   }
 
+  /** The same votes in another order and another partitioning resolve to the same records, under every method. */
+  @Test
+  void sameResolutionsWhateverThePartitioningAndOrder() {
+    var spark = SparkTest.spark();
+    List<Row> votes = new ArrayList<>();
+    List<Row> items = new ArrayList<>();
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    for (int i = 0; i < 40; i++) {
+      for (String who : List.of("a", "b", "c", "d", "e")) {
+        if (rnd.nextInt(5) < 3) {
+          votes.add(pairwise("i" + i, rnd.nextInt(4) == 0 ? "2" : rnd.nextInt(9) == 0 ? "tie" : "1", who,
+              0.5 + rnd.nextInt(5) / 10.0));
+        }
+      }
+      items.add(item("i" + i, "pairwise", "r1", "r2"));
+    }
+    for (String method : ProjectSettings.METHODS) {
+      ConcordConfig config = config(method);
+      List<Row> shuffled = new ArrayList<>(votes);
+      java.util.Collections.shuffle(shuffled, new java.util.Random(11));
+      Dataset<Row> one = spark.createDataFrame(votes, VOTE).coalesce(1);
+      Dataset<Row> many = spark.createDataFrame(shuffled, VOTE).repartition(7);
+      assertEquals(resolved(one, items, config), resolved(many, items, config), method);
+    }
+  }
+
+  private static List<String> resolved(Dataset<Row> rawVotes, List<Row> items, ConcordConfig config) {
+    var spark = SparkTest.spark();
+    Dataset<Row> v = Resolve.votes(rawVotes, config);
+    Dataset<Row> g = spark.createDataFrame(List.of(), GOLD);
+    Dataset<Row> posteriors = DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY),
+        config.dawidSkene()).posteriors().localCheckpoint();
+    Resolve.Result r = Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config);
+    List<String> out = new ArrayList<>();
+    r.outcomes().collectAsList().forEach(o -> out.add(o.getAs(Col.ITEM_ID) + " " + o.getAs(Col.STATUS) + " "
+        + o.getAs(Col.REASON) + " " + o.getAs(Col.DETAIL)));
+    r.candidates().collectAsList().forEach(c -> out.add(c.getAs(Resolve.CANDIDATE) + " " + c.getAs(Col.AGREEMENT)));
+    java.util.Collections.sort(out);
+    return out;
+  }
+
   /** x ranks a > b > c, y b > c > a, z c > a > b: each pair 2/3 one way, and the three ways go round. */
   @Test
   void aRankingCycleGoesToReview() {
