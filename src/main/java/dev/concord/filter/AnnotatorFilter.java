@@ -56,7 +56,7 @@ public final class AnnotatorFilter {
    */
   public static Dataset<Row> scopes(Dataset<Row> units, Dataset<Row> peerKappas, Dataset<Row> goldKappas,
       ConcordConfig config) {
-    Dataset<Row> scopes = units.groupBy(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).agg(count(lit(1)).as("own_units"));
+    Dataset<Row> scopes = units.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).distinct();
     Dataset<Row> peer = peerKappas.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
         col(Kappa.KAPPA).as(Col.PEER_KAPPA), col(Kappa.UNITS).as(Col.PEER_UNITS),
         col(Kappa.STANDARD_ERROR).as("peer_se"), col(Col.MEASURE).as("peer_measure"));
@@ -77,13 +77,8 @@ public final class AnnotatorFilter {
         .when(col(Col.PEER_UNITS).geq(minUnits), concat(lit("peer:"), col("peer_measure")));
     Column value = when(col(Col.GOLD_UNITS).geq(minUnits), col(Col.GOLD_KAPPA))
         .when(col(Col.PEER_UNITS).geq(minUnits), col(Col.PEER_KAPPA));
-    // The peer table has a row per (unit, partner): with three partners on a unit it counts the annotator's one
-    // answer three times. Its standard error is scaled up to the annotator's own answers, so that an annotator is
-    // not dropped on evidence that only looks three times as strong.
-    Column designEffect = sqrt(col(Col.PEER_UNITS)
-        .divide(least(col("own_units"), col(Col.PEER_UNITS))));
     Column se = when(col(Col.GOLD_UNITS).geq(minUnits), col("gold_se"))
-        .when(col(Col.PEER_UNITS).geq(minUnits), col("peer_se").multiply(designEffect));
+        .when(col(Col.PEER_UNITS).geq(minUnits), col("peer_se"));
     Column z = PerProject.value(config, project, ProjectSettings::dropZ);
     Column low = value.minus(z.multiply(coalesce(se, lit(0.0))));
     Column high = value.plus(z.multiply(coalesce(se, lit(0.0))));

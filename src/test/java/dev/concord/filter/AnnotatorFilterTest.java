@@ -34,15 +34,6 @@ class AnnotatorFilterTest {
     return RowFactory.create("p", type, annotator, units, 0.5, kappa, se, "cohen_kappa");
   }
 
-  /** One unit row per unit in the figures: each pair of the peer table is one answer of the annotator's own. */
-  static Dataset<Row> ownUnits(Dataset<Row> figures) {
-    return figures.select(org.apache.spark.sql.functions.col(Col.PROJECT),
-            org.apache.spark.sql.functions.col(Col.TASK_TYPE), org.apache.spark.sql.functions.col(Col.ANNOTATOR),
-            org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.sequence(
-                org.apache.spark.sql.functions.lit(1L), org.apache.spark.sql.functions.col(Kappa.UNITS))).as("u"))
-        .drop("u");
-  }
-
   @Test
   void decisionsFollowTheIntervalAndTheUnits() {
     var spark = SparkTest.spark();
@@ -54,14 +45,10 @@ class AnnotatorFilterTest {
         figure("gold-bad", 100, 0.9, 0.01),
         // uncertain in each scope (bound 0.247 > 0.2), but pooled over both the mean excess is -0.2 with
         // standard error sqrt(2 * (40 * 0.15)^2) / 80 = 0.106: bound -0.026, confidently below
-        figure("careless", 40, 0.0, 0.15), figure("label", "careless", 40, 0.0, 0.15),
-        // 100 pairs, but only 25 answers of its own, each against 4 partners: the standard error doubles to 0.2,
-        // bound 0.229 straddles 0.2 where the pairs alone (bound 0.064) would have dropped it
-        figure("clustered", 100, -0.1, 0.1)), FIGURES);
+        figure("careless", 40, 0.0, 0.15), figure("label", "careless", 40, 0.0, 0.15)), FIGURES);
     Dataset<Row> gold = spark.createDataFrame(List.of(figure("gold-bad", 10, -0.2, 0.1)), FIGURES);
     // "alone" answered pairwise items no one else answered: no peer figures at all.
-    Dataset<Row> units = ownUnits(peer.filter("annotator != 'clustered'"))
-        .union(ownUnits(spark.createDataFrame(List.of(figure("clustered", 25, 0, 0)), FIGURES)))
+    Dataset<Row> units = peer.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR)
         .union(spark.createDataFrame(List.of(RowFactory.create("p", "pairwise", "alone")), new StructType()
             .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
             .add(Col.ANNOTATOR, DataTypes.StringType)));
@@ -75,8 +62,7 @@ class AnnotatorFilterTest {
       weight.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.WEIGHT));
     }
     assertEquals(Map.of("good", "kept", "bad", "dropped", "unsure", "uncertain_kept", "few", "unscored",
-        "gold-bad", "dropped", "alone", "unscored", "clustered", "uncertain_kept"), decision,
-        "gold, where there is enough of it, decides over peers");
+        "gold-bad", "dropped", "alone", "unscored"), decision, "gold, where there is enough of it, decides over peers");
     assertEquals(0.5, weight.get("alone"), 1e-9, "an annotator with no shared units votes with unscored_weight");
     assertEquals(0.8, weight.get("good"), 1e-9);
     assertEquals(0.0, weight.get("bad"), 1e-9);
@@ -103,7 +89,7 @@ class AnnotatorFilterTest {
         .replace("uncertain_policy: keep", "uncertain_policy: review"), "test.yaml");
     var spark = SparkTest.spark();
     Dataset<Row> peer = spark.createDataFrame(List.of(figure("unsure", 20, 0.1, 0.2)), FIGURES);
-    Dataset<Row> scopes = AnnotatorFilter.scopes(ownUnits(peer), peer,
+    Dataset<Row> scopes = AnnotatorFilter.scopes(peer.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR), peer,
         spark.createDataFrame(List.of(), FIGURES), review);
     assertEquals("uncertain_review", scopes.first().getAs(Col.DECISION));
     Row overall = AnnotatorFilter.annotators(spark.createDataFrame(List.of(RowFactory.create("unsure", 20L)),
