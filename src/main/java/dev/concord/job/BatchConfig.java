@@ -36,7 +36,9 @@ public class BatchConfig {
   public DataSource dataSource(JobContext context) {
     ConcordConfig.JobStateSettings state = context.config().jobState();
     String url = state.jdbcUrl() != null ? state.jdbcUrl()
-        : "jdbc:h2:file:" + context.store().stateDir().resolve("jobrepo") + ";AUTO_SERVER=FALSE";
+        // Open for the life of the JVM (closed by H2's shutdown hook): no close and reopen of the file between
+        // statements, which under heavy load once lost the schema in the middle of a run.
+        : "jdbc:h2:file:" + context.store().stateDir().resolve("jobrepo") + ";AUTO_SERVER=FALSE;DB_CLOSE_DELAY=-1";
     DriverManagerDataSource ds = new DriverManagerDataSource(url);
     if (state.username() != null) {
       ds.setUsername(state.username());
