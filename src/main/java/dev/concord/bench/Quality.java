@@ -68,9 +68,9 @@ public final class Quality {
           for (boolean withGold : new boolean[] {false, true}) {
             Path out = work.resolve("out").resolve(name + "-" + method + (withGold ? "-gold" : "")
                 + (drops ? "" : "-nodrops"));
-            run(spark, data.resolve("submissions"), withGold ? data.resolve("gold") : null, out,
-                conf(work, method, drops ? null : "crowd-" + name));
-            report.add(crowdFigures(spark, name, method, withGold, drops, dir, out));
+            Path gold = withGold ? data.resolve("gold") : null;
+            run(spark, data.resolve("submissions"), gold, out, conf(work, method, drops ? null : "crowd-" + name));
+            report.add(crowdFigures(spark, name, method, gold, drops, dir, out));
           }
         }
       }
@@ -94,11 +94,11 @@ public final class Quality {
     spark.stop();
   }
 
-  /** Crowd answers as label submissions of project crowd-NAME; 10% of the tasks (by hash) as gold. */
+  /**
+   * Crowd answers as label submissions of project crowd-NAME; 10% of the tasks (by hash) as gold. Written afresh
+   * every time (a few seconds), so that the gold given always follows the draw in {@link #isGoldTask}.
+   */
   static void convert(Path dir, Path data, String name) throws IOException {
-    if (Files.exists(data.resolve(".complete"))) {
-      return;
-    }
     Files.createDirectories(data.resolve("submissions"));
     Files.createDirectories(data.resolve("gold"));
     List<String> answers = Files.readAllLines(dir.resolve("answers.csv"));
@@ -126,7 +126,6 @@ public final class Quality {
         }
       }
     }
-    Files.createFile(data.resolve(".complete"));
   }
 
   /** The tasks given as gold: a fixed tenth, drawn by hash so that every method sees the same ones. */
@@ -159,7 +158,7 @@ public final class Quality {
     return conf;
   }
 
-  private static void run(SparkSession spark, Path input, Path gold, Path out, Path conf) throws IOException {
+  static void run(SparkSession spark, Path input, Path gold, Path out, Path conf) throws IOException {
     if (Files.exists(out)) {
       try (Stream<Path> walk = Files.walk(out)) {
         walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -172,14 +171,15 @@ public final class Quality {
     }
   }
 
-  static String crowdFigures(SparkSession spark, String name, String method, boolean withGold, boolean drops,
+  /** With gold, the tasks given as gold (those in the gold file the run read) are left out of the score. */
+  static String crowdFigures(SparkSession spark, String name, String method, Path gold, boolean drops,
       Path dir, Path out) {
+    boolean withGold = gold != null;
     Dataset<Row> truth = spark.read().option("header", "true").csv(dir.resolve("truth.csv").toString())
-        .selectExpr("concat('task-', task) as item_id", "label as truth", "task");
+        .selectExpr("concat('task-', task) as item_id", "label as truth");
     if (withGold) {
-      truth = truth.filter(org.apache.spark.sql.functions.udf(
-          (org.apache.spark.sql.api.java.UDF1<String, Boolean>) t -> !isGoldTask(t),
-          org.apache.spark.sql.types.DataTypes.BooleanType).apply(col("task")));
+      truth = truth.join(spark.read().json(gold.toString()).select(Col.ITEM_ID), new String[] {Col.ITEM_ID},
+          "left_anti");
     }
     Path version = out.resolve("quality");
     Dataset<Row> labels = spark.read().parquet(version.resolve("labels").toString())

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * iteration is one pass over the votes, which sit partitioned by unit: the E-step joins each vote to its annotator's
  * row of log probabilities (a small broadcast table) and sums them per unit; the M-step's sufficient statistics
  * (posterior mass per annotator, answer and true class; per class; the log-likelihood) are summed in the same pass
- * into one small table, checkpointed locally so that the plan does not grow with the iterations. Posteriors are
+ * into one small table, the size of the model, from which the driver works out the next parameters. Posteriors are
  * rounded to nine digits so that the order in which Spark adds up floating-point numbers never changes an answer.
  */
 public final class DawidSkene {
