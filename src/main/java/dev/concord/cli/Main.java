@@ -14,6 +14,7 @@ public final class Main {
   static final String USAGE = """
       usage:
         concord run --input PATH [--input PATH ...] [--gold PATH] --out ROOT [--conf FILE] [--run-id ID] [--master URL]
+                    [--eval-prompts PATH ...]
         concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]
         concord generate --out DIR [--submissions N] [--seed S]""";
 
@@ -50,6 +51,7 @@ public final class Main {
     Args a = new Args(argv, 1);
     List<Path> inputs = new ArrayList<>();
     List<Path> gold = new ArrayList<>();
+    List<Path> evalPrompts = new ArrayList<>();
     Path out = null;
     Path conf = null;
     String runId = null;
@@ -59,6 +61,7 @@ public final class Main {
       switch (opt) {
         case "--input" -> inputs.add(Path.of(a.value(opt)));
         case "--gold" -> gold.add(Path.of(a.value(opt)));
+        case "--eval-prompts" -> evalPrompts.add(Path.of(a.value(opt)));
         case "--out" -> out = Path.of(a.value(opt));
         case "--conf" -> conf = Path.of(a.value(opt));
         case "--run-id" -> runId = a.value(opt);
@@ -72,7 +75,7 @@ public final class Main {
     if (out == null) {
       throw new ConfigException("run needs --out ROOT\n" + USAGE);
     }
-    return new RunRequest(inputs, gold, out, conf, runId, master);
+    return new RunRequest(inputs, gold, out, conf, runId, master, evalPrompts);
   }
 
   /** A cursor over the arguments; an option's missing value is a usage error naming the option. */

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
  * @param jobState where the job repository lives
  * @param agreement project-level agreement figures
  * @param dawidSkene the estimation behind the dawid_skene resolution method
+ * @param dedup what counts as a duplicate
  */
 public record ConcordConfig(
     ProjectSettings defaults,
@@ -32,7 +33,22 @@ public record ConcordConfig(
     Limits limits,
     JobStateSettings jobState,
     AgreementSettings agreement,
-    DawidSkeneSettings dawidSkene) {
+    DawidSkeneSettings dawidSkene,
+    DedupSettings dedup) {
+
+  /**
+   * @param ignoreCase compare texts case-folded (after NFKC and whitespace normalisation), for exact and near
+   *     duplicates alike
+   * @param jaccardThreshold two texts are near duplicates when the Jaccard similarity of their shingle sets is at
+   *     least this
+   * @param shingleChars the length, in characters, of a shingle
+   * @param bands MinHash bands of locality-sensitive hashing: texts sharing one band are candidates
+   * @param rows MinHash values per band; bands times rows hash functions in all
+   * @param bucketWindow within one band's bucket, each text is compared with at most this many following texts
+   *     (in id order), which bounds the cost of a bucket of thousands of near-identical texts
+   */
+  public record DedupSettings(Boolean ignoreCase, Double jaccardThreshold, Integer shingleChars, Integer bands,
+      Integer rows, Integer bucketWindow) {}
 
   /**
    * @param tolerance estimation stops when the mean log-likelihood per unit gains less than this in an iteration
@@ -128,7 +144,30 @@ public record ConcordConfig(
         new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
         new Limits(maxField),
         jobState == null ? new JobStateSettings(null, null, null) : jobState,
-        agreementSettings(), dawidSkeneSettings());
+        agreementSettings(), dawidSkeneSettings(), dedupSettings());
+  }
+
+  private DedupSettings dedupSettings() {
+    DedupSettings d = dedup == null ? new DedupSettings(null, null, null, null, null, null) : dedup;
+    double threshold = d.jaccardThreshold() == null ? 0.7 : d.jaccardThreshold();
+    if (!(threshold > 0 && threshold <= 1)) {
+      throw new ConfigException("dedup.jaccard_threshold must be within (0, 1], got " + threshold);
+    }
+    int shingle = d.shingleChars() == null ? 5 : d.shingleChars();
+    if (shingle < 1 || shingle > 64) {
+      throw new ConfigException("dedup.shingle_chars must be within [1, 64], got " + shingle);
+    }
+    int bands = d.bands() == null ? 20 : d.bands();
+    int rows = d.rows() == null ? 5 : d.rows();
+    if (bands < 1 || rows < 1 || bands * rows > 1024) {
+      throw new ConfigException("dedup.bands and dedup.rows must be positive with bands * rows at most 1024, got "
+          + bands + " and " + rows);
+    }
+    int window = d.bucketWindow() == null ? 50 : d.bucketWindow();
+    if (window < 1) {
+      throw new ConfigException("dedup.bucket_window must be positive, got " + window);
+    }
+    return new DedupSettings(d.ignoreCase() != null && d.ignoreCase(), threshold, shingle, bands, rows, window);
   }
 
   private DawidSkeneSettings dawidSkeneSettings() {

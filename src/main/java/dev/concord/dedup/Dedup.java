@@ -1,16 +1,20 @@
 package dev.concord.dedup;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.concord.config.ConcordConfig;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
 import org.apache.spark.sql.Column;
@@ -20,10 +24,18 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
- * Exact duplicates merged, and the split drawn. Within one table, candidates with the same normalised content are
- * one record; the keeper is the one with the highest agreement, then the most annotators, then the smallest item id
- * (never partition or input order). The record's {@code id} is derived from its content, so the same content has
- * the same id in every run. The split is drawn from the prompt alone, so all records of a prompt share it.
+ * Which candidate records are published, and what became of the rest. In order:
+ * <ol>
+ *   <li>records whose prompt is, or is a near duplicate of, an evaluation prompt are removed ({@code
+ *       decontaminated});
+ *   <li>a comparison resolved both ways on different items is settled ({@link Contradictions});
+ *   <li>records with the same normalised content are one record ({@code exact});
+ *   <li>records whose whole texts are near duplicates are one record ({@code near}), clusters linked through chains.
+ * </ol>
+ * The keeper of a group is the record with the highest agreement, then the most annotators, then the smallest id,
+ * then the smallest item id: never partition or input order. Every removed record names the published record it
+ * went into ({@code record_id}), where its lineage moves. The split is drawn per prompt cluster, so a prompt and
+ * its near duplicates always share it.
  */
 public final class Dedup {
   private Dedup() {}
@@ -31,40 +43,149 @@ public final class Dedup {
   public static final String TRAIN = "train";
   public static final String TEST = "test";
   static final long BUCKETS = 1_000_000L;
-  /** The item whose candidate was kept for a group of duplicates. */
-  public static final String KEEPER_ITEM = "keeper_item";
+
+  /** What became of a candidate record: published, or the kind of its removal. */
+  public static final String FATE = "dedup_fate";
+  public static final String PUBLISHED = "published";
+  public static final String EXACT = "exact";
+  public static final String NEAR = "near";
+  public static final String DECONTAMINATED = "decontaminated";
+  /** A published record; the keeper of its group. */
   public static final String KEEPER = "keeper";
+  /** Internal: the prompt cluster, the smallest prompt key linked to the record's prompt. */
+  public static final String PROMPT_CLUSTER = "prompt_cluster";
+  public static final String CONTAMINATED = "contaminated";
+  static final String KEEPER_ITEM = "keeper_item";
 
   /**
-   * Adds {@code id}, {@code split}, {@code merged_count} and a {@code keeper} flag to candidates
-   * ({@code record_table, key, prompt_key, agreement, annotator_count, item_id, candidate}).
+   * The prompt clusters of {@code prompts} ({@code prompt_key}, {@code doc_text}, {@code eval}: whether it is an
+   * evaluation prompt): per prompt key its {@code prompt_cluster}, whether the cluster holds an evaluation prompt,
+   * and the detail of that match.
    */
-  public static Dataset<Row> apply(Dataset<Row> candidates, double testShare, String salt) {
-    WindowSpec group = Window.partitionBy(Col.RECORD_TABLE, Col.KEY);
-    WindowSpec order = group.orderBy(col(Col.AGREEMENT).desc(), col(Col.ANNOTATOR_COUNT).desc(),
-        col(Col.ITEM_ID).asc(), col(Resolve.CANDIDATE).asc());
-    return candidates
-        .withColumn("rank", row_number().over(order))
-        .withColumn(Col.MERGED_COUNT, count(lit(1)).over(group).minus(1).cast("int"))
-        .withColumn(KEEPER_ITEM, first(Col.ITEM_ID).over(order.rowsBetween(Window.unboundedPreceding(), 0)))
-        .withColumn(KEEPER, col("rank").equalTo(1))
-        .withColumn(Col.ID, substring(col(Col.KEY), 1, 32))
-        .withColumn(Col.SPLIT, split(col(Col.PROMPT_KEY), testShare, salt))
-        .drop("rank");
+  public static Dataset<Row> promptClusters(Dataset<Row> prompts, ConcordConfig config) {
+    ConcordConfig.DedupSettings s = config.dedup();
+    Dataset<Row> docs = prompts.groupBy(Col.PROMPT_KEY)
+        .agg(first(NearDuplicates.TEXT).as(NearDuplicates.TEXT), max(col("eval")).as("eval"))
+        .select(col(Col.PROMPT_KEY).as(NearDuplicates.DOC), lit("prompt").as(NearDuplicates.BLOCK),
+            col(NearDuplicates.TEXT), col("eval"));
+    Dataset<Row> pairs = NearDuplicates.pairs(docs, new MinHash(s), s.jaccardThreshold(), s.bucketWindow())
+        .localCheckpoint();
+    Dataset<Row> clusters = NearDuplicates.clusters(pairs);
+    Dataset<Row> evalDocs = docs.filter(col("eval")).select(NearDuplicates.DOC);
+    // The closest direct match with an evaluation prompt, for the audit; a prompt linked only through a chain has
+    // none and says so.
+    Dataset<Row> direct = pairs.join(evalDocs.withColumnRenamed(NearDuplicates.DOC, NearDuplicates.B), NearDuplicates.B)
+        .select(col(NearDuplicates.A).as(NearDuplicates.DOC), col(NearDuplicates.SIMILARITY))
+        .union(pairs.join(evalDocs.withColumnRenamed(NearDuplicates.DOC, NearDuplicates.A), NearDuplicates.A)
+            .select(col(NearDuplicates.B).as(NearDuplicates.DOC), col(NearDuplicates.SIMILARITY)))
+        .groupBy(NearDuplicates.DOC).agg(max(NearDuplicates.SIMILARITY).as("eval_similarity"));
+    WindowSpec cluster = Window.partitionBy(PROMPT_CLUSTER);
+    return docs.join(clusters, new String[] {NearDuplicates.DOC}, "left")
+        .join(direct, new String[] {NearDuplicates.DOC}, "left")
+        .withColumn(PROMPT_CLUSTER, coalesce(col(NearDuplicates.CLUSTER), col(NearDuplicates.DOC)))
+        .withColumn(CONTAMINATED, max(col("eval")).over(cluster))
+        .select(col(NearDuplicates.DOC).as(Col.PROMPT_KEY), col(PROMPT_CLUSTER), col(CONTAMINATED),
+            when(col("eval"), lit(1.0)).otherwise(col("eval_similarity")).as("eval_similarity"),
+            when(col("eval"), lit("its prompt is an evaluation prompt"))
+                .when(col("eval_similarity").isNotNull(), concat(lit("its prompt is a near duplicate (Jaccard "),
+                    format_number(col("eval_similarity"), 3), lit(") of an evaluation prompt")))
+                .when(col(CONTAMINATED), lit("its prompt is linked to an evaluation prompt through a chain of near"
+                    + " duplicates"))
+                .as("eval_detail"));
   }
 
-  /** The split of a prompt: a salted hash of its key in [0, 1), test below the share. */
-  public static Column split(Column promptKey, double testShare, String salt) {
-    Column bucket = pmod(xxhash64(lit(salt), promptKey), lit(BUCKETS));
+  /**
+   * Adds {@code id}, {@code dedup_fate}, {@code record_id} (the published record it ends in, null when it ends in
+   * none), {@code similarity}, {@code detail}, {@code keeper}, {@code merged_count} and {@code split} to candidate
+   * records ({@code candidate, record_table, item_id, project, task_type, agreement, annotator_count, agreed_count,
+   * resolution, key, prompt_key, comparison_key, direction, chosen_response_id, rejected_response_id, block,
+   * doc_text}); {@code prompts} is {@link #promptClusters}.
+   */
+  public static Dataset<Row> apply(Dataset<Row> candidates, Dataset<Row> prompts, ConcordConfig config) {
+    ConcordConfig.DedupSettings s = config.dedup();
+    Dataset<Row> c = candidates.withColumn(Col.ID, substring(col(Col.KEY), 1, 32))
+        .join(prompts, new String[] {Col.PROMPT_KEY}, "left");
+
+    Dataset<Row> settled = Contradictions.settle(c.filter(col(CONTAMINATED).unary_$bang()), config)
+        .unionByName(c.filter(col(CONTAMINATED)).withColumn(FATE, lit(DECONTAMINATED))
+            .withColumn(Contradictions.WINNER_ID, lit(null).cast("string"))
+            .withColumn(Col.DETAIL, col("eval_detail")), true);
+
+    WindowSpec sameContent = Window.partitionBy(Col.RECORD_TABLE, Col.KEY).orderBy(order());
+    Dataset<Row> exact = settled
+        .withColumn("exact_rank", when(col(FATE).isNull(), row_number().over(sameContent)))
+        .withColumn(FATE, when(col("exact_rank").gt(1), lit(EXACT)).otherwise(col(FATE)))
+        .localCheckpoint();
+
+    Dataset<Row> docs = exact.filter(col("exact_rank").equalTo(1)).select(col(Col.ID).as(NearDuplicates.DOC),
+        col(NearDuplicates.BLOCK), col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT),
+        col(Col.ITEM_ID));
+    Dataset<Row> clusters = NearDuplicates.clusters(NearDuplicates.pairs(docs, new MinHash(s), s.jaccardThreshold(),
+        s.bucketWindow()));
+    WindowSpec byCluster = Window.partitionBy(NearDuplicates.CLUSTER).orderBy(col(Col.AGREEMENT).desc(),
+        col(Col.ANNOTATOR_COUNT).desc(), col(NearDuplicates.DOC).asc(), col(Col.ITEM_ID).asc());
+    MinHash minHash = new MinHash(s);
+    // final_id: the published record each surviving content ends in, its own or its near cluster's keeper's.
+    Dataset<Row> finalIds = docs.join(clusters, NearDuplicates.DOC)
+        .withColumn("final_id", first(NearDuplicates.DOC).over(byCluster))
+        .withColumn("final_text", first(NearDuplicates.TEXT).over(byCluster))
+        .withColumn("final_item", first(Col.ITEM_ID).over(byCluster))
+        .filter(col("final_id").notEqual(col(NearDuplicates.DOC)))
+        .select(col(NearDuplicates.DOC).as("from_id"), col("final_id"), col("final_item"),
+            minHash.jaccard(col(NearDuplicates.TEXT), col("final_text")).as("near_similarity"));
+
+    Column target = when(col(FATE).isNull().or(col(FATE).equalTo(EXACT)), col(Col.ID))
+        .when(col(FATE).equalTo(Contradictions.CONTRADICTION), col(Contradictions.WINNER_ID));
+    Dataset<Row> placed = exact.withColumn("from_id", target)
+        .join(org.apache.spark.sql.functions.broadcast(finalIds), new String[] {"from_id"}, "left")
+        .withColumn(FATE, when(col(FATE).isNull().and(col("final_id").isNotNull()), lit(NEAR))
+            .when(col(FATE).isNull(), lit(PUBLISHED)).otherwise(col(FATE)))
+        .withColumn(Col.RECORD_ID, coalesce(col("final_id"), col("from_id")));
+
+    WindowSpec sameRecord = Window.partitionBy(Col.RECORD_TABLE, Col.RECORD_ID);
+    WindowSpec sameContentAll = Window.partitionBy(Col.RECORD_TABLE, Col.KEY).orderBy(order());
+    Column threshold = format_number(lit(s.jaccardThreshold()), 2);
+    return placed
+        .withColumn(KEEPER, col(FATE).equalTo(PUBLISHED))
+        .withColumn(Col.MERGED_COUNT, when(col(Col.RECORD_ID).isNull(), lit(0))
+            .otherwise(count(lit(1)).over(sameRecord).minus(1)).cast("int"))
+        .withColumn(KEEPER_ITEM, first(Col.ITEM_ID).over(sameContentAll))
+        .withColumn(Col.SIMILARITY, when(col(FATE).equalTo(NEAR).or(col(FATE).equalTo(EXACT)
+                .and(col("final_id").isNotNull())), col("near_similarity"))
+            .when(col(FATE).equalTo(DECONTAMINATED), col("eval_similarity"))
+            .when(col(FATE).equalTo(PUBLISHED), lit(null).cast("double"))
+            .otherwise(lit(1.0)))
+        .withColumn(Col.DETAIL, when(col(FATE).equalTo(EXACT).and(col("final_id").isNull()),
+                concat(lit("same normalised content as the record kept from item '"), col(KEEPER_ITEM),
+                    lit("', which has the higher agreement, more annotators or the smaller id")))
+            .when(col(FATE).isin(NEAR, EXACT), concat(lit("near duplicate of the record kept from item '"),
+                col("final_item"), lit("' (Jaccard "), format_number(col("near_similarity"), 3),
+                when(col("near_similarity").geq(s.jaccardThreshold()), lit(""))
+                    .otherwise(concat(lit(", linked through near duplicates each at least "), threshold)),
+                lit("), which has the higher agreement, more annotators or the smaller id")))
+            .otherwise(col(Col.DETAIL)))
+        .withColumn(Col.SPLIT, split(col(PROMPT_CLUSTER), config.split().testShare(), config.split().salt()))
+        .drop("exact_rank", "from_id", "final_id", "final_item", "near_similarity", "eval_similarity", "eval_detail",
+            Contradictions.WINNER_ID);
+  }
+
+  /** The documented keeper order: highest agreement, most annotators, smallest id, smallest item id. */
+  private static Column[] order() {
+    return new Column[] {col(Col.AGREEMENT).desc(), col(Col.ANNOTATOR_COUNT).desc(), col(Col.ID).asc(),
+        col(Col.ITEM_ID).asc(), col(Resolve.CANDIDATE).asc()};
+  }
+
+  /** The split of a prompt cluster: a salted hash of its key in [0, 1), test below the share. */
+  public static Column split(Column promptCluster, double testShare, String salt) {
+    Column bucket = pmod(xxhash64(lit(salt), promptCluster), lit(BUCKETS));
     return when(bucket.lt(lit((long) Math.round(testShare * BUCKETS))), lit(TEST)).otherwise(lit(TRAIN));
   }
 
-  /** The {@code duplicates} table: every candidate merged into another. */
+  /** The {@code duplicates} audit table: every candidate record not published, and why. */
   public static Dataset<Row> duplicates(Dataset<Row> deduped) {
-    return deduped.filter(col(KEEPER).unary_$bang()).select(col(Col.RECORD_TABLE), col(Col.ID).as(Col.KEPT_ID),
-        col(Col.ITEM_ID).as(Col.REMOVED_ITEM_ID), col(Resolve.CANDIDATE).as(Col.REMOVED_KEY), lit("exact").as(Col.KIND),
-        lit(1.0).as(Col.SIMILARITY),
-        concat_ws("", lit("same normalised content as the record kept from item '"), col(KEEPER_ITEM),
-            lit("', which has the higher agreement, more annotators or the smaller item id")).as(Col.REASON));
+    return deduped.filter(col(KEEPER).unary_$bang()).select(col(Col.RECORD_TABLE),
+        col(Col.RECORD_ID).as(Col.KEPT_ID), col(Col.ID).as(Col.REMOVED_ID), col(Col.ITEM_ID).as(Col.REMOVED_ITEM_ID),
+        col(Resolve.CANDIDATE).as(Col.REMOVED_KEY), col(FATE).as(Col.KIND), col(Col.SIMILARITY),
+        col(Col.DETAIL).as(Col.REASON));
   }
 }

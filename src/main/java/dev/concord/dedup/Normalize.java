@@ -30,4 +30,9 @@ public final class Normalize {
   public static Column text(Column c) {
     return UDF.apply(c);
   }
+
+  /** {@link #text(Column)}, then case-folded when {@code ignoreCase}. */
+  public static Column text(Column c, boolean ignoreCase) {
+    return ignoreCase ? org.apache.spark.sql.functions.lower(UDF.apply(c)) : UDF.apply(c);
+  }
 }

@@ -3,5 +3,16 @@ package dev.concord.job;
 import java.nio.file.Path;
 import java.util.List;
 
-/** What {@code bin/concord run} was asked to do. */
-public record RunRequest(List<Path> inputs, List<Path> gold, Path out, Path conf, String runId, String master) {}
+/**
+ * What {@code bin/concord run} was asked to do.
+ *
+ * @param evalPrompts evaluation prompts (JSON Lines or Parquet with a {@code prompt} field): records whose prompt
+ *     matches one, exactly or as a near duplicate, are left out of the dataset
+ */
+public record RunRequest(List<Path> inputs, List<Path> gold, Path out, Path conf, String runId, String master,
+    List<Path> evalPrompts) {
+
+  public RunRequest(List<Path> inputs, List<Path> gold, Path out, Path conf, String runId, String master) {
+    this(inputs, gold, out, conf, runId, master, List.of());
+  }
+}

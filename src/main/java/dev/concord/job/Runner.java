@@ -55,6 +55,11 @@ public final class Runner {
         throw new ConfigException("--gold " + p + " does not exist");
       }
     }
+    for (Path p : request.evalPrompts()) {
+      if (!Files.exists(p)) {
+        throw new ConfigException("--eval-prompts " + p + " does not exist");
+      }
+    }
     Path root = request.out().toAbsolutePath().normalize();
     mkdirs(root.resolve(".concord"));
     byte[] key = pseudonymKey(root.resolve(".concord"));
@@ -71,7 +76,7 @@ public final class Runner {
     SparkSession spark = builder.getOrCreate();
     try {
       Store store = new Store(spark, root, runId);
-      Steps steps = new Steps(store, config, key, request.inputs(), request.gold());
+      Steps steps = new Steps(store, config, key, request.inputs(), request.gold(), request.evalPrompts());
       JobContext context = new JobContext(store, config, configText, key, steps);
       try (AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext()) {
         spring.registerBean(JobContext.class, () -> context);

@@ -3,6 +3,7 @@ package dev.concord.job;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
 
 import dev.concord.agreement.Agreement;
@@ -11,7 +12,9 @@ import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
 import dev.concord.config.ProjectSettings;
 import dev.concord.dataset.Records;
+import dev.concord.dedup.Contradictions;
 import dev.concord.dedup.Dedup;
+import dev.concord.dedup.NearDuplicates;
 import dev.concord.filter.AnnotatorFilter;
 import dev.concord.ingest.Gold;
 import dev.concord.ingest.Ingest;
@@ -36,13 +39,20 @@ public final class Steps {
   private final byte[] pseudonymKey;
   private final List<Path> inputs;
   private final List<Path> gold;
+  private final List<Path> evalPrompts;
 
   public Steps(Store store, ConcordConfig config, byte[] pseudonymKey, List<Path> inputs, List<Path> gold) {
+    this(store, config, pseudonymKey, inputs, gold, List.of());
+  }
+
+  public Steps(Store store, ConcordConfig config, byte[] pseudonymKey, List<Path> inputs, List<Path> gold,
+      List<Path> evalPrompts) {
     this.store = store;
     this.config = config;
     this.pseudonymKey = pseudonymKey.clone();
     this.inputs = List.copyOf(inputs);
     this.gold = List.copyOf(gold);
+    this.evalPrompts = List.copyOf(evalPrompts);
   }
 
   public static final List<String> NAMES = List.of("ingest", "reconcile", "agreement", "resolve", "dedup", "publish");
@@ -53,6 +63,23 @@ public final class Steps {
     if (!gold.isEmpty()) {
       store.stage("gold_lines", Gold.parse(store.readLines(gold, "--gold")));
     }
+    if (!evalPrompts.isEmpty()) {
+      store.stage("eval_prompts", store.readEvalPrompts(evalPrompts)
+          .withColumn(Records.PROMPT_TEXT, Records.promptText(col(Col.PROMPT), config.dedup().ignoreCase())));
+      Dataset<Row> unreadable = store.staged("eval_prompts").filter(col(Col.PROMPT).isNull()
+          .or(col(Records.PROMPT_TEXT).equalTo("")));
+      long bad = unreadable.count();
+      if (bad > 0) {
+        Row first = unreadable.orderBy(Col.SOURCE_FILE, Col.RAW).first();
+        throw new IllegalArgumentException("--eval-prompts: " + bad + " records have no readable 'prompt' (a string,"
+            + " or a list of {role, content} messages), e.g. in " + first.getAs(Col.SOURCE_FILE) + ": "
+            + abbreviate(first.getAs(Col.RAW)) + "; decontamination would be incomplete, so the run stops");
+      }
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s == null ? "null" : s.length() <= 200 ? s : s.substring(0, 200) + "...";
   }
 
   /** The cross-line checks, and gold matched to the batch's items. */
@@ -119,25 +146,44 @@ public final class Steps {
     store.stage("edges", result.edges());
   }
 
-  /** Texts joined back, records keyed by normalised content, exact duplicates merged, the split drawn. */
+  /**
+   * Texts joined back, records keyed by normalised content; evaluation prompts removed, contradictions settled, exact
+   * and near duplicates merged, the split drawn per prompt cluster.
+   */
   void dedup() {
     Dataset<Row> representatives = store.staged("submissions")
         .filter(col(Col.STATUS).isin(Reconcile.ACTIVE, Reconcile.SUPERSEDED))
         .groupBy(Col.ITEM_ID).agg(min(struct(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID))).as("loc"))
         .select(col("loc.*"));
-    store.stage("items", Records.items(store.staged("lines").filter(col(Col.REASON).isNull()), representatives));
+    boolean ignoreCase = config.dedup().ignoreCase();
+    store.stage("items", Records.items(store.staged("lines").filter(col(Col.REASON).isNull()), representatives,
+        ignoreCase));
     Dataset<Row> items = store.staged("items");
 
-    Dataset<Row> judged = Records.judged(store.staged("candidates"), items);
+    Dataset<Row> prompts = items.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
+        lit(false).as("eval"));
+    if (!evalPrompts.isEmpty()) {
+      prompts = prompts.unionByName(store.staged("eval_prompts").select(
+          sha2(col(Records.PROMPT_TEXT), 256).as(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
+          lit(true).as("eval")));
+    }
+    store.stage("prompt_clusters", Dedup.promptClusters(prompts, config));
+
     Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
-    Dataset<Row> sft = Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft")).join(kept, Col.ANNOTATOR), items);
-    double share = config.split().testShare();
-    String salt = config.split().salt();
-    store.stage("judged_records", Dedup.apply(judged, share, salt));
-    store.stage("sft_records", Dedup.apply(sft, share, salt));
+    store.stage("judged_candidates", Records.judged(store.staged("candidates"), items, ignoreCase));
+    store.stage("sft_candidates", Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft"))
+        .join(kept, Col.ANNOTATOR), items, ignoreCase));
+    Dataset<Row> clusters = store.staged("prompt_clusters");
+    store.stage("judged_records", Dedup.apply(store.staged("judged_candidates"), clusters, config));
+    store.stage("sft_records", Dedup.apply(store.staged("sft_candidates"), clusters, config));
     store.stage("sft_edges", store.staged("sft_records").select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
+    // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
+    Dataset<Row> contradicted = Contradictions.reviews(store.staged("judged_records"));
+    store.stage("final_outcomes", store.staged("outcomes")
+        .join(contradicted.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_anti")
+        .unionByName(contradicted.withColumn(Col.STATUS, lit(Resolve.REVIEW)), true));
   }
 
   Dataset<Row> active() {

@@ -100,6 +100,57 @@ public final class Store {
             col("value").as(Col.RAW));
   }
 
+  /**
+   * Evaluation prompts: JSON Lines (a {@code prompt} field per line) or Parquet (a {@code prompt} column), the prompt
+   * a string (one user message) or a list of {@code {role, content}} messages. Returns {@code source_file},
+   * {@code raw} and {@code prompt} as messages, null where a record has no readable prompt.
+   */
+  public Dataset<Row> readEvalPrompts(List<Path> paths) {
+    DataType messages = DataTypes.createArrayType(new StructType().add(Col.ROLE, DataTypes.StringType)
+        .add(Col.CONTENT, DataTypes.StringType));
+    Dataset<Row> out = null;
+    for (Path p : paths) {
+      String path = p.toAbsolutePath().normalize().toString();
+      boolean parquet = path.endsWith(".parquet") || (Files.isDirectory(p) && hasParquet(p));
+      Dataset<Row> read;
+      if (parquet) {
+        Dataset<Row> rows = spark.read().option("recursiveFileLookup", "true").parquet(path);
+        DataType type = java.util.Arrays.stream(rows.schema().fields()).filter(f -> f.name().equals(Col.PROMPT))
+            .map(StructField::dataType).findFirst().orElseThrow(() -> new ConfigException("--eval-prompts " + p
+                + " has no 'prompt' column (columns: " + String.join(", ", rows.columns()) + ")"));
+        Column prompt = type.equals(DataTypes.StringType)
+            ? org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.struct(lit("user").as(Col.ROLE),
+                col(Col.PROMPT).as(Col.CONTENT)))
+            : col(Col.PROMPT).cast(messages);
+        read = rows.select(regexp_replace(input_file_name(), "^file:(//)?", "").as(Col.SOURCE_FILE),
+            org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(col(Col.PROMPT)))
+                .as(Col.RAW), prompt.as(Col.PROMPT));
+      } else {
+        Column value = col("value");
+        Column asString = org.apache.spark.sql.functions.get_json_object(value, "$.prompt");
+        Column isList = org.apache.spark.sql.functions.get_json_object(value, "$.prompt[0]").isNotNull();
+        Column prompt = org.apache.spark.sql.functions.when(isList,
+                org.apache.spark.sql.functions.from_json(asString, messages))
+            .when(asString.isNotNull(), org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.struct(
+                lit("user").as(Col.ROLE), asString.as(Col.CONTENT))));
+        read = spark.read().option("recursiveFileLookup", "true").text(path)
+            .filter(org.apache.spark.sql.functions.trim(value).notEqual(""))
+            .select(regexp_replace(input_file_name(), "^file:(//)?", "").as(Col.SOURCE_FILE), value.as(Col.RAW),
+                prompt.as(Col.PROMPT));
+      }
+      out = out == null ? read : out.unionByName(read);
+    }
+    return out;
+  }
+
+  private static boolean hasParquet(Path dir) {
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      return walk.anyMatch(f -> f.toString().endsWith(".parquet"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Removes the run's staging area once its version is published. */
   public void clearStaging() {
     Path dir = stagingDir();

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.when;
 
+import dev.concord.dedup.Contradictions;
 import dev.concord.dedup.Dedup;
 import dev.concord.filter.AnnotatorFilter;
 import dev.concord.ingest.Reconcile;
@@ -35,6 +36,7 @@ public final class Accounting {
   public static final String SENT_TO_REVIEW = "sent_to_review";
   public static final String NO_RECORD = "no_record";
   public static final String QUARANTINED = "quarantined";
+  public static final String DECONTAMINATED = "decontaminated";
   public static final String AUTHOR = "author";
 
   /** Bad lines, plus the good lines rejected by the cross-line checks, with the raw text as received. */
@@ -68,35 +70,45 @@ public final class Accounting {
   }
 
   /**
-   * Lineage edges: candidate edges moved to the published record; an edge of a record merged away as a duplicate
-   * points at its keeper, flagged. SFT records have their author as their one edge.
+   * Lineage edges: candidate edges moved to the published record each candidate ended in; an edge of a record merged
+   * away (an exact or near duplicate, or the losing side of a contradiction) points at the record it went into, with
+   * the kind of merge. Records that ended in none (decontaminated, or in review) have no edges. SFT records have
+   * their author as their one edge.
    */
   public static Dataset<Row> lineage(Dataset<Row> edges, Dataset<Row> deduped, Dataset<Row> submissions) {
-    Dataset<Row> records = deduped.select(col(Resolve.CANDIDATE), col(Col.ID).as(Col.RECORD_ID),
-        col(Col.RECORD_TABLE), col(Dedup.KEEPER).unary_$bang().as(Col.MERGED_DUPLICATE));
+    Column fate = col(Dedup.FATE);
+    Dataset<Row> records = deduped.filter(col(Col.RECORD_ID).isNotNull()).select(col(Resolve.CANDIDATE),
+        col(Col.RECORD_ID), col(Col.RECORD_TABLE), fate.isin(Dedup.EXACT, Dedup.NEAR).as(Col.MERGED_DUPLICATE),
+        when(fate.notEqual(Dedup.PUBLISHED), fate).as(Col.MERGE_KIND));
     Dataset<Row> who = submissions.select(col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.METADATA))
         .filter(col(Col.SUBMISSION_ID).isNotNull());
     return edges.join(records, Resolve.CANDIDATE).join(who, Col.SUBMISSION_ID)
         .select(col(Col.RECORD_ID), col(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.SUBMISSION_ID),
-            col(Col.ANNOTATOR), col(Col.ROLE), col(Col.MERGED_DUPLICATE), col(Col.METADATA));
+            col(Col.ANNOTATOR), col(Col.ROLE), col(Col.MERGED_DUPLICATE), col(Col.MERGE_KIND), col(Col.METADATA));
   }
 
   /**
    * One decision per submission (and per bad line). The fate of a submission in play is the strongest of: used in a
-   * record; merged into a duplicate's record; overridden by gold; outvoted; else what its item came to.
+   * record; merged into a duplicate's record; overridden by gold; outvoted (on its item, or by the evidence pooled
+   * over the items of a contradiction); else what its item came to: decontaminated, in review, or no record.
+   * {@code deduped} holds the candidate records with their dedup fates.
    */
   public static Dataset<Row> decisions(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> annotators,
-      Dataset<Row> outcomes, Dataset<Row> lineage) {
+      Dataset<Row> outcomes, Dataset<Row> lineage, Dataset<Row> deduped) {
     Dataset<Row> badLines = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SUBMISSION_ID),
         col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.ITEM_ID), col(Col.PROJECT),
         col(Col.TASK_TYPE), col(Col.ANNOTATOR), lit(QUARANTINED).as(Col.FATE),
         concat(col(Col.REASON), lit(": "), col(Col.DETAIL)).as(Col.REASON),
         org.apache.spark.sql.functions.array().cast("array<string>").as(Col.RECORD_IDS));
 
-    Column edgeRank = when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR).and(col(Col.MERGED_DUPLICATE).unary_$bang()), lit(4))
+    Column contradicted = coalesce(col(Col.MERGE_KIND).equalTo(Contradictions.CONTRADICTION), lit(false));
+    Column edgeRank = when(contradicted, lit(1))
+        .when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR).and(col(Col.MERGED_DUPLICATE).unary_$bang()), lit(4))
         .when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR), lit(3))
         .when(col(Col.ROLE).equalTo(Resolve.OVERRIDDEN_BY_GOLD), lit(2))
         .otherwise(lit(1));
+    Dataset<Row> decontaminated = deduped.filter(col(Dedup.FATE).equalTo(Dedup.DECONTAMINATED))
+        .groupBy(Col.ITEM_ID).agg(org.apache.spark.sql.functions.min(Col.DETAIL).as("decontaminated"));
     Dataset<Row> reached = lineage.groupBy(Col.SUBMISSION_ID).agg(max(edgeRank).as("best"),
         array_sort(array_distinct(collect_list(Col.RECORD_ID))).as(Col.RECORD_IDS));
     Dataset<Row> dropped = annotators.filter(AnnotatorFilter.used(col(Col.DECISION)).unary_$bang())
@@ -107,7 +119,8 @@ public final class Accounting {
     Dataset<Row> inPlay = submissions.filter(col(Col.STATUS).notEqual(Reconcile.REPEATED_LINE))
         .join(reached, new String[] {Col.SUBMISSION_ID}, "left")
         .join(dropped, new String[] {Col.ANNOTATOR}, "left")
-        .join(items, new String[] {Col.ITEM_ID}, "left");
+        .join(items, new String[] {Col.ITEM_ID}, "left")
+        .join(decontaminated, new String[] {Col.ITEM_ID}, "left");
     Column status = col(Col.STATUS);
     Column fate = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT), lit(QUARANTINED))
         .when(status.equalTo(Reconcile.SUPERSEDED), lit(SUPERSEDED))
@@ -117,6 +130,7 @@ public final class Accounting {
         .when(col("best").equalTo(3), lit(MERGED_DUPLICATE))
         .when(col("best").equalTo(2), lit(Resolve.OVERRIDDEN_BY_GOLD))
         .when(col("best").equalTo(1), lit(Resolve.OUTVOTED))
+        .when(col("decontaminated").isNotNull(), lit(DECONTAMINATED))
         .when(col("item_status").equalTo(Resolve.REVIEW), lit(SENT_TO_REVIEW))
         .otherwise(lit(NO_RECORD));
     Column reason = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT),
@@ -125,9 +139,13 @@ public final class Accounting {
         .when(col("drop_reason").isNotNull(), concat(lit("annotator "), col("annotator_decision"), lit(": "),
             col("drop_reason")))
         .when(col("best").equalTo(4), lit("its answer backs the records listed"))
-        .when(col("best").equalTo(3), lit("its item's record was an exact duplicate of the record listed, which carries it"))
+        .when(col("best").equalTo(3), lit("its item's record was an exact or near duplicate of the record listed,"
+            + " which carries it (see duplicates/)"))
         .when(col("best").equalTo(2), lit("the gold label differs from its answer"))
-        .when(col("best").equalTo(1), lit("the weighted vote went against its answer"))
+        .when(col("best").equalTo(1), lit("the resolution went against its answer: on its item, or pooled over the"
+            + " items resolving the same comparison (see duplicates/)"))
+        .when(col("decontaminated").isNotNull(), concat(lit("its item's records were removed: "),
+            col("decontaminated")))
         .when(col("item_status").equalTo(Resolve.REVIEW), concat(col("item_reason"), lit(": "), col("item_detail")))
         .otherwise(coalesce(col("item_detail"), lit("its item produced no record")));
     Dataset<Row> judged = inPlay.select(col(Col.SUBMISSION_ID), col(Col.SOURCE_FILE), col(Col.BLOCK_START),

@@ -64,7 +64,7 @@ public final class Publisher {
     tables.put("sft", store.publish(Table.SFT, sft.filter(col(Dedup.KEEPER))));
     tables.put("annotators", store.publish(Table.ANNOTATORS, store.staged("annotators")));
     tables.put("review", store.publish(Table.REVIEW,
-        Accounting.review(store.staged("outcomes"), submissions, store.staged("items"))));
+        Accounting.review(store.staged("final_outcomes"), submissions, store.staged("items"))));
     tables.put("duplicates", store.publish(Table.DUPLICATES,
         Dedup.duplicates(judged).unionByName(Dedup.duplicates(sft))));
 
@@ -77,13 +77,15 @@ public final class Publisher {
     }
     tables.put("quarantine", store.publish(Table.QUARANTINE, quarantine));
 
-    Dataset<Row> records = judged.select(Resolve.CANDIDATE, Col.ID, Col.RECORD_TABLE, Dedup.KEEPER)
-        .unionByName(sft.select(Resolve.CANDIDATE, Col.ID, Col.RECORD_TABLE, Dedup.KEEPER));
+    Dataset<Row> records = judged.select(Resolve.CANDIDATE, Col.ITEM_ID, Col.RECORD_ID, Col.RECORD_TABLE, Dedup.FATE,
+            Col.DETAIL)
+        .unionByName(sft.select(Resolve.CANDIDATE, Col.ITEM_ID, Col.RECORD_ID, Col.RECORD_TABLE, Dedup.FATE,
+            Col.DETAIL));
     Dataset<Row> edges = store.staged("edges").unionByName(store.staged("sft_edges"));
     tables.put("lineage", store.publish(Table.LINEAGE, Accounting.lineage(edges, records, submissions)));
     Dataset<Row> lineage = store.spark().read().parquet(store.publishingDir().resolve("lineage").toString());
     Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged("annotators"),
-        store.staged("outcomes"), lineage);
+        store.staged("final_outcomes"), lineage, records);
     tables.put("decisions", store.publish(Table.DECISIONS, LineNumbers.attach(decisions, blocks)));
 
     Map<String, Double> seconds = new LinkedHashMap<>(stepSeconds);
@@ -121,7 +123,7 @@ public final class Publisher {
     counts.put("quarantine_reasons", countBy(store.spark().read().parquet(out.resolve("quarantine").toString()),
         Col.REASON));
     counts.put("annotators", countBy(store.staged("annotators"), Col.DECISION));
-    counts.put("items", countBy(store.staged("outcomes").withColumn("k",
+    counts.put("items", countBy(store.staged("final_outcomes").withColumn("k",
         org.apache.spark.sql.functions.concat_ws("/", col(Col.TASK_TYPE), col(Col.STATUS))), "k"));
     if (!gold.isEmpty()) {
       counts.put("gold", countBy(store.staged("gold"), Col.STATUS));
@@ -131,6 +133,8 @@ public final class Publisher {
     counts.put("preferences_by_split", countBy(preferences, Col.SPLIT));
     counts.put("preferences_by_source", countBy(preferences, Col.TASK_TYPE));
     counts.put("preferences_by_resolution", countBy(preferences, Col.RESOLUTION));
+    counts.put("removed_records_by_kind", countBy(store.spark().read().parquet(out.resolve("duplicates").toString()),
+        Col.KIND));
     m.put("counts", counts);
     m.put("agreement", agreement(store.staged("scopes"), store.staged("project_agreement")));
     m.put("step_seconds", stepSeconds);

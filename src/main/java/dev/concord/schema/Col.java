@@ -84,6 +84,8 @@ public final class Col {
   public static final String KEPT_ID = "kept_id";
   public static final String REMOVED_ITEM_ID = "removed_item_id";
   public static final String REMOVED_KEY = "removed_key";
+  public static final String REMOVED_ID = "removed_id";
+  public static final String MERGE_KIND = "merge_kind";
   public static final String KIND = "kind";
   public static final String SIMILARITY = "similarity";
 

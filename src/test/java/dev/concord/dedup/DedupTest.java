@@ -1,14 +1,25 @@
 package dev.concord.dedup;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sha2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.concord.SparkTest;
+import dev.concord.config.ConcordConfig;
+import dev.concord.dataset.Records;
+import dev.concord.ingest.Ingest;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -17,13 +28,78 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 class DedupTest {
+  static final ConcordConfig CONFIG = ConcordConfig.load(Path.of("conf/concord.yaml"));
+
+  static final StructType ITEM = new StructType().add(Col.ITEM_ID, DataTypes.StringType)
+      .add(Col.PROMPT, Ingest.MESSAGES).add(Col.RESPONSES, DataTypes.createArrayType(new StructType()
+          .add(Col.RESPONSE_ID, DataTypes.StringType).add(Col.TEXT, DataTypes.StringType)
+          .add(Col.MODEL, DataTypes.StringType)));
   static final StructType CANDIDATE = new StructType().add(Resolve.CANDIDATE, DataTypes.StringType)
       .add(Col.RECORD_TABLE, DataTypes.StringType).add(Col.ITEM_ID, DataTypes.StringType)
-      .add(Col.KEY, DataTypes.StringType).add(Col.PROMPT_KEY, DataTypes.StringType)
-      .add(Col.AGREEMENT, DataTypes.DoubleType).add(Col.ANNOTATOR_COUNT, DataTypes.IntegerType);
+      .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
+      .add(Col.CHOSEN_RESPONSE_ID, DataTypes.StringType).add(Col.REJECTED_RESPONSE_ID, DataTypes.StringType)
+      .add(Col.LABEL, DataTypes.StringType).add(Col.RESPONSE_ID, DataTypes.StringType)
+      .add(Col.RESOLUTION, DataTypes.StringType).add(Col.AGREEMENT, DataTypes.DoubleType)
+      .add(Col.ANNOTATOR_COUNT, DataTypes.IntegerType).add(Col.AGREED_COUNT, DataTypes.IntegerType)
+      .add(Col.ANNOTATORS, DataTypes.createArrayType(DataTypes.StringType)).add(Col.MARGIN, DataTypes.DoubleType);
 
-  static Row candidate(String item, String key, String prompt, double agreement, int annotators) {
-    return RowFactory.create("preferences\u001f" + item, "preferences", item, key, prompt, agreement, annotators);
+  static final String[] WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike"
+      + " november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu amber basil cedar"
+      + " dune ember fjord grove harbor islet jasper kelp lagoon meadow nectar orchid pebble quartz reef").split(" ");
+
+  /** A text of random words, about {@code chars} long. */
+  static String words(SplittableRandom rnd, int chars) {
+    StringBuilder sb = new StringBuilder();
+    while (sb.length() < chars) {
+      sb.append(sb.length() == 0 ? "" : " ").append(WORDS[rnd.nextInt(WORDS.length)]);
+    }
+    return sb.toString();
+  }
+
+  /** The text with {@code n} of its words replaced. */
+  static String changeWords(String text, int n, SplittableRandom rnd) {
+    String[] w = text.split(" ");
+    for (int i = 0; i < n; i++) {
+      w[rnd.nextInt(w.length)] = "changed" + rnd.nextInt(1000);
+    }
+    return String.join(" ", w);
+  }
+
+  static Row item(String id, String prompt, String r1, String r2) {
+    return RowFactory.create(id, List.of(RowFactory.create("user", prompt)),
+        List.of(RowFactory.create("r1", r1, "m1"), RowFactory.create("r2", r2, "m2")));
+  }
+
+  /** A preference candidate of {@code item}: chosen over rejected, with its evidence. */
+  static Row pref(String item, String chosen, String rejected, String resolution, double agreement, int n, int agreed) {
+    return RowFactory.create(String.join("\u001f", "preferences", item, chosen, rejected), "preferences", item, "p",
+        "pairwise", chosen, rejected, null, null, resolution, agreement, n, agreed, List.of(), agreement);
+  }
+
+  static Dataset<Row> items(List<Row> rows) {
+    return SparkTest.spark().createDataFrame(rows, ITEM)
+        .withColumn(Records.PROMPT_TEXT, Records.promptText(col(Col.PROMPT), false))
+        .withColumn(Col.PROMPT_KEY, sha2(col(Records.PROMPT_TEXT), 256));
+  }
+
+  /** Candidates through Records and Dedup, as the job does; {@code evalPrompts} are user prompts. */
+  static Dataset<Row> dedup(List<Row> itemRows, List<Row> candidates, List<String> evalPrompts) {
+    Dataset<Row> items = items(itemRows);
+    Dataset<Row> judged = Records.judged(SparkTest.spark().createDataFrame(candidates, CANDIDATE), items, false);
+    Dataset<Row> prompts = items.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
+        lit(false).as("eval"));
+    if (!evalPrompts.isEmpty()) {
+      Dataset<Row> eval = items(evalPrompts.stream().map(p -> item("eval", p, "", "")).toList());
+      prompts = prompts.unionByName(eval.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
+          lit(true).as("eval")));
+    }
+    return Dedup.apply(judged, Dedup.promptClusters(prompts, CONFIG), CONFIG).cache();
+  }
+
+  static Row only(Dataset<Row> out, String item) {
+    List<Row> rows = out.filter(col(Col.ITEM_ID).equalTo(item)).collectAsList();
+    assertEquals(1, rows.size(), item);
+    return rows.get(0);
   }
 
   @Test
@@ -32,31 +108,263 @@ class DedupTest {
   }
 
   @Test
-  void keeperFollowsAgreementThenAnnotatorsThenItemId() {
-    List<Row> rows = new ArrayList<>(List.of(
-        candidate("i3", "k1", "p1", 0.8, 5), candidate("i1", "k1", "p1", 0.8, 4), candidate("i2", "k1", "p1", 0.9, 3),
-        candidate("i4", "k2", "p2", 0.7, 3), candidate("i5", "k2", "p2", 0.7, 3),
-        candidate("i6", "k3", "p3", 1.0, 3)));
-    for (int shuffle = 0; shuffle < 3; shuffle++) {
-      Collections.shuffle(rows, new java.util.Random(shuffle));
-      Dataset<Row> out = Dedup.apply(SparkTest.spark().createDataFrame(rows, CANDIDATE).repartition(3), 0.5, "s");
-      List<String> keepers = out.filter(col(Dedup.KEEPER)).orderBy(Col.ITEM_ID).select(Col.ITEM_ID)
-          .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-      assertEquals(List.of("i2", "i4", "i6"), keepers);
-      assertEquals(2, (int) out.filter(col(Col.ITEM_ID).equalTo("i2")).first().getAs(Col.MERGED_COUNT));
-      assertEquals(3, Dedup.duplicates(out).count());
+  void shinglesJaccardAndBandKeys() {
+    MinHash m = new MinHash(3, 20, 5);
+    // abc bcd cde def against abc bcd cde deg: 3 shared of 5.
+    assertEquals(0.6, m.jaccard("abcdef", "abcdeg"), 1e-12);
+    assertEquals(1.0, m.jaccard("ab", "ab"), 1e-12);
+    assertEquals(0.0, m.jaccard("ab", "cd"), 1e-12);
+    assertEquals(List.of(), java.util.Arrays.stream(m.bandKeys("")).boxed().toList());
+
+    SplittableRandom rnd = new SplittableRandom(7);
+    MinHash shipped = new MinHash(CONFIG.dedup());
+    int near = 0;
+    int far = 0;
+    double estimateError = 0;
+    for (int i = 0; i < 200; i++) {
+      String a = words(rnd, 300);
+      String b = changeWords(a, 1, rnd);
+      String c = words(rnd, 300);
+      near += shareBand(shipped, a, b) ? 1 : 0;
+      far += shareBand(shipped, a, c) ? 1 : 0;
+      long[] sa = shipped.signature(shipped.shingles(a));
+      long[] sb = shipped.signature(shipped.shingles(b));
+      int equal = 0;
+      for (int k = 0; k < sa.length; k++) {
+        equal += sa[k] == sb[k] ? 1 : 0;
+      }
+      estimateError = Math.max(estimateError, Math.abs(equal / (double) sa.length - shipped.jaccard(a, b)));
+    }
+    // One word changed in ~50 (Jaccard about 0.9): a candidate nearly always; unrelated texts (about 0.2): hardly.
+    assertTrue(near >= 198, "near pairs sharing a band: " + near);
+    assertTrue(far <= 4, "unrelated pairs sharing a band: " + far);
+    // The share of equal MinHash values estimates the Jaccard similarity (100 values: standard error about 0.03).
+    assertTrue(estimateError < 0.15, "largest estimate error " + estimateError);
+  }
+
+  private static boolean shareBand(MinHash m, String a, String b) {
+    long[] x = m.bandKeys(a);
+    long[] y = m.bandKeys(b);
+    for (int i = 0; i < x.length; i++) {
+      if (x[i] == y[i]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void aChainIsOneClusterNamedByItsSmallestId() {
+    SplittableRandom rnd = new SplittableRandom(3);
+    String a = words(rnd, 400);
+    // b changes the first part of a, c also the last part: a~b, b~c, but a and c differ too much.
+    String[] w = a.split(" ");
+    int half = w.length / 2;
+    String[] wb = w.clone();
+    for (int i = 0; i < half / 3; i++) {
+      wb[i] = "first" + i;
+    }
+    String b = String.join(" ", wb);
+    String[] wc = wb.clone();
+    for (int i = w.length - half / 3; i < w.length; i++) {
+      wc[i] = "last" + i;
+    }
+    String c = String.join(" ", wc);
+    String d = words(rnd, 400);
+    MinHash m = new MinHash(CONFIG.dedup());
+    double t = CONFIG.dedup().jaccardThreshold();
+    assertTrue(m.jaccard(a, b) >= t && m.jaccard(b, c) >= t && m.jaccard(a, c) < t,
+        m.jaccard(a, b) + " " + m.jaccard(b, c) + " " + m.jaccard(a, c));
+
+    StructType docSchema = new StructType().add(NearDuplicates.DOC, DataTypes.StringType)
+        .add(NearDuplicates.BLOCK, DataTypes.StringType).add(NearDuplicates.TEXT, DataTypes.StringType);
+    Dataset<Row> docs = SparkTest.spark().createDataFrame(List.of(RowFactory.create("z", "x", a),
+        RowFactory.create("y", "x", b), RowFactory.create("m", "x", c), RowFactory.create("q", "x", d),
+        RowFactory.create("k", "other block", a)), docSchema);
+    Dataset<Row> pairs = NearDuplicates.pairs(docs, m, t, CONFIG.dedup().bucketWindow());
+    assertEquals(List.of("m y", "y z"), pairs.orderBy(NearDuplicates.A).collectAsList().stream()
+        .map(r -> r.getString(0) + " " + r.getString(1)).toList());
+    Map<String, String> clusters = new TreeMap<>();
+    NearDuplicates.clusters(pairs).collectAsList().forEach(r -> clusters.put(r.getString(0), r.getString(1)));
+    assertEquals(Map.of("m", "m", "y", "m", "z", "m"), clusters);
+  }
+
+  @Test
+  void exactDuplicatesKeepTheHighestAgreementThenMostAnnotatorsThenSmallestItem() {
+    List<Row> items = new ArrayList<>();
+    List<Row> candidates = new ArrayList<>();
+    SplittableRandom rnd = new SplittableRandom(11);
+    String p1 = words(rnd, 200);
+    String a = words(rnd, 300);
+    String b = words(rnd, 300);
+    // The same content, whitespace and compatibility forms aside.
+    items.add(item("i1", p1, a, b));
+    items.add(item("i2", " " + p1.replace(" ", "  "), a, b));
+    items.add(item("i3", p1, a + "\t", b));
+    candidates.add(pref("i1", "r1", "r2", "dawid_skene", 0.8, 4, 3));
+    candidates.add(pref("i2", "r1", "r2", "dawid_skene", 0.9, 3, 3));
+    candidates.add(pref("i3", "r1", "r2", "dawid_skene", 0.8, 5, 4));
+    Dataset<Row> out = dedup(items, candidates, List.of());
+    Row kept = only(out, "i2");
+    assertEquals(Dedup.PUBLISHED, kept.getAs(Dedup.FATE));
+    assertEquals(2, (int) kept.getAs(Col.MERGED_COUNT));
+    for (String removed : List.of("i1", "i3")) {
+      Row r = only(out, removed);
+      assertEquals(Dedup.EXACT, r.getAs(Dedup.FATE));
+      assertEquals(kept.<String>getAs(Col.ID), r.getAs(Col.RECORD_ID));
+      assertEquals(1.0, r.<Double>getAs(Col.SIMILARITY), 0.0);
+    }
+    assertEquals(2, Dedup.duplicates(out).count());
+  }
+
+  @Test
+  void aMirroredPairIsSettledByThePooledEvidenceOrSentToReview() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    String p = words(rnd, 200);
+    String a = words(rnd, 300);
+    String b = words(rnd, 300);
+    // i2 lists the same two texts the other way round: its r2 is i1's r1.
+    List<Row> items = List.of(item("i1", p, a, b), item("i2", p, b, a), item("i3", p, a, b));
+
+    // i1: 3 of 3 for a; i2: 2 of 3 for b. Pooled: a 3 + 1 = 4, b 2 + 0 = 2, 0.667 >= 0.6.
+    Dataset<Row> clear = dedup(items.subList(0, 2), List.of(pref("i1", "r1", "r2", "unanimous", 1.0, 3, 3),
+        pref("i2", "r1", "r2", "dawid_skene", 0.7, 3, 2)), List.of());
+    Row won = only(clear, "i1");
+    Row lost = only(clear, "i2");
+    assertEquals(Dedup.PUBLISHED, won.getAs(Dedup.FATE));
+    assertEquals(Contradictions.CONTRADICTION, lost.getAs(Dedup.FATE));
+    assertEquals(won.<String>getAs(Col.ID), lost.getAs(Col.RECORD_ID));
+    assertTrue(lost.<String>getAs(Col.DETAIL).contains("4 of 6 pooled answers (0.667)"), lost.<String>getAs(Col.DETAIL));
+    assertEquals(1, (int) won.getAs(Col.MERGED_COUNT));
+
+    // 2 of 3 each way: pooled 3 to 3, no direction reaches 0.6; both items go to review, no record published.
+    Dataset<Row> unclear = dedup(items.subList(0, 2), List.of(pref("i1", "r1", "r2", "dawid_skene", 0.7, 3, 2),
+        pref("i2", "r1", "r2", "dawid_skene", 0.7, 3, 2)), List.of());
+    assertEquals(0, unclear.filter(col(Dedup.KEEPER)).count());
+    List<Row> reviews = Contradictions.reviews(unclear).orderBy(Col.ITEM_ID).collectAsList();
+    assertEquals(2, reviews.size());
+    assertEquals(Contradictions.REASON, reviews.get(0).getAs(Col.REASON));
+    assertEquals("[[r1 over r2,3,0.5], [r2 over r1,3,0.5]]", reviews.get(0).getList(5).toString());
+    assertNull(only(unclear, "i1").getAs(Col.RECORD_ID));
+
+    // Gold backs b on i2 however many annotators backed a elsewhere; i3 (a again) goes into the gold record too.
+    Dataset<Row> gold = dedup(items, List.of(pref("i1", "r1", "r2", "unanimous", 1.0, 5, 5),
+        pref("i2", "r1", "r2", "gold", 1.0, 3, 0), pref("i3", "r1", "r2", "unanimous", 1.0, 5, 5)), List.of());
+    String goldId = only(gold, "i2").getAs(Col.ID);
+    assertEquals(Dedup.PUBLISHED, only(gold, "i2").getAs(Dedup.FATE));
+    assertEquals(goldId, only(gold, "i1").getAs(Col.RECORD_ID));
+    assertEquals(goldId, only(gold, "i3").getAs(Col.RECORD_ID));
+    assertEquals(1, gold.filter(col(Dedup.KEEPER)).count());
+  }
+
+  @Test
+  void nearDuplicatesMergeIntoOneKeeperAndShareTheSplitWithTheirPrompts() {
+    SplittableRandom rnd = new SplittableRandom(9);
+    String p = words(rnd, 300);
+    String a = words(rnd, 400);
+    String b = words(rnd, 400);
+    String p2 = changeWords(p, 2, rnd);
+    List<Row> items = List.of(item("i1", p, a, b), item("i2", p2, changeWords(a, 1, rnd), b),
+        // Near-duplicate prompt, different responses: a different record, but the same split.
+        item("i3", changeWords(p, 1, rnd), words(rnd, 400), words(rnd, 400)),
+        item("i4", words(rnd, 300), a, b));
+    Dataset<Row> out = dedup(items, List.of(pref("i1", "r1", "r2", "dawid_skene", 0.8, 3, 3),
+        pref("i2", "r1", "r2", "dawid_skene", 0.9, 3, 3), pref("i3", "r1", "r2", "dawid_skene", 0.9, 3, 3),
+        pref("i4", "r1", "r2", "dawid_skene", 0.9, 3, 3)), List.of());
+    Row kept = only(out, "i2");
+    Row near = only(out, "i1");
+    assertEquals(Dedup.PUBLISHED, kept.getAs(Dedup.FATE));
+    assertEquals(Dedup.NEAR, near.getAs(Dedup.FATE));
+    assertEquals(kept.<String>getAs(Col.ID), near.getAs(Col.RECORD_ID));
+    MinHash m = new MinHash(CONFIG.dedup());
+    double similarity = near.getAs(Col.SIMILARITY);
+    assertTrue(similarity >= CONFIG.dedup().jaccardThreshold() && similarity < 1, "similarity " + similarity);
+    assertEquals(Dedup.PUBLISHED, only(out, "i3").getAs(Dedup.FATE));
+    assertEquals(Dedup.PUBLISHED, only(out, "i4").getAs(Dedup.FATE));
+    assertEquals(1, out.filter(col(Dedup.KEEPER)).select(Dedup.PROMPT_CLUSTER).distinct().count() - 1,
+        "i2 and i3 in one prompt cluster, i4 in its own");
+    assertEquals(kept.<String>getAs(Col.SPLIT), only(out, "i3").getAs(Col.SPLIT));
+    assertTrue(m.jaccard(p, p2) >= CONFIG.dedup().jaccardThreshold());
+  }
+
+  @Test
+  void promptsMatchingAnEvaluationPromptExactlyOrNearAreDecontaminated() {
+    SplittableRandom rnd = new SplittableRandom(13);
+    String evalPrompt = words(rnd, 300);
+    List<Row> items = List.of(item("i1", evalPrompt, words(rnd, 300), words(rnd, 300)),
+        item("i2", changeWords(evalPrompt, 2, rnd), words(rnd, 300), words(rnd, 300)),
+        item("i3", words(rnd, 300), words(rnd, 300), words(rnd, 300)));
+    Dataset<Row> out = dedup(items, List.of(pref("i1", "r1", "r2", "unanimous", 1.0, 3, 3),
+        pref("i2", "r1", "r2", "unanimous", 1.0, 3, 3), pref("i3", "r1", "r2", "unanimous", 1.0, 3, 3)),
+        List.of(evalPrompt));
+    Row exact = only(out, "i1");
+    Row near = only(out, "i2");
+    assertEquals(Dedup.DECONTAMINATED, exact.getAs(Dedup.FATE));
+    assertEquals(1.0, exact.<Double>getAs(Col.SIMILARITY), 0.0);
+    assertEquals("its prompt is an evaluation prompt", exact.getAs(Col.DETAIL));
+    assertEquals(Dedup.DECONTAMINATED, near.getAs(Dedup.FATE));
+    assertTrue(near.<String>getAs(Col.DETAIL).startsWith("its prompt is a near duplicate (Jaccard 0."),
+        near.<String>getAs(Col.DETAIL));
+    assertNull(near.getAs(Col.RECORD_ID));
+    assertEquals(Dedup.PUBLISHED, only(out, "i3").getAs(Dedup.FATE));
+    List<Row> audit = Dedup.duplicates(out).orderBy(Col.REMOVED_ITEM_ID).collectAsList();
+    assertEquals(List.of("decontaminated", "decontaminated"), audit.stream().map(r -> r.<String>getAs(Col.KIND))
+        .toList());
+  }
+
+  @Test
+  void idsKeepersAndSplitsDoNotDependOnPartitionsOrInputOrder() {
+    SplittableRandom rnd = new SplittableRandom(21);
+    List<Row> items = new ArrayList<>();
+    List<Row> candidates = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String p = words(rnd, 250);
+      String a = words(rnd, 300);
+      String b = words(rnd, 300);
+      // Each base item with an exact copy, a near copy, and a mirror; ties on agreement and annotators.
+      items.add(item("b" + i, p, a, b));
+      items.add(item("e" + i, p, a, b));
+      items.add(item("n" + i, changeWords(p, 1, rnd), a, b));
+      items.add(item("m" + i, p, b, a));
+      candidates.add(pref("b" + i, "r1", "r2", "dawid_skene", 0.9, 3, 3));
+      candidates.add(pref("e" + i, "r1", "r2", "dawid_skene", 0.9, 3, 3));
+      candidates.add(pref("n" + i, "r1", "r2", "dawid_skene", 0.9, 3, 3));
+      candidates.add(pref("m" + i, i % 2 == 0 ? "r1" : "r2", i % 2 == 0 ? "r2" : "r1", "dawid_skene", 0.9, 3, 2));
+    }
+    List<String> reference = null;
+    try {
+      for (int run = 0; run < 3; run++) {
+        SparkTest.spark().conf().set("spark.sql.shuffle.partitions", run == 1 ? "16" : "2");
+        List<Row> shuffledItems = new ArrayList<>(items);
+        List<Row> shuffledCandidates = new ArrayList<>(candidates);
+        Collections.shuffle(shuffledItems, new java.util.Random(run));
+        Collections.shuffle(shuffledCandidates, new java.util.Random(run + 100));
+        List<String> result = dedup(shuffledItems, shuffledCandidates, List.of())
+            .orderBy(Resolve.CANDIDATE).collectAsList().stream()
+            .map(r -> String.join(" ", r.getAs(Resolve.CANDIDATE), r.getAs(Dedup.FATE), r.getAs(Col.ID),
+                String.valueOf((Object) r.getAs(Col.RECORD_ID)), r.getAs(Col.SPLIT))).toList();
+        if (reference == null) {
+          reference = result;
+          // 60 comparisons: the base kept (smallest id among equals), exact and near copies merged into it, and
+          // the mirror either an exact copy or the losing side of a contradiction (pooled 7 to 2).
+          assertEquals(240, result.size());
+          assertEquals(60, result.stream().filter(s -> s.contains(" published ")).count());
+        } else {
+          assertEquals(reference, result, "run " + run);
+        }
+      }
+    } finally {
+      SparkTest.spark().conf().set("spark.sql.shuffle.partitions", "4");
     }
   }
 
   @Test
-  void splitDependsOnThePromptAloneAndHonoursTheShare() {
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < 4000; i++) {
-      rows.add(candidate("i" + i, "k" + i, "prompt-" + (i % 2000), 1.0, 3));
-    }
-    Dataset<Row> out = Dedup.apply(SparkTest.spark().createDataFrame(rows, CANDIDATE), 0.2, "salt");
-    assertEquals(0, out.groupBy(Col.PROMPT_KEY).agg(org.apache.spark.sql.functions.countDistinct(Col.SPLIT).as("n"))
-        .filter(col("n").gt(1)).count());
+  void splitDependsOnThePromptClusterAndHonoursTheShare() {
+    Dataset<Row> clusters = SparkTest.spark().range(4000).select(
+        org.apache.spark.sql.functions.concat(lit("cluster-"), col("id").mod(2000)).as(Dedup.PROMPT_CLUSTER));
+    Dataset<Row> out = clusters.withColumn(Col.SPLIT, Dedup.split(col(Dedup.PROMPT_CLUSTER), 0.2, "salt"));
+    assertEquals(0, out.groupBy(Dedup.PROMPT_CLUSTER)
+        .agg(org.apache.spark.sql.functions.countDistinct(Col.SPLIT).as("n")).filter(col("n").gt(1)).count());
     double test = out.filter(col(Col.SPLIT).equalTo(Dedup.TEST)).count() / 4000.0;
     assertEquals(0.2, test, 0.03);
   }

@@ -1,0 +1,153 @@
+package dev.concord.dedup;
+
+import static org.apache.spark.sql.functions.udf;
+
+import dev.concord.config.ConcordConfig.DedupSettings;
+import java.util.Arrays;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Character shingles, MinHash signatures and their LSH band keys, and the exact Jaccard similarity that verifies a
+ * candidate pair. Plain Java on one text at a time (Spark has no MinHash in its SQL functions, and spark-mllib's
+ * {@code MinHashLSH} is not published for this Spark version); the two UDFs are built from these methods.
+ *
+ * <p>Every hash is a fixed function of the text: the same text gets the same band keys in every run and JVM.
+ */
+public final class MinHash implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int shingleChars;
+  private final int bands;
+  private final int rows;
+  private final long[] seeds;
+
+  public MinHash(DedupSettings settings) {
+    this(settings.shingleChars(), settings.bands(), settings.rows());
+  }
+
+  MinHash(int shingleChars, int bands, int rows) {
+    this.shingleChars = shingleChars;
+    this.bands = bands;
+    this.rows = rows;
+    this.seeds = new long[bands * rows];
+    long state = 0x436f6e636f7264L;
+    for (int i = 0; i < seeds.length; i++) {
+      state += 0x9E3779B97F4A7C15L;
+      seeds[i] = mix(state);
+    }
+  }
+
+  /**
+   * The distinct hashes of every run of {@code shingleChars} code points, sorted. A text shorter than that is one
+   * shingle; an empty text has none.
+   */
+  long[] shingles(String text) {
+    if (text == null || text.isEmpty()) {
+      return new long[0];
+    }
+    int[] cps = text.codePoints().toArray();
+    int n = Math.max(1, cps.length - shingleChars + 1);
+    long[] out = new long[n];
+    for (int start = 0; start < n; start++) {
+      long h = 0xcbf29ce484222325L;
+      for (int i = start; i < Math.min(cps.length, start + shingleChars); i++) {
+        h = (h ^ cps[i]) * 0x100000001b3L;
+      }
+      out[start] = mix(h);
+    }
+    Arrays.sort(out);
+    int distinct = 0;
+    for (int i = 0; i < out.length; i++) {
+      if (i == 0 || out[i] != out[i - 1]) {
+        out[distinct++] = out[i];
+      }
+    }
+    return Arrays.copyOf(out, distinct);
+  }
+
+  /** One minimum per hash function: each function is the shingle hash mixed with its own seed. */
+  long[] signature(long[] shingles) {
+    long[] sig = new long[seeds.length];
+    Arrays.fill(sig, Long.MAX_VALUE);
+    for (long s : shingles) {
+      for (int i = 0; i < seeds.length; i++) {
+        long h = mix(s ^ seeds[i]);
+        if (h < sig[i]) {
+          sig[i] = h;
+        }
+      }
+    }
+    return sig;
+  }
+
+  /**
+   * The band keys of a text: one per band, hashing the band's number with its rows, so that two texts share a key
+   * exactly when they agree on every row of that band. A text without shingles has none.
+   */
+  public long[] bandKeys(String text) {
+    long[] shingles = shingles(text);
+    if (shingles.length == 0) {
+      return new long[0];
+    }
+    long[] sig = signature(shingles);
+    long[] keys = new long[bands];
+    for (int b = 0; b < bands; b++) {
+      long h = mix(b + 1L);
+      for (int r = 0; r < rows; r++) {
+        h = mix(h ^ sig[b * rows + r]);
+      }
+      keys[b] = h;
+    }
+    return keys;
+  }
+
+  /** The exact Jaccard similarity of two texts' shingle sets: 1 for two empty texts. */
+  public double jaccard(String a, String b) {
+    long[] x = shingles(a);
+    long[] y = shingles(b);
+    if (x.length == 0 && y.length == 0) {
+      return 1.0;
+    }
+    int i = 0;
+    int j = 0;
+    int common = 0;
+    while (i < x.length && j < y.length) {
+      if (x[i] == y[j]) {
+        common++;
+        i++;
+        j++;
+      } else if (x[i] < y[j]) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return (double) common / (x.length + y.length - common);
+  }
+
+  /** SplitMix64's finaliser: every input bit affects every output bit. */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** {@link #bandKeys} as a column function. */
+  Column bandKeys(Column text) {
+    MinHash self = this;
+    UserDefinedFunction f = udf((UDF1<String, long[]>) self::bandKeys,
+        DataTypes.createArrayType(DataTypes.LongType, false));
+    return f.apply(text);
+  }
+
+  /** {@link #jaccard} as a column function. */
+  Column jaccard(Column a, Column b) {
+    MinHash self = this;
+    UserDefinedFunction f = udf((UDF2<String, String, Double>) self::jaccard, DataTypes.DoubleType);
+    return f.apply(a, b);
+  }
+}
