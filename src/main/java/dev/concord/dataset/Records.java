@@ -15,6 +15,7 @@ import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
 import dev.concord.dedup.Contradictions;
+import dev.concord.dedup.MinHash;
 import dev.concord.dedup.NearDuplicates;
 import dev.concord.dedup.Normalize;
 import dev.concord.resolve.Resolve;
@@ -92,8 +93,9 @@ public final class Records {
             .otherwise(lit(Contradictions.BACKWARD))).as(Contradictions.DIRECTION),
         when(isPreference, col(Col.RECORD_TABLE)).otherwise(concat_ws("\u001f", col(Col.RECORD_TABLE), col(Col.LABEL)))
             .as(NearDuplicates.BLOCK),
-        when(isPreference, concat_ws("\u001e", col(PROMPT_TEXT), pairText))
-            .otherwise(concat_ws("\u001e", col(PROMPT_TEXT), col("labeled_text"))).as(NearDuplicates.TEXT));
+        when(isPreference, concat_ws(MinHash.PART, col(PROMPT_TEXT),
+                array_join(array_sort(array(col("chosen_text"), col("rejected_text"))), MinHash.PART)))
+            .otherwise(concat_ws(MinHash.PART, col(PROMPT_TEXT), col("labeled_text"))).as(NearDuplicates.TEXT));
   }
 
   /** SFT candidates: one per kept sft submission, keyed by its normalised prompt and completion. */
@@ -112,7 +114,7 @@ public final class Records {
         lit(null).cast("string").as(Contradictions.DIRECTION),
         lit(null).cast("string").as(Col.CHOSEN_RESPONSE_ID), lit(null).cast("string").as(Col.REJECTED_RESPONSE_ID),
         lit(SFT).as(NearDuplicates.BLOCK),
-        concat_ws("\u001e", col(PROMPT_TEXT), completionText).as(NearDuplicates.TEXT));
+        concat_ws(MinHash.PART, col(PROMPT_TEXT), completionText).as(NearDuplicates.TEXT));
   }
 
   private static Column assistant(Column text) {

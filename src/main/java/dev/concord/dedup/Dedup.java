@@ -132,7 +132,7 @@ public final class Dedup {
         .withColumn("final_item", first(Col.ITEM_ID).over(byCluster))
         .filter(col("final_id").notEqual(col(NearDuplicates.DOC)))
         .select(col(NearDuplicates.DOC).as("from_id"), col("final_id"), col("final_item"),
-            minHash.jaccard(col(NearDuplicates.TEXT), col("final_text")).as("near_similarity"));
+            minHash.partsJaccard(col(NearDuplicates.TEXT), col("final_text")).as("near_similarity"));
 
     Column target = when(col(FATE).isNull().or(col(FATE).equalTo(EXACT)), col(Col.ID))
         .when(col(FATE).equalTo(Contradictions.CONTRADICTION), col(Contradictions.WINNER_ID));

@@ -129,6 +129,36 @@ public final class MinHash implements java.io.Serializable {
     return (double) common / (x.length + y.length - common);
   }
 
+  /**
+   * The similarity of two texts made of parts ({@link #PART} between them; the first part is the prompt, the rest
+   * responses): the smallest Jaccard similarity of corresponding parts, the responses matched up whichever way
+   * gives the higher figure. Two comparisons that share a prompt and one response are not near duplicates unless
+   * their other responses are too. Texts with different numbers of parts have similarity 0.
+   */
+  public double partsJaccard(String a, String b) {
+    String[] x = a.split(PART, -1);
+    String[] y = b.split(PART, -1);
+    if (x.length != y.length) {
+      return 0.0;
+    }
+    double prompt = jaccard(x[0], y[0]);
+    if (x.length == 1) {
+      return prompt;
+    }
+    double straight = prompt;
+    for (int i = 1; i < x.length; i++) {
+      straight = Math.min(straight, jaccard(x[i], y[i]));
+    }
+    if (x.length != 3) {
+      return straight;
+    }
+    double crossed = Math.min(prompt, Math.min(jaccard(x[1], y[2]), jaccard(x[2], y[1])));
+    return Math.max(straight, crossed);
+  }
+
+  /** Separates the parts of a record's text: its prompt and its responses. */
+  public static final String PART = "\u001d";
+
   /** SplitMix64's finaliser: every input bit affects every output bit. */
   static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -144,10 +174,10 @@ public final class MinHash implements java.io.Serializable {
     return f.apply(text);
   }
 
-  /** {@link #jaccard} as a column function. */
-  Column jaccard(Column a, Column b) {
+  /** {@link #partsJaccard} as a column function. */
+  Column partsJaccard(Column a, Column b) {
     MinHash self = this;
-    UserDefinedFunction f = udf((UDF2<String, String, Double>) self::jaccard, DataTypes.DoubleType);
+    UserDefinedFunction f = udf((UDF2<String, String, Double>) self::partsJaccard, DataTypes.DoubleType);
     return f.apply(a, b);
   }
 }

@@ -53,7 +53,7 @@ public final class NearDuplicates {
     return candidates
         .join(texts.withColumnRenamed(DOC, A).withColumnRenamed(TEXT, "text_a"), A)
         .join(texts.withColumnRenamed(DOC, B).withColumnRenamed(TEXT, "text_b"), B)
-        .select(col(A), col(B), minHash.jaccard(col("text_a"), col("text_b")).as(SIMILARITY))
+        .select(col(A), col(B), minHash.partsJaccard(col("text_a"), col("text_b")).as(SIMILARITY))
         .filter(col(SIMILARITY).geq(threshold));
   }
 

@@ -72,8 +72,9 @@ public final class Accounting {
   /**
    * Lineage edges: candidate edges moved to the published record each candidate ended in; an edge of a record merged
    * away (an exact or near duplicate, or the losing side of a contradiction) points at the record it went into, with
-   * the kind of merge. Records that ended in none (decontaminated, or in review) have no edges. SFT records have
-   * their author as their one edge.
+   * the kind of merge. A contradiction's losing record backed the other direction, so in the winner's record its
+   * agreed submissions count as outvoted and its outvoted ones as agreed. Records that ended in none
+   * (decontaminated, or in review) have no edges. SFT records have their author as their one edge.
    */
   public static Dataset<Row> lineage(Dataset<Row> edges, Dataset<Row> deduped, Dataset<Row> submissions) {
     Column fate = col(Dedup.FATE);
@@ -82,9 +83,14 @@ public final class Accounting {
         when(fate.notEqual(Dedup.PUBLISHED), fate).as(Col.MERGE_KIND));
     Dataset<Row> who = submissions.select(col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.METADATA))
         .filter(col(Col.SUBMISSION_ID).isNotNull());
+    Column contradiction = coalesce(col(Col.MERGE_KIND).equalTo(Contradictions.CONTRADICTION), lit(false));
+    Column role = when(contradiction.and(col(Col.ROLE).equalTo(Resolve.AGREED)), lit(Resolve.OUTVOTED))
+        .when(contradiction.and(col(Col.ROLE).equalTo(Resolve.OUTVOTED)), lit(Resolve.AGREED))
+        .otherwise(col(Col.ROLE));
     return edges.join(records, Resolve.CANDIDATE).join(who, Col.SUBMISSION_ID)
         .select(col(Col.RECORD_ID), col(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.SUBMISSION_ID),
-            col(Col.ANNOTATOR), col(Col.ROLE), col(Col.MERGED_DUPLICATE), col(Col.MERGE_KIND), col(Col.METADATA));
+            col(Col.ANNOTATOR), role.as(Col.ROLE), col(Col.MERGED_DUPLICATE), col(Col.MERGE_KIND),
+            col(Col.METADATA));
   }
 
   /**
@@ -101,9 +107,7 @@ public final class Accounting {
         concat(col(Col.REASON), lit(": "), col(Col.DETAIL)).as(Col.REASON),
         org.apache.spark.sql.functions.array().cast("array<string>").as(Col.RECORD_IDS));
 
-    Column contradicted = coalesce(col(Col.MERGE_KIND).equalTo(Contradictions.CONTRADICTION), lit(false));
-    Column edgeRank = when(contradicted, lit(1))
-        .when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR).and(col(Col.MERGED_DUPLICATE).unary_$bang()), lit(4))
+    Column edgeRank = when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR).and(col(Col.MERGED_DUPLICATE).unary_$bang()), lit(4))
         .when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR), lit(3))
         .when(col(Col.ROLE).equalTo(Resolve.OVERRIDDEN_BY_GOLD), lit(2))
         .otherwise(lit(1));

@@ -115,6 +115,12 @@ class DedupTest {
     assertEquals(1.0, m.jaccard("ab", "ab"), 1e-12);
     assertEquals(0.0, m.jaccard("ab", "cd"), 1e-12);
     assertEquals(List.of(), java.util.Arrays.stream(m.bandKeys("")).boxed().toList());
+    // Parts: the same prompt and one shared response are not enough; the responses match up either way round.
+    String part = MinHash.PART;
+    assertEquals(0.0, m.partsJaccard("abcdef" + part + "xyz" + part + "uvw", "abcdef" + part + "xyz" + part + "klm"));
+    assertEquals(1.0, m.partsJaccard("abcdef" + part + "xyz" + part + "uvw", "abcdef" + part + "uvw" + part + "xyz"));
+    assertEquals(0.6, m.partsJaccard("abcdef" + part + "xyz", "abcdeg" + part + "xyz"), 1e-12);
+    assertEquals(0.0, m.partsJaccard("abcdef", "abcdef" + part + "xyz"));
 
     SplittableRandom rnd = new SplittableRandom(7);
     MinHash shipped = new MinHash(CONFIG.dedup());

@@ -48,7 +48,7 @@ class SamplesEndToEndTest {
   static void runOnSamples() throws IOException {
     spark = SparkTest.spark();
     int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions")),
-        List.of(Path.of("data-samples/gold")), out, null, "samples", null));
+        List.of(Path.of("data-samples/gold")), out, null, "samples", null, List.of(Path.of("data-samples/eval"))));
     assertEquals(0, code);
     version = out.resolve("samples");
     counts = (Map<String, Object>) JSON.readValue(version.resolve("manifest.json").toFile(), Map.class).get("counts");
@@ -86,9 +86,9 @@ class SamplesEndToEndTest {
 
   @Test
   void exactCountsPerTable() {
-    assertEquals(Map.of("annotators", 18, "decisions", 404, "duplicates", 1, "labels", 17, "lineage", 599,
-        "preferences", 150, "quarantine", 22, "review", 1, "sft", 32), counts.get("tables"));
-    assertEquals(410, counts.get("input_lines"));
+    assertEquals(Map.of("annotators", 18, "decisions", 418, "duplicates", 5, "labels", 17, "lineage", 607,
+        "preferences", 151, "quarantine", 22, "review", 1, "sft", 32), counts.get("tables"));
+    assertEquals(424, counts.get("input_lines"));
     assertEquals(6, counts.get("repeated_lines"));
   }
 
@@ -110,8 +110,8 @@ class SamplesEndToEndTest {
 
   @Test
   void everySubmissionIsAccountedForExactlyOnce() {
-    assertEquals(Map.of("annotator_dropped", 55, "merged_duplicate", 3, "outvoted", 16, "overridden_by_gold", 2,
-        "quarantined", 20, "superseded", 1, "used", 307), counts.get("fates"));
+    assertEquals(Map.of("annotator_dropped", 55, "decontaminated", 6, "merged_duplicate", 6, "outvoted", 18,
+        "overridden_by_gold", 2, "quarantined", 20, "superseded", 1, "used", 310), counts.get("fates"));
     Dataset<Row> d = table("decisions");
     assertEquals(d.count(), d.select(Col.SOURCE_FILE, Col.LINE_NUMBER).distinct().count());
     assertEquals(d.count() + ((Number) counts.get("repeated_lines")).longValue(),
@@ -141,23 +141,70 @@ class SamplesEndToEndTest {
   }
 
   @Test
-  void exactDuplicatesMergeIntoTheMoreAgreedRecord() {
-    Row dup = table("duplicates").first();
-    assertEquals("show-pw-1", dup.getAs(Col.REMOVED_ITEM_ID));
-    Row kept = table("preferences").filter(col(Col.ID).equalTo(dup.<String>getAs(Col.KEPT_ID))).first();
+  void exactAndNearDuplicatesMergeIntoTheMoreAgreedRecordWithTheirLineage() {
+    assertEquals(Map.of("contradiction", 1, "decontaminated", 2, "exact", 1, "near", 1),
+        counts.get("removed_records_by_kind"));
+    Row exact = table("duplicates").filter(col(Col.KIND).equalTo("exact")).first();
+    Row near = table("duplicates").filter(col(Col.KIND).equalTo("near")).first();
+    assertEquals("show-pw-1", exact.getAs(Col.REMOVED_ITEM_ID));
+    assertEquals("show-near-1", near.getAs(Col.REMOVED_ITEM_ID));
+    assertEquals(exact.<String>getAs(Col.KEPT_ID), near.getAs(Col.KEPT_ID));
+    double similarity = near.getAs(Col.SIMILARITY);
+    assertTrue(similarity >= 0.7 && similarity < 1.0, "near similarity " + similarity);
+    Row kept = table("preferences").filter(col(Col.ID).equalTo(exact.<String>getAs(Col.KEPT_ID))).first();
     assertEquals("show-pw-2", kept.getAs(Col.ITEM_ID));
-    assertEquals(1, (int) kept.getAs(Col.MERGED_COUNT));
-    assertEquals(7, table("lineage").filter(col(Col.RECORD_ID).equalTo(kept.<String>getAs(Col.ID))).count(),
-        "the keeper carries its own 3 edges and the merged item's 4");
+    assertEquals(2, (int) kept.getAs(Col.MERGED_COUNT));
+    Dataset<Row> edges = table("lineage").filter(col(Col.RECORD_ID).equalTo(kept.<String>getAs(Col.ID)));
+    assertEquals(Map.of("own", 3L, "exact", 4L, "near", 3L), edges.groupBy(org.apache.spark.sql.functions.coalesce(
+            col(Col.MERGE_KIND), org.apache.spark.sql.functions.lit("own"))).count().collectAsList().stream()
+        .collect(java.util.stream.Collectors.toMap(r -> r.getString(0), r -> r.getLong(1))),
+        "the keeper carries its own 3 edges, the exact duplicate's 4 and the near duplicate's 3");
   }
 
   @Test
-  void noPromptLandsInBothSplits() {
+  void aComparisonResolvedBothWaysIsPublishedOneWayOnly() {
+    Row lost = table("duplicates").filter(col(Col.KIND).equalTo("contradiction")).first();
+    assertEquals("show-mirror-2", lost.getAs(Col.REMOVED_ITEM_ID));
+    Row kept = table("preferences").filter(col(Col.ID).equalTo(lost.<String>getAs(Col.KEPT_ID))).first();
+    assertEquals("show-mirror-1", kept.getAs(Col.ITEM_ID));
+    assertTrue(kept.getList(kept.fieldIndex(Col.CHOSEN)).get(0).toString().contains("Canberra"));
+    // The losing item's two annotators backed Sydney: outvoted in the kept record's lineage.
+    assertEquals(List.of("outvoted", "outvoted"), table("lineage").filter(col(Col.ITEM_ID).equalTo("show-mirror-2"))
+        .select(Col.ROLE).as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    Dataset<Row> p = table("preferences").select(col(Col.PROMPT), col(Col.CHOSEN), col(Col.REJECTED));
+    assertEquals(0, p.as("x").join(p.as("y"), col("x.prompt").equalTo(col("y.prompt"))
+        .and(col("x.chosen").equalTo(col("y.rejected"))).and(col("x.rejected").equalTo(col("y.chosen")))).count(),
+        "no pair is published both ways round");
+  }
+
+  @Test
+  void recordsWhosePromptMatchesAnEvaluationPromptAreLeftOut() {
+    assertEquals(List.of("show-eval-1", "show-eval-2"), table("duplicates")
+        .filter(col(Col.KIND).equalTo("decontaminated")).orderBy(Col.REMOVED_ITEM_ID).select(Col.REMOVED_ITEM_ID)
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    assertEquals(0, table("preferences").filter(col(Col.ITEM_ID).startsWith("show-eval")).count());
+    assertEquals(6, table("decisions").filter(col(Col.ITEM_ID).startsWith("show-eval")
+        .and(col(Col.FATE).equalTo("decontaminated"))).count());
+  }
+
+  @Test
+  void noPromptNorAnyNearDuplicateOfItLandsInBothSplits() {
     Dataset<Row> all = table("preferences").select(col(Col.PROMPT), col(Col.SPLIT))
         .unionByName(table("sft").select(col(Col.PROMPT), col(Col.SPLIT)))
         .unionByName(table("labels").select(col(Col.PROMPT), col(Col.SPLIT)));
-    assertEquals(0, all.groupBy(Col.PROMPT).agg(org.apache.spark.sql.functions.countDistinct(Col.SPLIT).as("n"))
-        .filter(col("n").gt(1)).count());
+    List<Row> prompts = all.select(dev.concord.dataset.Records.promptText(col(Col.PROMPT), false).as("text"),
+        col(Col.SPLIT)).distinct().collectAsList();
+    assertTrue(prompts.stream().anyMatch(r -> r.getString(1).equals("test")), "the samples have a test split");
+    dev.concord.config.ConcordConfig config = dev.concord.config.ConcordConfig.load(Path.of("conf/concord.yaml"));
+    dev.concord.dedup.MinHash minHash = new dev.concord.dedup.MinHash(config.dedup());
+    for (Row a : prompts) {
+      for (Row b : prompts) {
+        if (a.getString(1).equals("train") && b.getString(1).equals("test")) {
+          double similarity = minHash.jaccard(a.getString(0), b.getString(0));
+          assertTrue(similarity < config.dedup().jaccardThreshold(), a.getString(0) + " ~ " + b.getString(0));
+        }
+      }
+    }
   }
 
   @Test
@@ -189,7 +236,7 @@ class SamplesEndToEndTest {
   void aCompletedRunIsNotRunAgain() throws IOException {
     long before = Files.getLastModifiedTime(version.resolve("manifest.json")).toMillis();
     int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions")),
-        List.of(Path.of("data-samples/gold")), out, null, "samples", null));
+        List.of(Path.of("data-samples/gold")), out, null, "samples", null, List.of(Path.of("data-samples/eval"))));
     assertEquals(0, code);
     assertEquals(before, Files.getLastModifiedTime(version.resolve("manifest.json")).toMillis());
   }
