@@ -23,7 +23,8 @@ public final class MinHash implements java.io.Serializable {
   private final int shingleChars;
   private final int bands;
   private final int rows;
-  private final long[] seeds;
+  private final long[] multipliers;
+  private final long[] offsets;
 
   public MinHash(DedupSettings settings) {
     this(settings.shingleChars(), settings.bands(), settings.rows());
@@ -33,11 +34,14 @@ public final class MinHash implements java.io.Serializable {
     this.shingleChars = shingleChars;
     this.bands = bands;
     this.rows = rows;
-    this.seeds = new long[bands * rows];
+    this.multipliers = new long[bands * rows];
+    this.offsets = new long[bands * rows];
     long state = 0x436f6e636f7264L;
-    for (int i = 0; i < seeds.length; i++) {
+    for (int i = 0; i < multipliers.length; i++) {
       state += 0x9E3779B97F4A7C15L;
-      seeds[i] = mix(state);
+      multipliers[i] = mix(state) | 1L;
+      state += 0x9E3779B97F4A7C15L;
+      offsets[i] = mix(state);
     }
   }
 
@@ -69,13 +73,17 @@ public final class MinHash implements java.io.Serializable {
     return Arrays.copyOf(out, distinct);
   }
 
-  /** One minimum per hash function: each function is the shingle hash mixed with its own seed. */
+  /**
+   * One minimum per hash function. The shingle hashes are already well mixed, so each function need only permute
+   * them: {@code a * x + b} with {@code a} odd is a permutation of the 64-bit values, and costs one multiply-add
+   * where a fresh mix would cost several.
+   */
   long[] signature(long[] shingles) {
-    long[] sig = new long[seeds.length];
+    long[] sig = new long[multipliers.length];
     Arrays.fill(sig, Long.MAX_VALUE);
     for (long s : shingles) {
-      for (int i = 0; i < seeds.length; i++) {
-        long h = mix(s ^ seeds[i]);
+      for (int i = 0; i < sig.length; i++) {
+        long h = s * multipliers[i] + offsets[i];
         if (h < sig[i]) {
           sig[i] = h;
         }
@@ -167,7 +175,7 @@ public final class MinHash implements java.io.Serializable {
   }
 
   /** {@link #bandKeys} as a column function. */
-  Column bandKeys(Column text) {
+  public Column bandKeys(Column text) {
     MinHash self = this;
     UserDefinedFunction f = udf((UDF1<String, long[]>) self::bandKeys,
         DataTypes.createArrayType(DataTypes.LongType, false));
@@ -175,7 +183,7 @@ public final class MinHash implements java.io.Serializable {
   }
 
   /** {@link #partsJaccard} as a column function. */
-  Column partsJaccard(Column a, Column b) {
+  public Column partsJaccard(Column a, Column b) {
     MinHash self = this;
     UserDefinedFunction f = udf((UDF2<String, String, Double>) self::partsJaccard, DataTypes.DoubleType);
     return f.apply(a, b);

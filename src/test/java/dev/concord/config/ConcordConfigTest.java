@@ -56,6 +56,11 @@ public class ConcordConfigTest {
     assertMessage(MINIMAL.replace("min_shared_units: 8", "min_shared_units: many"), "defaults.min_shared_units");
     assertMessage(MINIMAL + "projects:\n  p:\n    rating_scale: {min: 5, max: 1}\n", "projects.p.rating_scale");
     assertMessage(MINIMAL + "split:\n  test_share: 1.5\n", "split.test_share");
+    assertMessage(MINIMAL + "dedup:\n  jaccard_threshold: 0\n", "dedup.jaccard_threshold");
+    assertMessage(MINIMAL + "dedup:\n  bands: 100\n  rows: 20\n", "dedup.bands");
+    assertMessage(MINIMAL + "dedup:\n  shingle_chars: 0\n", "dedup.shingle_chars");
+    assertMessage(MINIMAL + "dedup:\n  bucket_window: 0\n", "dedup.bucket_window");
+    assertMessage(MINIMAL + "dedup:\n  jacard_threshold: 0.8\n", "dedup.jacard_threshold");
     assertMessage(MINIMAL.replace("label: scott_pi", "label: vibes"), "defaults.drop_measures.label");
     assertMessage(MINIMAL.replace("uncertain_policy: keep", "uncertain_policy: shrug"), "defaults.uncertain_policy");
     assertMessage(MINIMAL.replace("  unscored_weight: 0.5\n", ""), "defaults.unscored_weight");
