@@ -15,6 +15,7 @@ public final class Main {
       usage:
         concord run --input PATH [--input PATH ...] [--gold PATH] --out ROOT [--conf FILE] [--run-id ID] [--master URL]
                     [--eval-prompts PATH ...]
+        concord trace --out ROOT [--run-id ID] (--record ID | --submission ID | --annotator ID) [--json]
         concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]
         concord generate --out DIR [--submissions N] [--seed S]""";
 
@@ -31,6 +32,7 @@ public final class Main {
         case "run" -> Runner.run(parseRun(args));
         case "generate" -> dev.concord.generate.Generator.main(new Args(args, 1));
         case "agreement" -> AgreementReport.run(new Args(args, 1), System.out);
+        case "trace" -> TraceCommand.run(new Args(args, 1), System.out);
         case "-h", "--help", "help" -> {
           System.out.println(USAGE);
           yield 0;

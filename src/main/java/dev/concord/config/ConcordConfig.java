@@ -157,7 +157,7 @@ public record ConcordConfig(
     if (shingle < 1 || shingle > 64) {
       throw new ConfigException("dedup.shingle_chars must be within [1, 64], got " + shingle);
     }
-    int bands = d.bands() == null ? 20 : d.bands();
+    int bands = d.bands() == null ? 40 : d.bands();
     int rows = d.rows() == null ? 5 : d.rows();
     if (bands < 1 || rows < 1 || bands * rows > 1024) {
       throw new ConfigException("dedup.bands and dedup.rows must be positive with bands * rows at most 1024, got "

@@ -3,6 +3,7 @@ package dev.concord.dedup;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.format_number;
@@ -103,8 +104,16 @@ public final class Dedup {
    */
   public static Dataset<Row> apply(Dataset<Row> candidates, Dataset<Row> prompts, ConcordConfig config) {
     ConcordConfig.DedupSettings s = config.dedup();
-    Dataset<Row> c = candidates.withColumn(Col.ID, substring(col(Col.KEY), 1, 32))
-        .join(prompts, new String[] {Col.PROMPT_KEY}, "left");
+    // The decisions are made on the narrow columns alone; the texts (prompt, responses, doc_text) join back once at
+    // the end, and doc_text only for the records that may have a near duplicate.
+    Dataset<Row> c = candidates.select(col(Resolve.CANDIDATE), col(Col.RECORD_TABLE), col(Col.ITEM_ID),
+            col(Col.PROJECT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT),
+            col(Col.RESOLUTION), col(Col.KEY), col(Col.PROMPT_KEY), col(Contradictions.COMPARISON_KEY),
+            col(Contradictions.DIRECTION), col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID),
+            col(NearDuplicates.BLOCK))
+        .withColumn(Col.ID, substring(col(Col.KEY), 1, 32))
+        .join(prompts, new String[] {Col.PROMPT_KEY}, "left")
+        .withColumn(CONTAMINATED, coalesce(col(CONTAMINATED), lit(false)));
 
     Dataset<Row> settled = Contradictions.settle(c.filter(col(CONTAMINATED).unary_$bang()), config)
         .unionByName(c.filter(col(CONTAMINATED)).withColumn(FATE, lit(DECONTAMINATED))
@@ -117,9 +126,17 @@ public final class Dedup {
         .withColumn(FATE, when(col("exact_rank").gt(1), lit(EXACT)).otherwise(col(FATE)))
         .localCheckpoint();
 
-    Dataset<Row> docs = exact.filter(col("exact_rank").equalTo(1)).select(col(Col.ID).as(NearDuplicates.DOC),
-        col(NearDuplicates.BLOCK), col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT),
-        col(Col.ITEM_ID));
+    // A near duplicate's prompt is a near duplicate too, so only records sharing a prompt cluster with another
+    // record are compared, and only within it: most records are alone in theirs and are never hashed.
+    WindowSpec sameCluster = Window.partitionBy(NearDuplicates.BLOCK, PROMPT_CLUSTER);
+    Dataset<Row> docs = exact.filter(col("exact_rank").equalTo(1))
+        .withColumn("cluster_records", count(lit(1)).over(sameCluster))
+        .filter(col("cluster_records").gt(1))
+        .join(candidates.select(Resolve.CANDIDATE, NearDuplicates.TEXT), Resolve.CANDIDATE)
+        .select(col(Col.ID).as(NearDuplicates.DOC),
+            concat_ws("\u001f", col(NearDuplicates.BLOCK), col(PROMPT_CLUSTER)).as(NearDuplicates.BLOCK),
+            col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.ITEM_ID))
+        .localCheckpoint();
     Dataset<Row> clusters = NearDuplicates.clusters(NearDuplicates.pairs(docs, new MinHash(s), s.jaccardThreshold(),
         s.bucketWindow()));
     WindowSpec byCluster = Window.partitionBy(NearDuplicates.CLUSTER).orderBy(col(Col.AGREEMENT).desc(),
@@ -137,7 +154,7 @@ public final class Dedup {
     Column target = when(col(FATE).isNull().or(col(FATE).equalTo(EXACT)), col(Col.ID))
         .when(col(FATE).equalTo(Contradictions.CONTRADICTION), col(Contradictions.WINNER_ID));
     Dataset<Row> placed = exact.withColumn("from_id", target)
-        .join(org.apache.spark.sql.functions.broadcast(finalIds), new String[] {"from_id"}, "left")
+        .join(finalIds, new String[] {"from_id"}, "left")
         .withColumn(FATE, when(col(FATE).isNull().and(col("final_id").isNotNull()), lit(NEAR))
             .when(col(FATE).isNull(), lit(PUBLISHED)).otherwise(col(FATE)))
         .withColumn(Col.RECORD_ID, coalesce(col("final_id"), col("from_id")));
@@ -145,7 +162,7 @@ public final class Dedup {
     WindowSpec sameRecord = Window.partitionBy(Col.RECORD_TABLE, Col.RECORD_ID);
     WindowSpec sameContentAll = Window.partitionBy(Col.RECORD_TABLE, Col.KEY).orderBy(order());
     Column threshold = format_number(lit(s.jaccardThreshold()), 2);
-    return placed
+    Dataset<Row> decided = placed
         .withColumn(KEEPER, col(FATE).equalTo(PUBLISHED))
         .withColumn(Col.MERGED_COUNT, when(col(Col.RECORD_ID).isNull(), lit(0))
             .otherwise(count(lit(1)).over(sameRecord).minus(1)).cast("int"))
@@ -165,8 +182,10 @@ public final class Dedup {
                 lit("), which has the higher agreement, more annotators or the smaller id")))
             .otherwise(col(Col.DETAIL)))
         .withColumn(Col.SPLIT, split(col(PROMPT_CLUSTER), config.split().testShare(), config.split().salt()))
-        .drop("exact_rank", "from_id", "final_id", "final_item", "near_similarity", "eval_similarity", "eval_detail",
-            Contradictions.WINNER_ID);
+        .select(col(Resolve.CANDIDATE), col(Col.ID), col(FATE), col(Col.RECORD_ID), col(Col.SIMILARITY),
+            col(Col.DETAIL), col(KEEPER), col(Col.MERGED_COUNT), col(Col.SPLIT), col(PROMPT_CLUSTER),
+            col("review_votes"));
+    return candidates.join(decided, Resolve.CANDIDATE);
   }
 
   /** The documented keeper order: highest agreement, most annotators, smallest id, smallest item id. */

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.flatten;
+import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
@@ -13,6 +14,7 @@ import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -39,22 +41,30 @@ public final class NearDuplicates {
    * one block only, {@code a < b}, similarity at least {@code threshold}.
    */
   public static Dataset<Row> pairs(Dataset<Row> docs, MinHash minHash, double threshold, int window) {
-    Dataset<Row> buckets = docs
-        .select(col(DOC), col(BLOCK), explode(minHash.bandKeys(col(TEXT))).as("band_key"))
-        .groupBy(BLOCK, "band_key").agg(array_sort(collect_set(DOC)).as("docs"))
+    // Buckets hold 64-bit hashes of the ids, not the ids, to keep the shuffle of bands x docs rows small. Two ids
+    // with one hash only add candidates, and every candidate is verified on its texts.
+    Dataset<Row> hashed = docs.select(col(DOC), col(BLOCK), col(TEXT), xxhash64(col(DOC)).as("h"));
+    Dataset<Row> buckets = hashed
+        .select(col("h"), col(BLOCK), explode(minHash.bandKeys(col(TEXT))).as("band_key"))
+        .groupBy(BLOCK, "band_key").agg(array_sort(collect_set("h")).as("docs"))
         .filter(size(col("docs")).gt(1));
     Column ids = col("docs");
     Column n = size(ids);
     Column inWindow = flatten(transform(sequence(lit(1), n.minus(1)), i ->
         transform(sequence(i.plus(1), least(n, i.plus(window))), j ->
-            struct(element_at(ids, i).as(A), element_at(ids, j).as(B)))));
-    Dataset<Row> candidates = buckets.select(explode(inWindow).as("p")).select("p.a", "p.b").distinct();
-    Dataset<Row> texts = docs.select(DOC, TEXT);
+            struct(element_at(ids, i).as("ha"), element_at(ids, j).as("hb")))));
+    Dataset<Row> candidates = buckets.select(explode(inWindow).as("p")).select("p.ha", "p.hb").distinct();
+    Dataset<Row> texts = hashed.select("h", DOC, TEXT);
     return candidates
-        .join(texts.withColumnRenamed(DOC, A).withColumnRenamed(TEXT, "text_a"), A)
-        .join(texts.withColumnRenamed(DOC, B).withColumnRenamed(TEXT, "text_b"), B)
-        .select(col(A), col(B), minHash.partsJaccard(col("text_a"), col("text_b")).as(SIMILARITY))
-        .filter(col(SIMILARITY).geq(threshold));
+        .join(texts.withColumnRenamed("h", "ha").withColumnRenamed(DOC, "doc_a").withColumnRenamed(TEXT, "text_a"),
+            "ha")
+        .join(texts.withColumnRenamed("h", "hb").withColumnRenamed(DOC, "doc_b").withColumnRenamed(TEXT, "text_b"),
+            "hb")
+        .filter(col("doc_a").notEqual(col("doc_b")))
+        .select(least(col("doc_a"), col("doc_b")).as(A), greatest(col("doc_a"), col("doc_b")).as(B),
+            minHash.partsJaccard(col("text_a"), col("text_b")).as(SIMILARITY))
+        .filter(col(SIMILARITY).geq(threshold))
+        .distinct();
   }
 
   /**

@@ -50,6 +50,11 @@ public final class Pseudonyms {
     }
   }
 
+  /** Whether {@code id} has the shape of a pseudonym rather than of a raw platform id. */
+  public static boolean isPseudonym(String id) {
+    return id.matches(PREFIX + "[0-9a-f]{" + HEX_CHARS + "}");
+  }
+
   /** The key's public fingerprint, recorded in the manifest in place of the key. */
   public static String fingerprint(byte[] key) {
     try {

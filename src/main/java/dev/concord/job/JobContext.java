@@ -7,6 +7,7 @@ import java.util.Map;
 /** What the job's beans share: the run's store, configuration and steps. */
 public record JobContext(Store store, ConcordConfig config, String configText, byte[] pseudonymKey, Steps steps) {
   void publish(Map<String, Double> stepSeconds) {
-    new Publisher(store, config, configText, pseudonymKey).publish(steps.inputs(), steps.gold(), stepSeconds);
+    new Publisher(store, config, configText, pseudonymKey)
+        .publish(steps.inputs(), steps.gold(), steps.evalPrompts(), stepSeconds);
   }
 }

@@ -127,24 +127,39 @@ public final class Runner {
 
   /** The pseudonym key: from the environment, else a key made once and kept owner-only in the job state. */
   public static byte[] pseudonymKey(Path stateDir) {
-    String fromEnv = System.getenv(KEY_ENV);
-    if (fromEnv != null && !fromEnv.isEmpty()) {
-      return fromEnv.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.util.Optional<byte[]> existing = existingPseudonymKey(stateDir);
+    if (existing.isPresent()) {
+      return existing.get();
     }
     Path file = stateDir.resolve(KEY_FILE);
     try {
-      if (!Files.exists(file)) {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        Path tmp = stateDir.resolve(KEY_FILE + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, HexFormat.of().formatHex(key));
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      }
-      return HexFormat.of().parseHex(Files.readString(file).trim());
+      byte[] key = new byte[32];
+      new SecureRandom().nextBytes(key);
+      Path tmp = stateDir.resolve(KEY_FILE + ".tmp");
+      Files.deleteIfExists(tmp);
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tmp, HexFormat.of().formatHex(key));
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return key;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or create the pseudonym key " + file, e);
+      throw new UncheckedIOException("cannot create the pseudonym key " + file, e);
+    }
+  }
+
+  /** The pseudonym key if there is one (the environment's, else the job state's file); never makes one. */
+  public static java.util.Optional<byte[]> existingPseudonymKey(Path stateDir) {
+    String fromEnv = System.getenv(KEY_ENV);
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return java.util.Optional.of(fromEnv.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Path file = stateDir.resolve(KEY_FILE);
+    if (!Files.exists(file)) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(HexFormat.of().parseHex(Files.readString(file).trim()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the pseudonym key " + file, e);
     }
   }
 

@@ -204,4 +204,8 @@ public final class Steps {
   List<Path> gold() {
     return gold;
   }
+
+  List<Path> evalPrompts() {
+    return evalPrompts;
+  }
 }

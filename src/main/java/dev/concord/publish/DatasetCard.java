@@ -29,13 +29,19 @@ final class DatasetCard {
     row(md, tables, "quarantine", "rejected input lines with file, line, raw text and reason");
     row(md, tables, "lineage", "one edge per (record, submission) with the submission's role");
     row(md, tables, "decisions", "one row per input submission: its fate and why");
-    row(md, tables, "duplicates", "records merged as exact duplicates, with the record kept");
+    row(md, tables, "duplicates", "candidate records not published (exact or near duplicates, contradictions, "
+        + "decontaminated), with the record each went into and why");
     md.append("\n## How it was made\n\n");
     md.append("1. Every input line parsed and validated; bad lines quarantined with a reason.\n");
     md.append("2. Per annotator, Cohen's kappa against gold (where enough gold items) or co-annotators (pooled over ")
         .append("shared units; quadratic weights for ratings); annotators below the threshold dropped.\n");
-    md.append("3. Per item: gold first, else a reliability-weighted vote; ties and weak consensus sent to review.\n");
-    md.append("4. Records keyed by normalised content (NFKC, whitespace); exact duplicates merged; split by prompt.\n\n");
+    md.append("3. Per item: gold first, else the project's resolution method (majority vote, reliability-weighted ")
+        .append("vote or Dawid-Skene); ties and weak consensus sent to review.\n");
+    md.append("4. Records compared on normalised text (NFKC, whitespace): prompts matching an evaluation prompt ")
+        .append("removed; a comparison resolved both ways settled by the pooled answers or sent to review; exact and ")
+        .append("near duplicates (MinHash LSH, Jaccard of character shingles verified) merged into one keeper; the ")
+        .append("split drawn per cluster of near-duplicate prompts, so no prompt or near duplicate of it is in both ")
+        .append("splits. Removed records by kind: ").append(counts.get("removed_records_by_kind")).append(".\n\n");
     md.append("## Agreement\n\nOver every annotator in play, before filtering; intervals are 95% (bootstrap over units ")
         .append("for Fleiss and alpha, normal over annotator pairs for Light's kappa and tau-b). Light's kappa uses quadratic ")
         .append("weights for ratings.\n\n")

@@ -42,7 +42,8 @@ public final class Publisher {
   }
 
   /** Writes and publishes the version; returns the manifest. */
-  public Map<String, Object> publish(List<Path> inputs, List<Path> gold, Map<String, Double> stepSeconds) {
+  public Map<String, Object> publish(List<Path> inputs, List<Path> gold, List<Path> evalPrompts,
+      Map<String, Double> stepSeconds) {
     if (Files.exists(store.versionDir()) && !Files.exists(store.publishingDir())) {
       // The rename happened before a crash; only LATEST and the clean-up may be missing.
       writeLatest();
@@ -90,7 +91,7 @@ public final class Publisher {
 
     Map<String, Double> seconds = new LinkedHashMap<>(stepSeconds);
     seconds.put("publish (tables)", (System.nanoTime() - started) / 1e9);
-    Map<String, Object> manifest = manifest(inputs, gold, seconds, tables);
+    Map<String, Object> manifest = manifest(inputs, gold, evalPrompts, seconds, tables);
     Manifest.write(store.publishingDir().resolve("manifest.json"), manifest);
     DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
     move();
@@ -99,8 +100,8 @@ public final class Publisher {
     return manifest;
   }
 
-  private Map<String, Object> manifest(List<Path> inputs, List<Path> gold, Map<String, Double> stepSeconds,
-      Map<String, Object> tables) {
+  private Map<String, Object> manifest(List<Path> inputs, List<Path> gold, List<Path> evalPrompts,
+      Map<String, Double> stepSeconds, Map<String, Object> tables) {
     Path out = store.publishingDir();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("run_id", store.runId());
@@ -111,6 +112,7 @@ public final class Publisher {
     m.put("pseudonym_key_fingerprint", Pseudonyms.fingerprint(pseudonymKey));
     m.put("inputs", Manifest.files(inputs));
     m.put("gold", Manifest.files(gold));
+    m.put("eval_prompts", Manifest.files(evalPrompts));
 
     Map<String, Object> counts = new LinkedHashMap<>();
     Dataset<Row> lines = store.staged("lines");

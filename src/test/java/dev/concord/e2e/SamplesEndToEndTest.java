@@ -241,6 +241,72 @@ class SamplesEndToEndTest {
     assertEquals(before, Files.getLastModifiedTime(version.resolve("manifest.json")).toMillis());
   }
 
+  private static dev.concord.trace.Trace trace() {
+    return new dev.concord.trace.Trace(dev.concord.cli.TraceAccess.open(spark, version));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void traceFollowsARecordThroughItsMergesToEverySubmissionAndAnnotator() {
+    String kept = table("duplicates").filter(col(Col.KIND).equalTo("near")).first().getAs(Col.KEPT_ID);
+    Map<String, Object> r = trace().record(kept);
+    assertEquals(true, r.get("published"));
+    assertEquals("show-pw-2", r.get(Col.ITEM_ID));
+    List<Map<String, Object>> merged = (List<Map<String, Object>>) r.get("merged_in");
+    assertEquals(List.of("show-near-1", "show-pw-1"), merged.stream().map(m -> m.get(Col.REMOVED_ITEM_ID)).toList());
+    List<Map<String, Object>> subs = (List<Map<String, Object>>) r.get("submissions");
+    assertEquals(10, subs.size(), "its own 3, the exact duplicate's 4, the near duplicate's 3");
+    for (Row edge : table("lineage").filter(col(Col.RECORD_ID).equalTo(kept)).collectAsList()) {
+      assertTrue(subs.stream().anyMatch(s -> s.get(Col.SUBMISSION_ID).equals(edge.getAs(Col.SUBMISSION_ID))
+          && s.get(Col.ANNOTATOR).equals(edge.getAs(Col.ANNOTATOR))), edge.toString());
+    }
+    assertEquals(subs.stream().map(s -> s.get(Col.ANNOTATOR)).distinct().count(),
+        ((List<?>) r.get("annotators")).size());
+
+    // A record merged away as the losing side of a contradiction leads to the record it went into.
+    String lost = table("duplicates").filter(col(Col.KIND).equalTo("contradiction")).first().getAs(Col.REMOVED_ID);
+    Map<String, Object> gone = trace().record(lost);
+    assertEquals(false, gone.get("published"));
+    assertEquals("show-mirror-1", ((Map<String, Object>) gone.get("went_into")).get(Col.ITEM_ID));
+  }
+
+  @Test
+  void everyPublishedRecordTracesToEveryEdgeOfItsLineage() {
+    for (String t : List.of("preferences", "labels", "sft")) {
+      for (Row rec : table(t).orderBy(Col.ID).limit(4).collectAsList()) {
+        String id = rec.getAs(Col.ID);
+        List<?> subs = (List<?>) trace().record(id).get("submissions");
+        assertEquals(table("lineage").filter(col(Col.RECORD_ID).equalTo(id)).count(), subs.size(), t + " " + id);
+        assertTrue(subs.size() >= 1, t + " " + id);
+      }
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void traceFindsASubmissionsFateAndAnAnnotatorsWorkByRawId() throws IOException {
+    Map<String, Object> s = trace().submission("show-cs-0");
+    Map<String, Object> decision = ((List<Map<String, Object>>) s.get("decisions")).get(0);
+    assertEquals("outvoted", decision.get(Col.FATE));
+    assertEquals("contradiction", ((List<Map<String, Object>>) s.get("records")).get(0).get(Col.MERGE_KIND));
+
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    int code = dev.concord.cli.TraceAccess.run(new String[] {"trace", "--out", out.toString(), "--annotator",
+        "worker2@vendor.example", "--json"}, new java.io.PrintStream(buffer, true));
+    assertEquals(0, code);
+    Map<String, Object> a = JSON.readValue(buffer.toString(), Map.class);
+    byte[] key = java.util.HexFormat.of().parseHex(Files.readString(out.resolve(".concord/pseudonym.key")).trim());
+    String pseudonym = Pseudonyms.of("worker2@vendor.example", key);
+    assertEquals(pseudonym, a.get("annotator"));
+    assertEquals("kept", a.get(Col.DECISION));
+    long submissions = table("decisions").filter(col(Col.ANNOTATOR).equalTo(pseudonym)).count();
+    assertEquals(submissions, ((Map<String, Number>) a.get("fates")).values().stream().mapToLong(Number::longValue)
+        .sum());
+    assertEquals(table("lineage").filter(col(Col.ANNOTATOR).equalTo(pseudonym)).select(Col.RECORD_ID).distinct()
+        .count(), ((List<?>) a.get("records")).size());
+    assertTrue(buffer.toString().contains("show-cs-0"), "the contradiction's losing side is among its submissions");
+  }
+
   static Set<String> rawAnnotatorIds(Path dir) throws IOException {
     Set<String> ids = new HashSet<>();
     try (Stream<Path> files = Files.walk(dir)) {
