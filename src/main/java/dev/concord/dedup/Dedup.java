@@ -68,7 +68,8 @@ public final class Dedup {
     Dataset<Row> docs = prompts.groupBy(Col.PROMPT_KEY)
         .agg(first(NearDuplicates.TEXT).as(NearDuplicates.TEXT), max(col("eval")).as("eval"))
         .select(col(Col.PROMPT_KEY).as(NearDuplicates.DOC), lit("prompt").as(NearDuplicates.BLOCK),
-            col(NearDuplicates.TEXT), col("eval"));
+            col(NearDuplicates.TEXT), col("eval"))
+        .localCheckpoint();
     Dataset<Row> pairs = NearDuplicates.pairs(docs, new MinHash(s), s.jaccardThreshold(), s.bucketWindow())
         .localCheckpoint();
     Dataset<Row> clusters = NearDuplicates.clusters(pairs);
