@@ -14,7 +14,7 @@ public final class Main {
   static final String USAGE = """
       usage:
         concord run --input PATH [--input PATH ...] [--gold PATH] --out ROOT [--conf FILE] [--run-id ID] [--master URL]
-                    [--eval-prompts PATH ...]
+                    [--eval-prompts PATH ...] [--exclude-annotators FILE]
         concord trace --out ROOT [--run-id ID] (--record ID | --submission ID | --annotator ID) [--json]
         concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]
         concord generate --out DIR [--submissions N] [--seed S]""";
@@ -54,6 +54,7 @@ public final class Main {
     List<Path> inputs = new ArrayList<>();
     List<Path> gold = new ArrayList<>();
     List<Path> evalPrompts = new ArrayList<>();
+    Path exclude = null;
     Path out = null;
     Path conf = null;
     String runId = null;
@@ -64,6 +65,7 @@ public final class Main {
         case "--input" -> inputs.add(Path.of(a.value(opt)));
         case "--gold" -> gold.add(Path.of(a.value(opt)));
         case "--eval-prompts" -> evalPrompts.add(Path.of(a.value(opt)));
+        case "--exclude-annotators" -> exclude = Path.of(a.value(opt));
         case "--out" -> out = Path.of(a.value(opt));
         case "--conf" -> conf = Path.of(a.value(opt));
         case "--run-id" -> runId = a.value(opt);
@@ -77,7 +79,7 @@ public final class Main {
     if (out == null) {
       throw new ConfigException("run needs --out ROOT\n" + USAGE);
     }
-    return new RunRequest(inputs, gold, out, conf, runId, master, evalPrompts);
+    return new RunRequest(inputs, gold, out, conf, runId, master, evalPrompts, exclude);
   }
 
   /** A cursor over the arguments; an option's missing value is a usage error naming the option. */

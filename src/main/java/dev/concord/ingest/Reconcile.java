@@ -30,6 +30,8 @@ public final class Reconcile {
   public static final String REPEATED_LINE = "repeated_line";
   public static final String DUPLICATE_SUBMISSION_ID = "duplicate_submission_id";
   public static final String ITEM_CONTENT_CONFLICT = "item_content_conflict";
+  /** A submission of an annotator listed with {@code --exclude-annotators}: left out of everything downstream. */
+  public static final String EXCLUDED_ON_REQUEST = "excluded_on_request";
 
   /**
    * Good lines of {@link Ingest#parse} with a {@code status}, a {@code detail} for rejected and superseded ones, and
@@ -86,5 +88,20 @@ public final class Reconcile {
         col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID),
         status.as(Col.STATUS), detail.as(Col.DETAIL),
         when(status.equalTo(SUPERSEDED), col(Col.SUPERSEDED_BY)).as(Col.SUPERSEDED_BY));
+  }
+
+  /**
+   * Marks every submission of the {@code excluded} annotators (pseudonyms) as {@code excluded_on_request}, whatever
+   * its status but a repeated line's (the repeat of one submission), so that no later stage sees it.
+   */
+  public static Dataset<Row> exclude(Dataset<Row> submissions, java.util.List<String> excluded) {
+    if (excluded.isEmpty()) {
+      return submissions;
+    }
+    Column listed = col(Col.ANNOTATOR).isin(excluded.toArray()).and(col(Col.STATUS).notEqual(REPEATED_LINE));
+    return submissions
+        .withColumn(Col.DETAIL, when(listed, lit("excluded on request: the annotator is listed in "
+            + "--exclude-annotators")).otherwise(col(Col.DETAIL)))
+        .withColumn(Col.STATUS, when(listed, lit(EXCLUDED_ON_REQUEST)).otherwise(col(Col.STATUS)));
   }
 }

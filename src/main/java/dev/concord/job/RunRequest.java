@@ -8,11 +8,17 @@ import java.util.List;
  *
  * @param evalPrompts evaluation prompts (JSON Lines or Parquet with a {@code prompt} field): records whose prompt
  *     matches one, exactly or as a near duplicate, are left out of the dataset
+ * @param excludeAnnotators a file of raw annotator ids, one a line, whose submissions are left out (null: none)
  */
 public record RunRequest(List<Path> inputs, List<Path> gold, Path out, Path conf, String runId, String master,
-    List<Path> evalPrompts) {
+    List<Path> evalPrompts, Path excludeAnnotators) {
 
   public RunRequest(List<Path> inputs, List<Path> gold, Path out, Path conf, String runId, String master) {
-    this(inputs, gold, out, conf, runId, master, List.of());
+    this(inputs, gold, out, conf, runId, master, List.of(), null);
+  }
+
+  public RunRequest(List<Path> inputs, List<Path> gold, Path out, Path conf, String runId, String master,
+      List<Path> evalPrompts) {
+    this(inputs, gold, out, conf, runId, master, evalPrompts, null);
   }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.ZoneOffset;
@@ -63,6 +64,7 @@ public final class Runner {
     Path root = request.out().toAbsolutePath().normalize();
     mkdirs(root.resolve(".concord"));
     byte[] key = pseudonymKey(root.resolve(".concord"));
+    List<String> excluded = excludedPseudonyms(request.excludeAnnotators(), key);
 
     SparkSession.Builder builder = Sparks.configure(SparkSession.builder().appName("concord " + runId))
         .config("spark.ui.showConsoleProgress", "false")
@@ -76,7 +78,7 @@ public final class Runner {
     SparkSession spark = builder.getOrCreate();
     try {
       Store store = new Store(spark, root, runId);
-      Steps steps = new Steps(store, config, key, request.inputs(), request.gold(), request.evalPrompts());
+      Steps steps = new Steps(store, config, key, request.inputs(), request.gold(), request.evalPrompts(), excluded);
       JobContext context = new JobContext(store, config, configText, key, steps);
       try (AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext()) {
         spring.registerBean(JobContext.class, () -> context);
@@ -123,6 +125,25 @@ public final class Runner {
       }
     }
     return (int) Math.max(4, Math.min(2000, bytes / (64L << 20) + 1));
+  }
+
+  /**
+   * The pseudonyms of the annotators listed in {@code file} (raw ids, one a line; blank lines and lines starting with
+   * '#' skipped). The list is small (people named in a request), so it is read on the driver.
+   */
+  static List<String> excludedPseudonyms(Path file, byte[] key) {
+    if (file == null) {
+      return List.of();
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("--exclude-annotators " + file + " is not a file");
+    }
+    try (java.util.stream.Stream<String> lines = Files.lines(file)) {
+      return lines.map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .map(id -> dev.concord.ingest.Pseudonyms.of(id, key)).distinct().sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read --exclude-annotators " + file, e);
+    }
   }
 
   /** The pseudonym key: from the environment, else a key made once and kept owner-only in the job state. */

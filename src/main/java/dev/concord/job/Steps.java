@@ -40,19 +40,25 @@ public final class Steps {
   private final List<Path> inputs;
   private final List<Path> gold;
   private final List<Path> evalPrompts;
+  private final List<String> excluded;
 
   public Steps(Store store, ConcordConfig config, byte[] pseudonymKey, List<Path> inputs, List<Path> gold) {
-    this(store, config, pseudonymKey, inputs, gold, List.of());
+    this(store, config, pseudonymKey, inputs, gold, List.of(), List.of());
   }
 
+  /**
+   * @param evalPrompts evaluation prompts to keep out of the dataset
+   * @param excluded pseudonyms of the annotators whose submissions are left out on request
+   */
   public Steps(Store store, ConcordConfig config, byte[] pseudonymKey, List<Path> inputs, List<Path> gold,
-      List<Path> evalPrompts) {
+      List<Path> evalPrompts, List<String> excluded) {
     this.store = store;
     this.config = config;
     this.pseudonymKey = pseudonymKey.clone();
     this.inputs = List.copyOf(inputs);
     this.gold = List.copyOf(gold);
     this.evalPrompts = List.copyOf(evalPrompts);
+    this.excluded = List.copyOf(excluded);
   }
 
   public static final List<String> NAMES = List.of("ingest", "reconcile", "agreement", "resolve", "dedup", "publish");
@@ -86,7 +92,10 @@ public final class Steps {
   public void reconcile() {
     Dataset<Row> good = store.staged("lines").filter(col(Col.REASON).isNull()).drop(Col.RAW, Col.PROMPT,
         Col.RESPONSES, Col.REASON, Col.DETAIL);
-    store.stage("submissions", Reconcile.apply(good));
+    store.stage("submissions", Reconcile.exclude(Reconcile.apply(good), excluded));
+    store.stage("excluded", store.spark().createDataFrame(excluded.stream()
+        .map(org.apache.spark.sql.RowFactory::create).toList(),
+        new org.apache.spark.sql.types.StructType().add(Col.ANNOTATOR, "string")));
     Dataset<Row> items = Gold.items(active());
     Dataset<Row> goodGold = gold.isEmpty() ? emptyGold() : store.staged("gold_lines").filter(col(Col.REASON).isNull());
     store.stage("gold", Gold.match(goodGold, items));

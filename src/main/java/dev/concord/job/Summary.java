@@ -2,6 +2,7 @@ package dev.concord.job;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Duration;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepExecution;
@@ -22,6 +23,17 @@ final class Summary {
     }
     Path manifest = store.versionDir().resolve("manifest.json");
     if (Files.exists(manifest)) {
+      try {
+        Map<?, ?> counts = (Map<?, ?>) new com.fasterxml.jackson.databind.ObjectMapper()
+            .readValue(manifest.toFile(), Map.class).get("counts");
+        s.append("tables: ").append(counts.get("tables")).append("\n");
+        if (counts.get("records_changed") instanceof Map<?, ?> changed) {
+          s.append("records since run ").append(changed.get("previous_run")).append(": ").append(changed.get("added"))
+              .append(" added, ").append(changed.get("removed")).append(" removed\n");
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
       s.append("counts: see ").append(manifest);
     }
     return s.toString();

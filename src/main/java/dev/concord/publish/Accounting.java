@@ -39,8 +39,16 @@ public final class Accounting {
   public static final String DECONTAMINATED = "decontaminated";
   public static final String AUTHOR = "author";
 
+  /**
+   * Bad lines, plus the good lines rejected by the cross-line checks, with the raw text as received; but none of an
+   * annotator excluded on request, whose raw text would name them ({@code decisions} still accounts for them).
+   */
+  public static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> excluded) {
+    return quarantine(lines, submissions).join(excluded, new String[] {Col.ANNOTATOR}, "left_anti");
+  }
+
   /** Bad lines, plus the good lines rejected by the cross-line checks, with the raw text as received. */
-  public static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> submissions) {
+  static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> submissions) {
     Dataset<Row> bad = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
         col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.REASON), col(Col.DETAIL), col(Col.SUBMISSION_ID),
         col(Col.ITEM_ID), col(Col.ANNOTATOR));
@@ -100,11 +108,17 @@ public final class Accounting {
    * {@code deduped} holds the candidate records with their dedup fates.
    */
   public static Dataset<Row> decisions(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> annotators,
-      Dataset<Row> outcomes, Dataset<Row> lineage, Dataset<Row> deduped) {
-    Dataset<Row> badLines = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SUBMISSION_ID),
+      Dataset<Row> outcomes, Dataset<Row> lineage, Dataset<Row> deduped, Dataset<Row> excluded) {
+    Column excludedLine = col("excluded_line").isNotNull();
+    Dataset<Row> badLines = lines.filter(col(Col.REASON).isNotNull())
+        .join(excluded.select(col(Col.ANNOTATOR), col(Col.ANNOTATOR).as("excluded_line")),
+            new String[] {Col.ANNOTATOR}, "left")
+        .select(col(Col.SUBMISSION_ID),
         col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.ITEM_ID), col(Col.PROJECT),
-        col(Col.TASK_TYPE), col(Col.ANNOTATOR), lit(QUARANTINED).as(Col.FATE),
-        concat(col(Col.REASON), lit(": "), col(Col.DETAIL)).as(Col.REASON),
+        col(Col.TASK_TYPE), col(Col.ANNOTATOR),
+        when(excludedLine, lit(Reconcile.EXCLUDED_ON_REQUEST)).otherwise(lit(QUARANTINED)).as(Col.FATE),
+        when(excludedLine, concat(lit("excluded on request (the line was also bad, "), col(Col.REASON), lit(")")))
+            .otherwise(concat(col(Col.REASON), lit(": "), col(Col.DETAIL))).as(Col.REASON),
         org.apache.spark.sql.functions.array().cast("array<string>").as(Col.RECORD_IDS));
 
     Column edgeRank = when(col(Col.ROLE).isin(Resolve.AGREED, AUTHOR).and(col(Col.MERGED_DUPLICATE).unary_$bang()), lit(4))
@@ -126,7 +140,8 @@ public final class Accounting {
         .join(items, new String[] {Col.ITEM_ID}, "left")
         .join(decontaminated, new String[] {Col.ITEM_ID}, "left");
     Column status = col(Col.STATUS);
-    Column fate = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT), lit(QUARANTINED))
+    Column fate = when(status.equalTo(Reconcile.EXCLUDED_ON_REQUEST), lit(Reconcile.EXCLUDED_ON_REQUEST))
+        .when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT), lit(QUARANTINED))
         .when(status.equalTo(Reconcile.SUPERSEDED), lit(SUPERSEDED))
         .when(col("annotator_decision").equalTo(AnnotatorFilter.REVIEW), lit(ANNOTATOR_IN_REVIEW))
         .when(col("drop_reason").isNotNull(), lit(ANNOTATOR_DROPPED))
@@ -139,7 +154,7 @@ public final class Accounting {
         .otherwise(lit(NO_RECORD));
     Column reason = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT),
             concat(status, lit(": "), col(Col.DETAIL)))
-        .when(status.equalTo(Reconcile.SUPERSEDED), col(Col.DETAIL))
+        .when(status.isin(Reconcile.SUPERSEDED, Reconcile.EXCLUDED_ON_REQUEST), col(Col.DETAIL))
         .when(col("drop_reason").isNotNull(), concat(lit("annotator "), col("annotator_decision"), lit(": "),
             col("drop_reason")))
         .when(col("best").equalTo(4), lit("its answer backs the records listed"))

@@ -69,7 +69,8 @@ public final class Publisher {
     tables.put("duplicates", store.publish(Table.DUPLICATES,
         Dedup.duplicates(judged).unionByName(Dedup.duplicates(sft))));
 
-    Dataset<Row> quarantine = LineNumbers.attach(Accounting.quarantine(lines, submissions), blocks);
+    Dataset<Row> excluded = store.staged("excluded");
+    Dataset<Row> quarantine = LineNumbers.attach(Accounting.quarantine(lines, submissions, excluded), blocks);
     if (!gold.isEmpty()) {
       Dataset<Row> goldLines = store.staged("gold_lines");
       Dataset<Row> goldBlocks = LineNumbers.blocks(goldLines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
@@ -86,7 +87,7 @@ public final class Publisher {
     tables.put("lineage", store.publish(Table.LINEAGE, Accounting.lineage(edges, records, submissions)));
     Dataset<Row> lineage = store.spark().read().parquet(store.publishingDir().resolve("lineage").toString());
     Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged("annotators"),
-        store.staged("final_outcomes"), lineage, records);
+        store.staged("final_outcomes"), lineage, records, excluded);
     tables.put("decisions", store.publish(Table.DECISIONS, LineNumbers.attach(decisions, blocks)));
 
     Map<String, Double> seconds = new LinkedHashMap<>(stepSeconds);
@@ -121,6 +122,7 @@ public final class Publisher {
         .count());
     Dataset<Row> decisions = store.spark().read().parquet(out.resolve("decisions").toString());
     counts.put("decisions", decisions.count());
+    counts.put("excluded_annotators", store.staged("excluded").count());
     counts.put("fates", countBy(decisions, Col.FATE));
     counts.put("quarantine_reasons", countBy(store.spark().read().parquet(out.resolve("quarantine").toString()),
         Col.REASON));
@@ -135,12 +137,50 @@ public final class Publisher {
     counts.put("preferences_by_split", countBy(preferences, Col.SPLIT));
     counts.put("preferences_by_source", countBy(preferences, Col.TASK_TYPE));
     counts.put("preferences_by_resolution", countBy(preferences, Col.RESOLUTION));
+    Map<String, Object> changed = changedSinceLatest(out);
+    if (changed != null) {
+      counts.put("records_changed", changed);
+    }
     counts.put("removed_records_by_kind", countBy(store.spark().read().parquet(out.resolve("duplicates").toString()),
         Col.KIND));
     m.put("counts", counts);
     m.put("agreement", agreement(store.staged("scopes"), store.staged("project_agreement")));
     m.put("step_seconds", stepSeconds);
     return m;
+  }
+
+  /**
+   * Against the version {@code LATEST} named before this run (if another one): how many record ids of preferences,
+   * sft and labels are new here, and how many are gone. What an exclusion on request or a changed input changed.
+   */
+  private Map<String, Object> changedSinceLatest(Path out) {
+    Path latest = store.root().resolve("LATEST");
+    if (!Files.exists(latest)) {
+      return null;
+    }
+    String previous;
+    try {
+      previous = Files.readString(latest).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path before = store.root().resolve(previous);
+    if (previous.equals(store.runId()) || !Files.exists(before.resolve("manifest.json"))) {
+      return null;
+    }
+    Map<String, Object> changed = new LinkedHashMap<>();
+    changed.put("previous_run", previous);
+    long added = 0;
+    long removed = 0;
+    for (String table : List.of("preferences", "sft", "labels")) {
+      Dataset<Row> now = store.spark().read().parquet(out.resolve(table).toString()).select(Col.ID);
+      Dataset<Row> then = store.spark().read().parquet(before.resolve(table).toString()).select(Col.ID);
+      added += now.except(then).count();
+      removed += then.except(now).count();
+    }
+    changed.put("added", added);
+    changed.put("removed", removed);
+    return changed;
   }
 
   /**

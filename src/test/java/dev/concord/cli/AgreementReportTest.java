@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@code concord agreement} on real crowd data: Fleiss' kappa and nominal alpha as DKPro computes them. */
 class AgreementReportTest {
   @ParameterizedTest
-  @ValueSource(strings = {"rte", "temp", "bluebirds"})
+  @ValueSource(strings = {"rte", "bluebirds"})
   void crowdDataFiguresMatchDkpro(String name, @TempDir Path dir) throws Exception {
     SparkTest.spark();
     Path crowd = SparkTest.shared("reference/crowd/" + name);

@@ -307,6 +307,52 @@ class SamplesEndToEndTest {
     assertTrue(buffer.toString().contains("show-cs-0"), "the contradiction's losing side is among its submissions");
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void anAnnotatorExcludedOnRequestReachesNoRecordOfTheNewVersion() throws IOException {
+    // A root of its own holding a copy of the samples version as LATEST, and the same pseudonym key.
+    Path root = Files.createTempDirectory("concord-exclusion");
+    Files.createDirectories(root.resolve(".concord"));
+    Files.copy(out.resolve(".concord/pseudonym.key"), root.resolve(".concord/pseudonym.key"));
+    Files.copy(out.resolve("LATEST"), root.resolve("LATEST"));
+    try (Stream<Path> files = Files.walk(version)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, root.resolve("samples").resolve(version.relativize(f).toString()));
+      }
+    }
+    Path list = root.resolve("erasure.txt");
+    Files.writeString(list, "# erasure request 2026-11-22\nana.k@vendor.example\n\n");
+    // The project-level bootstrap intervals have nothing to do with exclusion: skipped to keep the test short.
+    Path conf = root.resolve("concord.yaml");
+    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml"))
+        .replace("bootstrap_replicates: 200", "bootstrap_replicates: 0"));
+    int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions")),
+        List.of(Path.of("data-samples/gold")), root, conf, "samples-excluded", null,
+        List.of(Path.of("data-samples/eval")), list));
+    assertEquals(0, code);
+    Path excluded = root.resolve("samples-excluded");
+    byte[] key = java.util.HexFormat.of().parseHex(Files.readString(out.resolve(".concord/pseudonym.key")).trim());
+    String pseudonym = Pseudonyms.of("ana.k@vendor.example", key);
+    Dataset<Row> decisions = spark.read().parquet(excluded.resolve("decisions").toString())
+        .filter(col(Col.ANNOTATOR).equalTo(pseudonym));
+    assertTrue(decisions.count() >= 10, "her lines: " + decisions.count());
+    assertEquals(List.of("excluded_on_request"), decisions.select(Col.FATE).distinct()
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    Map<String, Object> a = new dev.concord.trace.Trace(dev.concord.cli.TraceAccess.open(spark, excluded))
+        .annotator(pseudonym);
+    assertEquals(List.of(), a.get("records"));
+    assertEquals(0, spark.read().parquet(excluded.resolve("lineage").toString())
+        .filter(col(Col.ANNOTATOR).equalTo(pseudonym)).count());
+    assertEquals(0, spark.read().parquet(excluded.resolve("quarantine").toString())
+        .filter(col(Col.ANNOTATOR).equalTo(pseudonym)).count());
+    Map<String, Object> c = (Map<String, Object>) JSON.readValue(excluded.resolve("manifest.json").toFile(), Map.class)
+        .get("counts");
+    assertEquals(1, c.get("excluded_annotators"));
+    Map<String, Object> changed = (Map<String, Object>) c.get("records_changed");
+    assertEquals("samples", changed.get("previous_run"));
+    assertTrue(((Number) changed.get("removed")).intValue() > 0, changed.toString());
+  }
+
   static Set<String> rawAnnotatorIds(Path dir) throws IOException {
     Set<String> ids = new HashSet<>();
     try (Stream<Path> files = Files.walk(dir)) {
