@@ -256,8 +256,10 @@ class ResolveTest {
     var spark = SparkTest.spark();
     Dataset<Row> v = Resolve.votes(rawVotes, config);
     Dataset<Row> g = spark.createDataFrame(List.of(), GOLD);
-    Dataset<Row> posteriors = DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY),
-        config.dawidSkene()).posteriors().localCheckpoint();
+    Dataset<Row> posteriors = config.uses(ProjectSettings.DAWID_SKENE)
+        ? DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY), config.dawidSkene())
+            .posteriors().localCheckpoint()
+        : spark.createDataFrame(List.of(), DawidSkene.POSTERIORS);
     Resolve.Result r = Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config);
     List<String> out = new ArrayList<>();
     r.outcomes().collectAsList().forEach(o -> out.add(o.getAs(Col.ITEM_ID) + " " + o.getAs(Col.STATUS) + " "
