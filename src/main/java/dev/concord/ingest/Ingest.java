@@ -137,7 +137,7 @@ public final class Ingest {
         Pseudonyms.of(f(Col.ANNOTATOR_ID), pseudonymKey).as(Col.ANNOTATOR),
         col(Col.SUBMITTED_AT), col(Col.PROMPT), f(Col.RESPONSES).as(Col.RESPONSES), col(Col.RESPONSE_IDS),
         f(Col.ANSWER).as(Col.ANSWER), f(Col.GUIDELINE_VERSION).as(Col.GUIDELINE_VERSION),
-        f(Col.METADATA).as(Col.METADATA),
+        Pseudonyms.scrub(f(Col.METADATA), f(Col.ANNOTATOR_ID), pseudonymKey).as(Col.METADATA),
         contentHash().as(Col.CONTENT_HASH), itemHash().as(Col.ITEM_HASH));
   }
 

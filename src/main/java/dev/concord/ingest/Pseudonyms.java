@@ -50,6 +50,19 @@ public final class Pseudonyms {
     }
   }
 
+  /** An e-mail address; the look-behind starts a match only where a run of name characters starts (linear time). */
+  private static final String EMAIL = "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+";
+
+  /**
+   * Submission metadata with no raw identifier left: a value that is the annotator's raw id or an e-mail address
+   * becomes its pseudonym (so that equal values stay equal), and an e-mail address inside a longer value is removed.
+   */
+  public static Column scrub(Column metadata, Column rawAnnotatorId, byte[] key) {
+    return org.apache.spark.sql.functions.transform_values(metadata, (k, v) ->
+        org.apache.spark.sql.functions.when(v.equalTo(rawAnnotatorId).or(v.rlike("^" + EMAIL + "$")), of(v, key))
+            .otherwise(org.apache.spark.sql.functions.regexp_replace(v, EMAIL, "[e-mail removed]")));
+  }
+
   /** Whether {@code id} has the shape of a pseudonym rather than of a raw platform id. */
   public static boolean isPseudonym(String id) {
     return id.matches(PREFIX + "[0-9a-f]{" + HEX_CHARS + "}");

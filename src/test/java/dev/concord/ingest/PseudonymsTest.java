@@ -29,4 +29,17 @@ class PseudonymsTest {
     assertNotEquals(Pseudonyms.of("w17@vendor.example", new byte[] {1}),
         Pseudonyms.of("w17@vendor.example", new byte[] {2}));
   }
+
+  @Test
+  void metadataKeepsNoRawIdentifier() {
+    byte[] key = {7};
+    Row r = SparkTest.spark().sql("select map('reviewer', 'qa@x.example', 'who', 'worker9', 'note', "
+            + "'asked lead.one@corp.example.org twice', 'locale', 'en-GB') as m, 'worker9' as raw")
+        .select(Pseudonyms.scrub(col("m"), col("raw"), key).as("m")).first();
+    java.util.Map<String, String> m = r.getJavaMap(0);
+    assertEquals(Pseudonyms.of("qa@x.example", key), m.get("reviewer"));
+    assertEquals(Pseudonyms.of("worker9", key), m.get("who"));
+    assertEquals("asked [e-mail removed] twice", m.get("note"));
+    assertEquals("en-GB", m.get("locale"));
+  }
 }
