@@ -108,6 +108,20 @@ class DedupTest {
   }
 
   @Test
+  void ignoreCaseFoldsCaseForKeysAndPrompts() {
+    Dataset<Row> items = SparkTest.spark().createDataFrame(List.of(item("i1", "Reverse a List", "Use X", "No"),
+            item("i2", "reverse a list", "use x", "no")), ITEM);
+    for (boolean ignoreCase : List.of(false, true)) {
+      Dataset<Row> withKeys = items.withColumn(Records.PROMPT_TEXT, Records.promptText(col(Col.PROMPT), ignoreCase))
+          .withColumn(Col.PROMPT_KEY, sha2(col(Records.PROMPT_TEXT), 256));
+      Dataset<Row> judged = Records.judged(SparkTest.spark().createDataFrame(List.of(
+          pref("i1", "r1", "r2", "unanimous", 1.0, 3, 3), pref("i2", "r1", "r2", "unanimous", 1.0, 3, 3)), CANDIDATE),
+          withKeys, ignoreCase);
+      assertEquals(ignoreCase ? 1 : 2, judged.select(Col.KEY).distinct().count(), "ignore_case " + ignoreCase);
+    }
+  }
+
+  @Test
   void shinglesJaccardAndBandKeys() {
     MinHash m = new MinHash(3, 20, 5);
     // abc bcd cde def against abc bcd cde deg: 3 shared of 5.
