@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
  * @param agreement project-level agreement figures
  * @param dawidSkene the estimation behind the dawid_skene resolution method
  * @param dedup what counts as a duplicate
+ * @param openlineage where the run's OpenLineage events go
  */
 public record ConcordConfig(
     ProjectSettings defaults,
@@ -34,7 +35,17 @@ public record ConcordConfig(
     JobStateSettings jobState,
     AgreementSettings agreement,
     DawidSkeneSettings dawidSkene,
-    DedupSettings dedup) {
+    DedupSettings dedup,
+    OpenLineageSettings openlineage) {
+
+  /**
+   * @param namespace the namespace of the job in the events
+   * @param url the base URL of an OpenLineage HTTP endpoint (Marquez, say); null appends the events to a JSON
+   *     Lines file in the job state instead
+   * @param endpoint the path of the lineage API under {@code url}
+   * @param timeoutMs how long one event may take to send
+   */
+  public record OpenLineageSettings(String namespace, String url, String endpoint, Integer timeoutMs) {}
 
   /**
    * @param ignoreCase compare texts case-folded (after NFKC and whitespace normalisation), for exact and near
@@ -144,7 +155,36 @@ public record ConcordConfig(
         new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
         new Limits(maxField),
         jobState == null ? new JobStateSettings(null, null, null) : jobState,
-        agreementSettings(), dawidSkeneSettings(), dedupSettings());
+        agreementSettings(), dawidSkeneSettings(), dedupSettings(), openLineageSettings());
+  }
+
+  private OpenLineageSettings openLineageSettings() {
+    OpenLineageSettings o = openlineage == null ? new OpenLineageSettings(null, null, null, null) : openlineage;
+    String namespace = o.namespace() == null ? "concord" : o.namespace();
+    if (namespace.isBlank()) {
+      throw new ConfigException("openlineage.namespace must not be blank");
+    }
+    if (o.url() != null) {
+      java.net.URI uri;
+      try {
+        uri = new java.net.URI(o.url());
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException("openlineage.url is not a URL: '" + o.url() + "'", e);
+      }
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw new ConfigException("openlineage.url must be an http:// or https:// URL with a host, got '" + o.url()
+            + "'");
+      }
+    }
+    String endpoint = o.endpoint() == null ? "/api/v1/lineage" : o.endpoint();
+    if (!endpoint.startsWith("/")) {
+      throw new ConfigException("openlineage.endpoint must start with '/', got '" + endpoint + "'");
+    }
+    int timeout = o.timeoutMs() == null ? 5000 : o.timeoutMs();
+    if (timeout < 1) {
+      throw new ConfigException("openlineage.timeout_ms must be positive, got " + timeout);
+    }
+    return new OpenLineageSettings(namespace, o.url(), endpoint, timeout);
   }
 
   private DedupSettings dedupSettings() {

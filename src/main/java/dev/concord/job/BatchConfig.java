@@ -1,6 +1,8 @@
 package dev.concord.job;
 
 import dev.concord.config.ConcordConfig;
+import dev.concord.openlineage.RunEvents;
+import dev.concord.openlineage.RunListener;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -73,6 +75,9 @@ public class BatchConfig {
           timed("publish", context, () -> context.publish(seconds));
           return RepeatStatus.FINISHED;
         }, transactionManager).build())
+        .listener(new RunListener(context.config().openlineage(), context.store().stateDir(),
+            new RunEvents.Description(context.config().openlineage().namespace(), context.store().runId(),
+                context.store().root(), steps.inputs(), steps.gold(), steps.evalPrompts())))
         .build();
   }
 

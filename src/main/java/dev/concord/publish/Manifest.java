@@ -65,6 +65,19 @@ public final class Manifest {
     }
   }
 
+  /** Rows per published table, as the manifest of a published version records them. */
+  public static Map<String, Long> tableRows(Path versionDir) {
+    Path file = versionDir.resolve("manifest.json");
+    try {
+      Map<String, Long> rows = new LinkedHashMap<>();
+      JSON.readTree(file.toFile()).path("counts").path("tables").properties()
+          .forEach(e -> rows.put(e.getKey(), e.getValue().asLong()));
+      return rows;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
   public static void write(Path file, Map<String, Object> manifest) {
     try {
       JSON.writeValue(file.toFile(), manifest);

@@ -34,6 +34,12 @@ public class ConcordConfigTest {
   }
 
   @Test
+  void openLineageDefaultsToTheJobStateFile() {
+    ConcordConfig.OpenLineageSettings o = ConcordConfig.parse(MINIMAL, "test.yaml").openlineage();
+    assertEquals(new ConcordConfig.OpenLineageSettings("concord", null, "/api/v1/lineage", 5000), o);
+  }
+
+  @Test
   void unknownKeyIsRefusedByName() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ConcordConfig.parse(MINIMAL.replace("min_shared_units: 8", "min_shared_unit: 8"), "test.yaml"));
@@ -61,6 +67,12 @@ public class ConcordConfigTest {
     assertMessage(MINIMAL + "dedup:\n  shingle_chars: 0\n", "dedup.shingle_chars");
     assertMessage(MINIMAL + "dedup:\n  bucket_window: 0\n", "dedup.bucket_window");
     assertMessage(MINIMAL + "dedup:\n  jacard_threshold: 0.8\n", "dedup.jacard_threshold");
+    assertMessage(MINIMAL + "openlineage:\n  url: ftp://marquez:5000\n", "openlineage.url");
+    assertMessage(MINIMAL + "openlineage:\n  url: 'http://'\n", "openlineage.url");
+    assertMessage(MINIMAL + "openlineage:\n  endpoint: api/v1/lineage\n", "openlineage.endpoint");
+    assertMessage(MINIMAL + "openlineage:\n  timeout_ms: 0\n", "openlineage.timeout_ms");
+    assertMessage(MINIMAL + "openlineage:\n  namespace: ' '\n", "openlineage.namespace");
+    assertMessage(MINIMAL + "openlineage:\n  uri: http://marquez:5000\n", "openlineage.uri");
     assertMessage(MINIMAL.replace("label: scott_pi", "label: vibes"), "defaults.drop_measures.label");
     assertMessage(MINIMAL.replace("uncertain_policy: keep", "uncertain_policy: shrug"), "defaults.uncertain_policy");
     assertMessage(MINIMAL.replace("  unscored_weight: 0.5\n", ""), "defaults.unscored_weight");

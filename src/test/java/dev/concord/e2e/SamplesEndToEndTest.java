@@ -237,6 +237,32 @@ class SamplesEndToEndTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void theRunEmitsOpenLineageStartAndCompleteWithEveryTableAndItsRows() throws IOException {
+    List<com.fasterxml.jackson.databind.JsonNode> events = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve(".concord/openlineage.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode e = JSON.readTree(line);
+      if (e.path("run").path("facets").path("concord_run").path("runId").asText().equals("samples")) {
+        events.add(e);
+      }
+    }
+    assertEquals(List.of("START", "COMPLETE"), events.stream().map(e -> e.path("eventType").asText()).toList(),
+        "a rerun of the completed run emits nothing");
+    Map<String, Object> tables = (Map<String, Object>) counts.get("tables");
+    Map<String, Long> rows = new java.util.TreeMap<>();
+    for (com.fasterxml.jackson.databind.JsonNode o : events.get(1).path("outputs")) {
+      rows.put(Path.of(o.path("name").asText()).getFileName().toString(),
+          o.path("outputFacets").path("outputStatistics").path("rowCount").asLong());
+      assertTrue(o.path("facets").path("schema").path("fields").size() > 3, o.path("name").asText());
+    }
+    Map<String, Long> expected = new java.util.TreeMap<>();
+    tables.forEach((k, v) -> expected.put(k, ((Number) v).longValue()));
+    assertEquals(expected, rows);
+    assertEquals(Path.of("data-samples/submissions").toAbsolutePath().toString(),
+        events.get(0).path("inputs").get(0).path("name").asText());
+  }
+
+  @Test
   void aCompletedRunIsNotRunAgain() throws IOException {
     long before = Files.getLastModifiedTime(version.resolve("manifest.json")).toMillis();
     int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions")),

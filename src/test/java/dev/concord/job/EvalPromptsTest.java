@@ -2,6 +2,7 @@ package dev.concord.job;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.concord.SparkTest;
@@ -60,5 +61,24 @@ class EvalPromptsTest {
     RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(dev.concord.config.ConfigException.class,
         () -> store.readEvalPrompts(List.of(p)));
     assertTrue(e.getMessage().contains("no 'prompt' column (columns: id)"), e.getMessage());
+  }
+
+  @Test
+  void anEvaluationRecordWithoutAPromptFailsTheRunWithExitOneAndAnOpenLineageFailEvent() throws IOException {
+    SparkTest.spark();
+    Path eval = dir.resolve("eval.jsonl");
+    Files.writeString(eval, "{\"prompt\": \"What is 2 + 2?\"}\n{\"question\": \"no prompt field\"}\n");
+    Path root = dir.resolve("failing");
+    int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions/showcase.jsonl")), List.of(),
+        root, null, "bad-eval", null, List.of(eval)));
+    assertEquals(1, code);
+    assertFalse(Files.exists(root.resolve("bad-eval")), "nothing is published");
+    List<com.fasterxml.jackson.databind.JsonNode> events = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(root.resolve(".concord").resolve("openlineage.jsonl"))) {
+      events.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+    }
+    assertEquals(List.of("START", "FAIL"), events.stream().map(e -> e.path("eventType").asText()).toList());
+    String message = events.get(1).path("run").path("facets").path("errorMessage").path("message").asText();
+    assertTrue(message.contains("--eval-prompts: 1 records have no readable 'prompt'"), message);
   }
 }
