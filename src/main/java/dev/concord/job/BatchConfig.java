@@ -33,6 +33,7 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 @EnableJdbcJobRepository
 public class BatchConfig {
   private static final Logger LOG = LogManager.getLogger(BatchConfig.class);
+  static final String JOB_NAME = "concord";
 
   @Bean
   public DataSource dataSource(JobContext context) {
@@ -58,7 +59,7 @@ public class BatchConfig {
   @Bean
   public Job concordJob(JobRepository jobRepository, JdbcTransactionManager transactionManager, JobContext context) {
     Steps steps = context.steps();
-    return new JobBuilder("concord", jobRepository)
+    return new JobBuilder(JOB_NAME, jobRepository)
         .start(step("ingest", steps::ingest, jobRepository, transactionManager, context))
         .next(step("reconcile", steps::reconcile, jobRepository, transactionManager, context))
         .next(step("agreement", steps::agreement, jobRepository, transactionManager, context))

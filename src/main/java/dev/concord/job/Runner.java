@@ -19,6 +19,8 @@ import org.apache.spark.sql.SparkSession;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
@@ -65,6 +67,20 @@ public final class Runner {
     mkdirs(root.resolve(".concord"));
     byte[] key = pseudonymKey(root.resolve(".concord"));
     List<String> excluded = excludedPseudonyms(request.excludeAnnotators(), key);
+    Path state = root.resolve(".concord");
+    java.util.Optional<RunLock> lock = RunLock.tryAcquire(state, runId);
+    if (lock.isEmpty()) {
+      System.err.println("concord: run " + runId + " is already running (" + RunLock.file(state, runId)
+          + " is locked by another process); this one is refused and changes nothing");
+      return 1;
+    }
+    try (RunLock held = lock.get()) {
+      return runLocked(request, config, configText, runId, root, key, excluded);
+    }
+  }
+
+  private static int runLocked(RunRequest request, ConcordConfig config, String configText, String runId, Path root,
+      byte[] key, List<String> excluded) {
 
     SparkSession.Builder builder = Sparks.configure(SparkSession.builder().appName("concord " + runId))
         .config("spark.ui.showConsoleProgress", "false")
@@ -84,10 +100,14 @@ public final class Runner {
         spring.registerBean(JobContext.class, () -> context);
         spring.register(BatchConfig.class);
         spring.refresh();
-        JobParameters params = new JobParametersBuilder().addString("run.id", runId).toJobParameters();
+        // The output root identifies the run too: two roots sharing one job repository may reuse a run id.
+        JobParameters params = new JobParametersBuilder().addString("run.id", runId)
+            .addString("out", root.toString()).toJobParameters();
+        JobOperator operator = spring.getBean(JobOperator.class);
+        recoverDeadExecution(spring.getBean(JobRepository.class), operator, params, runId);
         JobExecution execution;
         try {
-          execution = spring.getBean(JobOperator.class).start(spring.getBean(Job.class), params);
+          execution = operator.start(spring.getBean(Job.class), params);
         } catch (JobInstanceAlreadyCompleteException e) {
           System.out.println("run " + runId + " already completed and published to " + store.versionDir()
               + "; nothing changed");
@@ -108,6 +128,22 @@ public final class Runner {
       if (ownSession) {
         spark.stop();
       }
+    }
+  }
+
+  /**
+   * An execution the repository still shows running, while this process holds the run's lock, belonged to a process
+   * that died without ending it (killed, out of memory, power lost). It is marked failed, so that the run resumes
+   * from the step it died in.
+   */
+  private static void recoverDeadExecution(JobRepository repository, JobOperator operator, JobParameters params,
+      String runId) {
+    JobInstance instance = repository.getJobInstance(BatchConfig.JOB_NAME, params);
+    JobExecution last = instance == null ? null : repository.getLastJobExecution(instance);
+    if (last != null && last.isRunning()) {
+      LOG.warn("run {}: execution {} died while {} (started {}); marking it failed and resuming", runId,
+          last.getId(), last.getStatus(), last.getStartTime());
+      operator.recover(last);
     }
   }
 
