@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.concord.quality.Gate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -26,6 +28,8 @@ import java.util.stream.Collectors;
  * @param dawidSkene the estimation behind the dawid_skene resolution method
  * @param dedup what counts as a duplicate
  * @param openlineage where the run's OpenLineage events go
+ * @param qualityGates the data-quality gates a run must pass to publish
+ * @param retention how many published versions are kept
  */
 public record ConcordConfig(
     ProjectSettings defaults,
@@ -36,7 +40,23 @@ public record ConcordConfig(
     AgreementSettings agreement,
     DawidSkeneSettings dawidSkene,
     DedupSettings dedup,
-    OpenLineageSettings openlineage) {
+    OpenLineageSettings openlineage,
+    List<Gate> qualityGates,
+    RetentionSettings retention) {
+
+  /** @param keepVersions the newest versions kept after a publication (the one LATEST names always); 0 keeps all */
+  public record RetentionSettings(Integer keepVersions) {}
+
+  /** The gates of a configuration that does not list its own. */
+  public static final List<Gate> DEFAULT_GATES = List.of(
+      new Gate("quarantined_share", Gate.ERROR, 0.25, null, null),
+      new Gate("dropped_annotator_share", Gate.WARNING, 0.3, null, null),
+      new Gate("review_share", Gate.WARNING, 0.2, null, null),
+      new Gate("chosen_equals_rejected", Gate.ERROR, 0.0, null, null),
+      new Gate("empty_prompts", Gate.ERROR, 0.0, null, null),
+      new Gate("min_rows", Gate.ERROR, 1.0, "preferences", null),
+      new Gate("drift", Gate.WARNING, 0.1, null, "quarantined_share"),
+      new Gate("drift", Gate.WARNING, 0.1, null, "review_share"));
 
   /**
    * @param namespace the namespace of the job in the events
@@ -155,7 +175,31 @@ public record ConcordConfig(
         new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
         new Limits(maxField),
         jobState == null ? new JobStateSettings(null, null, null) : jobState,
-        agreementSettings(), dawidSkeneSettings(), dedupSettings(), openLineageSettings());
+        agreementSettings(), dawidSkeneSettings(), dedupSettings(), openLineageSettings(), gates(),
+        retentionSettings());
+  }
+
+  private RetentionSettings retentionSettings() {
+    int keep = retention == null || retention.keepVersions() == null ? 0 : retention.keepVersions();
+    if (keep < 0) {
+      throw new ConfigException("retention.keep_versions must be 0 (keep all) or more, got " + keep);
+    }
+    return new RetentionSettings(keep);
+  }
+
+  private List<Gate> gates() {
+    List<Gate> gates = qualityGates == null ? DEFAULT_GATES : qualityGates;
+    List<String> tables = java.util.Arrays.stream(dev.concord.schema.Table.values())
+        .filter(dev.concord.schema.Table::published).map(dev.concord.schema.Table::folder).toList();
+    for (int i = 0; i < gates.size(); i++) {
+      Gate g = gates.get(i);
+      String problem = g == null ? "is empty" : g.problem(tables);
+      if (problem != null) {
+        throw new ConfigException("quality_gates[" + i + "]" + (g == null ? "" : " (" + g.label() + ")") + ": "
+            + problem);
+      }
+    }
+    return List.copyOf(gates);
   }
 
   private OpenLineageSettings openLineageSettings() {

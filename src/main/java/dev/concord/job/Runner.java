@@ -117,6 +117,13 @@ public final class Runner {
           System.out.println(Summary.of(store, execution));
           return 0;
         }
+        java.util.Optional<dev.concord.quality.Gates.Failure> gate = execution.getAllFailureExceptions().stream()
+            .map(Runner::gateFailure).flatMap(java.util.Optional::stream).findFirst();
+        if (gate.isPresent()) {
+          System.err.println("concord: run " + runId + " failed a data-quality gate and published nothing:");
+          gate.get().results().forEach(r -> System.err.println("  " + r.line()));
+          return 3;
+        }
         LOG.error("run {} ended {}; start it again with --run-id {} to resume from the failed step", runId,
             execution.getStatus(), runId);
         execution.getAllFailureExceptions().forEach(t -> LOG.error("failure", t));
@@ -129,6 +136,15 @@ public final class Runner {
         spark.stop();
       }
     }
+  }
+
+  private static java.util.Optional<dev.concord.quality.Gates.Failure> gateFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof dev.concord.quality.Gates.Failure f) {
+        return java.util.Optional.of(f);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /**

@@ -8,6 +8,8 @@ import dev.concord.dedup.Dedup;
 import dev.concord.ingest.Pseudonyms;
 import dev.concord.ingest.Reconcile;
 import dev.concord.job.Store;
+import dev.concord.quality.Figures;
+import dev.concord.quality.Gates;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
 import dev.concord.schema.Table;
@@ -23,12 +25,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The publish step: every table written into the run's staging area in its .avsc shape, then the whole version moved
  * into place in one rename, and {@code LATEST} replaced last. A failure before the rename publishes nothing.
  */
 public final class Publisher {
+  private static final Logger LOG = LogManager.getLogger(Publisher.class);
   private final Store store;
   private final ConcordConfig config;
   private final String configText;
@@ -47,6 +52,7 @@ public final class Publisher {
     if (Files.exists(store.versionDir()) && !Files.exists(store.publishingDir())) {
       // The rename happened before a crash; only LATEST and the clean-up may be missing.
       writeLatest();
+      Retention.apply(store.root(), config.retention().keepVersions(), store.runId());
       store.clearStaging();
       return Map.of();
     }
@@ -93,10 +99,12 @@ public final class Publisher {
     Map<String, Double> seconds = new LinkedHashMap<>(stepSeconds);
     seconds.put("publish (tables)", (System.nanoTime() - started) / 1e9);
     Map<String, Object> manifest = manifest(inputs, gold, evalPrompts, seconds, tables);
+    checkGates(manifest);
     Manifest.write(store.publishingDir().resolve("manifest.json"), manifest);
     DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
     move();
     writeLatest();
+    Retention.apply(store.root(), config.retention().keepVersions(), store.runId());
     store.clearStaging();
     return manifest;
   }
@@ -150,10 +158,42 @@ public final class Publisher {
   }
 
   /**
-   * Against the version {@code LATEST} named before this run (if another one): how many record ids of preferences,
-   * sft and labels are new here, and how many are gone. What an exclusion on request or a changed input changed.
+   * Evaluates the configured gates on this run's figures (and the previous version's, for drift) into the manifest;
+   * an error-level failure stops here, before anything is moved into place.
    */
-  private Map<String, Object> changedSinceLatest(Path out) {
+  @SuppressWarnings("unchecked")
+  private void checkGates(Map<String, Object> manifest) {
+    Path out = store.publishingDir();
+    Map<String, Double> figures = Figures.of((Map<String, Object>) manifest.get("counts"),
+        store.spark().read().parquet(out.resolve("preferences").toString()),
+        store.spark().read().parquet(out.resolve("sft").toString()));
+    List<Gates.Result> results = Gates.evaluate(config.qualityGates(), figures, previousFigures());
+    manifest.put("quality_figures", figures);
+    manifest.put("quality_gates", results.stream().map(Gates.Result::describe).toList());
+    results.stream().filter(r -> !r.passed()).forEach(r -> LOG.warn("quality gate {}", r.line()));
+    if (results.stream().anyMatch(Gates.Result::failedAsError)) {
+      throw new Gates.Failure(results);
+    }
+  }
+
+  /** The figures of the version {@code LATEST} names, if it is another run's and recorded them. */
+  private Map<String, Double> previousFigures() {
+    Path previous = previousVersion();
+    if (previous == null) {
+      return Map.of();
+    }
+    try {
+      Map<String, Double> figures = new TreeMap<>();
+      Manifest.JSON.readTree(previous.resolve("manifest.json").toFile()).path("quality_figures").properties()
+          .forEach(e -> figures.put(e.getKey(), e.getValue().asDouble()));
+      return figures;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + previous.resolve("manifest.json"), e);
+    }
+  }
+
+  /** The published version {@code LATEST} names, unless it is this run's or has no manifest; else null. */
+  private Path previousVersion() {
     Path latest = store.root().resolve("LATEST");
     if (!Files.exists(latest)) {
       return null;
@@ -165,11 +205,20 @@ public final class Publisher {
       throw new UncheckedIOException(e);
     }
     Path before = store.root().resolve(previous);
-    if (previous.equals(store.runId()) || !Files.exists(before.resolve("manifest.json"))) {
+    return previous.equals(store.runId()) || !Files.exists(before.resolve("manifest.json")) ? null : before;
+  }
+
+  /**
+   * Against the version {@code LATEST} named before this run (if another one): how many record ids of preferences,
+   * sft and labels are new here, and how many are gone. What an exclusion on request or a changed input changed.
+   */
+  private Map<String, Object> changedSinceLatest(Path out) {
+    Path before = previousVersion();
+    if (before == null) {
       return null;
     }
     Map<String, Object> changed = new LinkedHashMap<>();
-    changed.put("previous_run", previous);
+    changed.put("previous_run", before.getFileName().toString());
     long added = 0;
     long removed = 0;
     for (String table : List.of("preferences", "sft", "labels")) {

@@ -381,6 +381,30 @@ class SamplesEndToEndTest {
     Map<String, Object> changed = (Map<String, Object>) c.get("records_changed");
     assertEquals("samples", changed.get("previous_run"));
     assertTrue(((Number) changed.get("removed")).intValue() > 0, changed.toString());
+    List<Map<String, Object>> gates = (List<Map<String, Object>>) JSON.readValue(
+        excluded.resolve("manifest.json").toFile(), Map.class).get("quality_gates");
+    Map<String, Object> drift = gates.stream().filter(g -> g.get("gate").equals("drift(quarantined_share)"))
+        .findFirst().orElseThrow();
+    assertEquals(20.0 / 418, ((Number) drift.get("previous")).doubleValue(), 1e-12, "the figure of version samples");
+    assertEquals(Math.abs(((Number) drift.get("current")).doubleValue() - 20.0 / 418),
+        ((Number) drift.get("figure")).doubleValue(), 1e-12);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theManifestRecordsEveryGateWithItsFigure() throws IOException {
+    Map<String, Object> manifest = JSON.readValue(version.resolve("manifest.json").toFile(), Map.class);
+    Map<String, Object> figures = (Map<String, Object>) manifest.get("quality_figures");
+    assertEquals(20.0 / 418, ((Number) figures.get("quarantined_share")).doubleValue(), 1e-12);
+    assertEquals(2.0 / 18, ((Number) figures.get("dropped_annotator_share")).doubleValue(), 1e-12);
+    assertEquals(0.0, ((Number) figures.get("chosen_equals_rejected")).doubleValue());
+    assertEquals(151.0, ((Number) figures.get("rows.preferences")).doubleValue());
+    List<Map<String, Object>> gates = (List<Map<String, Object>>) manifest.get("quality_gates");
+    assertEquals(dev.concord.config.ConcordConfig.DEFAULT_GATES.size(), gates.size());
+    assertTrue(gates.stream().allMatch(g -> Boolean.TRUE.equals(g.get("passed"))), gates.toString());
+    Map<String, Object> drift = gates.stream().filter(g -> g.get("gate").equals("drift(review_share)"))
+        .findFirst().orElseThrow();
+    assertEquals(null, drift.get("previous"), "a first version has nothing to drift from");
   }
 
   static Set<String> rawAnnotatorIds(Path dir) throws IOException {

@@ -1,0 +1,68 @@
+package dev.concord.quality;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.forall;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+import dev.concord.schema.Col;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/** The figures the gates read, from a run's counts and its published records. */
+public final class Figures {
+  private Figures() {}
+
+  /**
+   * @param counts the manifest's {@code counts}: fates, annotators, items and tables
+   * @param preferences the published preference pairs; {@code sft} the published SFT pairs
+   */
+  public static Map<String, Double> of(Map<String, Object> counts, Dataset<Row> preferences, Dataset<Row> sft) {
+    Map<String, Double> f = new TreeMap<>();
+    Map<String, Object> fates = map(counts, "fates");
+    f.put(Gate.Rule.QUARANTINED_SHARE.name, share(number(fates.get("quarantined")), number(counts.get("decisions"))));
+    Map<String, Object> annotators = map(counts, "annotators");
+    f.put(Gate.Rule.DROPPED_ANNOTATOR_SHARE.name, share(number(annotators.get("dropped")), total(annotators)));
+    Map<String, Object> items = map(counts, "items");
+    double review = items.entrySet().stream().filter(e -> e.getKey().endsWith("/" + dev.concord.resolve.Resolve.REVIEW))
+        .mapToDouble(e -> number(e.getValue())).sum();
+    f.put(Gate.Rule.REVIEW_SHARE.name, share(review, total(items)));
+    map(counts, "tables").forEach((table, rows) -> f.put("rows." + table, number(rows)));
+
+    Row p = preferences.agg(
+        sum(when(col(Col.CHOSEN).equalTo(col(Col.REJECTED)), 1).otherwise(0)),
+        sum(when(emptyPrompt(), 1).otherwise(0))).first();
+    Row s = sft.agg(sum(when(emptyPrompt(), 1).otherwise(0))).first();
+    f.put(Gate.Rule.CHOSEN_EQUALS_REJECTED.name, p.isNullAt(0) ? 0.0 : p.getLong(0));
+    f.put(Gate.Rule.EMPTY_PROMPTS.name, (p.isNullAt(1) ? 0.0 : p.getLong(1)) + (s.isNullAt(0) ? 0.0 : s.getLong(0)));
+    return f;
+  }
+
+  /** No message, or only messages whose content is blank. */
+  static Column emptyPrompt() {
+    return forall(col(Col.PROMPT), m -> trim(m.getField("content")).equalTo(lit("")));
+  }
+
+  private static double share(double part, double whole) {
+    return whole == 0 ? 0.0 : part / whole;
+  }
+
+  private static double total(Map<String, Object> m) {
+    return m.values().stream().mapToDouble(Figures::number).sum();
+  }
+
+  private static double number(Object o) {
+    return o == null ? 0.0 : ((Number) o).doubleValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Map<String, Object> counts, String key) {
+    Object o = counts.get(key);
+    return o == null ? Map.of() : (Map<String, Object>) o;
+  }
+}

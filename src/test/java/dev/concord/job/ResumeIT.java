@@ -1,0 +1,115 @@
+package dev.concord.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.concord.SparkTest;
+import dev.concord.schema.Table;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code kill -9} in every step, then the same {@code --run-id} again: the run resumes from the step it died in,
+ * reuses the steps before it, and publishes exactly what an uninterrupted run publishes. Real processes, real
+ * kills; in the integration profile ({@code mvn -Pintegration test}), which {@code .ci/run} runs.
+ */
+class ResumeIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir
+  static Path dir;
+  static Path conf;
+  static Path reference;
+
+  static String[] run(Path root) {
+    return new String[] {"run", "--input", "data-samples/submissions", "--gold", "data-samples/gold",
+        "--eval-prompts", "data-samples/eval", "--out", root.toString(), "--conf", conf.toString(),
+        "--run-id", "nightly"};
+  }
+
+  @BeforeAll
+  static void uninterruptedRun() throws Exception {
+    conf = dir.resolve("concord.yaml");
+    // The bootstrap intervals have nothing to do with resuming; skipped to keep each run short.
+    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml"))
+        .replace("bootstrap_replicates: 200", "bootstrap_replicates: 0"));
+    reference = dir.resolve("reference");
+    try (ChildRun child = ChildRun.start(run(reference))) {
+      assertEquals(0, child.exitCode(900), child.output());
+    }
+  }
+
+  static Stream<String> steps() {
+    return Steps.NAMES.stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("steps")
+  void killedInAStepAndStartedAgainPublishesWhatAnUninterruptedRunPublishes(String step) throws Exception {
+    Path root = dir.resolve("killed-in-" + step);
+    try (ChildRun child = ChildRun.start(run(root))) {
+      assertTrue(child.awaitLine(l -> l.contains("step " + step + " started"), 900), child.output());
+      Thread.sleep(1000);
+      child.kill();
+    }
+    try (Stream<Path> entries = Files.list(root)) {
+      Set<String> names = entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+      assertTrue(Set.of(".concord", "nightly", "LATEST").containsAll(names), names.toString());
+      if (names.contains("nightly")) {
+        assertTrue(Files.exists(root.resolve("nightly/manifest.json")), "a version is whole or absent");
+      }
+      assertFalse(names.contains("LATEST") && !names.contains("nightly"));
+    }
+
+    String resumedOutput;
+    try (ChildRun again = ChildRun.start(run(root))) {
+      assertEquals(0, again.exitCode(900), again.output());
+      resumedOutput = again.output();
+    }
+    assertTrue(resumedOutput.contains("marking it failed and resuming"), resumedOutput);
+    for (String earlier : Steps.NAMES.subList(0, Steps.NAMES.indexOf(step))) {
+      assertFalse(resumedOutput.contains("step " + earlier + " started"), earlier + " was reused, not run again");
+    }
+    assertEquals("nightly", Files.readString(root.resolve("LATEST")).trim());
+    assertFalse(Files.exists(root.resolve(".concord/staging/nightly")), "staging is cleared after publication");
+    assertSamePublication(reference.resolve("nightly"), root.resolve("nightly"));
+  }
+
+  static void assertSamePublication(Path expected, Path actual) throws IOException {
+    for (Table t : Table.values()) {
+      if (t.published()) {
+        Dataset<Row> a = rows(expected.resolve(t.folder()));
+        Dataset<Row> b = rows(actual.resolve(t.folder()));
+        assertEquals(a.count(), b.count(), t.folder());
+        assertEquals(0, a.exceptAll(b).count(), t.folder() + ": rows of the uninterrupted run missing");
+        assertEquals(0, b.exceptAll(a).count(), t.folder() + ": rows the uninterrupted run does not have");
+      }
+    }
+    JsonNode a = JSON.readTree(expected.resolve("manifest.json").toFile());
+    JsonNode b = JSON.readTree(actual.resolve("manifest.json").toFile());
+    assertEquals(a.path("counts"), b.path("counts"));
+  }
+
+  /** Every row as one JSON string: set operations refuse map columns. */
+  private static Dataset<Row> rows(Path table) {
+    Dataset<Row> df = SparkTest.spark().read().parquet(table.toString());
+    return df.select(to_json(struct(List.of(df.columns()).stream().map(c -> col(c)).toArray(
+        org.apache.spark.sql.Column[]::new))).as("row"));
+  }
+}
