@@ -49,6 +49,12 @@ final class ChildRun implements AutoCloseable {
 
   /** Starts {@code concord ARGS}: the test JVM's class path and module flags, the default log configuration. */
   static ChildRun start(String... args) throws IOException {
+    return start(java.util.Map.of(), "dev.concord.cli.Main", System.getProperty("java.class.path"), args);
+  }
+
+  /** Starts {@code mainClass ARGS} on {@code classPath}, with the test JVM's module flags and {@code env} added. */
+  static ChildRun start(java.util.Map<String, String> env, String mainClass, String classPath, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -58,9 +64,11 @@ final class ChildRun implements AutoCloseable {
       }
     }
     command.addAll(List.of("-Xmx2g", "-Dlog4j2.configurationFile=classpath:log4j2.properties",
-        "-cp", System.getProperty("java.class.path"), "dev.concord.cli.Main"));
+        "-cp", classPath, mainClass));
     command.addAll(List.of(args));
-    return new ChildRun(new ProcessBuilder(command).redirectErrorStream(true).start());
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    return new ChildRun(builder.start());
   }
 
   /** Waits until a line matching {@code match} is printed; false if the process ended first or time ran out. */
