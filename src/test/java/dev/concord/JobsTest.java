@@ -15,7 +15,7 @@ class JobsTest {
   @Test
   void theCronEntryRunsNightlyWithADatedRunIdAndReportsTheExitCode() throws Exception {
     List<String> entries = Files.readAllLines(Path.of("jobs/concord.cron")).stream()
-        .filter(l -> !l.isBlank() && !l.startsWith("#") && !l.contains("=")).toList();
+        .filter(l -> !l.isBlank() && !l.startsWith("#") && !l.matches("[A-Z_]+=.*")).toList();
     assertEquals(1, entries.size(), entries.toString());
     String[] fields = entries.get(0).split("\\s+", 6);
     assertEquals(List.of("30", "2", "*", "*", "*"), List.of(fields).subList(0, 5));
