@@ -92,6 +92,8 @@ public final class Runner {
     // An embedding JVM (the tests) may already have a session: use it, and leave it running.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = builder.getOrCreate();
+    Progress progress = new Progress(30);
+    spark.sparkContext().addSparkListener(progress);
     try {
       Store store = new Store(spark, root, runId);
       Steps steps = new Steps(store, config, key, request.inputs(), request.gold(), request.evalPrompts(), excluded);
@@ -132,6 +134,7 @@ public final class Runner {
         throw new IllegalStateException(e);
       }
     } finally {
+      spark.sparkContext().removeSparkListener(progress);
       if (ownSession) {
         spark.stop();
       }

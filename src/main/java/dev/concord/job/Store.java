@@ -13,6 +13,8 @@ import dev.concord.schema.Table;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -30,6 +32,7 @@ import org.apache.spark.sql.types.StructType;
  * publication so that a resumed run reuses them) and the published tables.
  */
 public final class Store {
+  private static final Logger LOG = LogManager.getLogger(Store.class);
   private final SparkSession spark;
   private final Path root;
   private final String runId;
@@ -192,6 +195,7 @@ public final class Store {
 
   public void stage(String name, Dataset<Row> data) {
     data.write().mode(SaveMode.Overwrite).parquet(stagingDir().resolve(name).toString());
+    LOG.info("staged {}: {} rows", name, String.format("%,d", staged(name).count()));
   }
 
   public Dataset<Row> staged(String name) {
@@ -206,7 +210,9 @@ public final class Store {
   public long publish(Table table, Dataset<Row> data) {
     Dataset<Row> shaped = conform(data, table);
     shaped.write().mode(SaveMode.Overwrite).parquet(publishingDir().resolve(table.folder()).toString());
-    return spark.read().parquet(publishingDir().resolve(table.folder()).toString()).count();
+    long rows = spark.read().parquet(publishingDir().resolve(table.folder()).toString()).count();
+    LOG.info("wrote table {}: {} rows", table.folder(), String.format("%,d", rows));
+    return rows;
   }
 
   /** The type with every nested field nullable: a cast may relax nullability, never add it. */

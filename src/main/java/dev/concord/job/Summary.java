@@ -26,7 +26,10 @@ final class Summary {
       try {
         Map<?, ?> counts = (Map<?, ?>) new com.fasterxml.jackson.databind.ObjectMapper()
             .readValue(manifest.toFile(), Map.class).get("counts");
-        s.append("tables: ").append(counts.get("tables")).append("\n");
+        s.append(String.format("%-12s %10s%n", "table", "rows"));
+        if (counts.get("tables") instanceof Map<?, ?> tables) {
+          tables.forEach((t, n) -> s.append(String.format("%-12s %10s%n", t, n)));
+        }
         if (counts.get("records_changed") instanceof Map<?, ?> changed) {
           s.append("records since run ").append(changed.get("previous_run")).append(": ").append(changed.get("added"))
               .append(" added, ").append(changed.get("removed")).append(" removed\n");

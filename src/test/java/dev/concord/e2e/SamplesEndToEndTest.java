@@ -42,14 +42,27 @@ class SamplesEndToEndTest {
   static Map<String, Object> counts;
   static final ObjectMapper JSON = new ObjectMapper();
   static SparkSession spark;
+  static final Set<String> JOB_GROUPS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @BeforeAll
   @SuppressWarnings("unchecked")
-  static void runOnSamples() throws IOException {
+  static void runOnSamples() throws Exception {
     spark = SparkTest.spark();
+    org.apache.spark.scheduler.SparkListener groups = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+        String group = job.properties() == null ? null : job.properties().getProperty("spark.jobGroup.id");
+        if (group != null) {
+          JOB_GROUPS.add(group);
+        }
+      }
+    };
+    spark.sparkContext().addSparkListener(groups);
     int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions")),
         List.of(Path.of("data-samples/gold")), out, null, "samples", null, List.of(Path.of("data-samples/eval"))));
     assertEquals(0, code);
+    spark.sparkContext().listenerBus().waitUntilEmpty();
+    spark.sparkContext().removeSparkListener(groups);
     version = out.resolve("samples");
     counts = (Map<String, Object>) JSON.readValue(version.resolve("manifest.json").toFile(), Map.class).get("counts");
   }
@@ -68,6 +81,11 @@ class SamplesEndToEndTest {
     }
     assertTrue(Files.readString(version.resolve("README.md")).contains("load_dataset"));
     assertFalse(Files.exists(out.resolve(".concord/staging/samples")), "staging is cleared after publication");
+  }
+
+  @Test
+  void everySparkJobCarriesItsStepAsJobGroup() {
+    assertEquals(new java.util.TreeSet<>(dev.concord.job.Steps.NAMES), new java.util.TreeSet<>(JOB_GROUPS));
   }
 
   @Test

@@ -52,6 +52,13 @@ class ResumeIT {
     reference = dir.resolve("reference");
     try (ChildRun child = ChildRun.start(run(reference))) {
       assertEquals(0, child.exitCode(900), child.output());
+      String out = child.output();
+      for (String step : Steps.NAMES) {
+        assertTrue(out.contains("step " + step + " started") && out.contains("step " + step + " done in "), step);
+      }
+      assertTrue(out.contains("staged lines: 424 rows"), "counts as the steps go");
+      assertTrue(out.contains("wrote table preferences: 151 rows"), out);
+      assertTrue(out.matches("(?s).*\\npreferences +151\\n.*"), "the closing summary table:\n" + out);
     }
   }
 
