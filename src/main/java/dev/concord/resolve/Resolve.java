@@ -282,7 +282,8 @@ public final class Resolve {
     Column adjacentOnly = PerProject.value(config, col(Col.PROJECT), ProjectSettings::rankingPairs).equalTo("adjacent");
     Column confident = decided.and(hasGold.or(winnerShare.geq(consensus)));
     Column n = coalesce(col("n"), lit(0L));
-    Column agreed = when(aWins, col("na")).otherwise(n.minus(col("na")));
+    Column na = coalesce(col("na"), lit(0L));
+    Column agreed = when(aWins, na).otherwise(n.minus(na));
     Column resolution = when(hasGold, lit(GOLD))
         .when(agreed.equalTo(n).and(method.notEqual(ProjectSettings.DAWID_SKENE)), lit(UNANIMOUS))
         .otherwise(method);

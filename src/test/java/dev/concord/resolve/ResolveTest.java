@@ -151,6 +151,23 @@ class ResolveTest {
     assertEquals(Map.of("k", "resolved"), outcomes(r));
   }
 
+  @Test
+  void aRankingPairOnlyGoldDecidesCountsNoAgreedAnnotatorsRatherThanNone() {
+    // Gold ranks a > b > c; the only annotator compared a with b alone, so the pairs with c have gold and no votes.
+    List<Row> votes = List.of(rankingPair("g", "a", "b", true, "x", 1.0));
+    List<Row> gold = List.of(
+        RowFactory.create("p", "ranking", "g", "gab", "a", "b", Units.ABOVE, null, null),
+        RowFactory.create("p", "ranking", "g", "gac", "a", "c", Units.ABOVE, null, null),
+        RowFactory.create("p", "ranking", "g", "gbc", "b", "c", Units.ABOVE, null, null));
+    Resolve.Result r = resolve(votes, gold, List.of(item("g", "ranking", "a", "b", "c")));
+    Map<String, Integer> agreed = new TreeMap<>();
+    for (Row c : r.candidates().collectAsList()) {
+      agreed.put(c.getAs(Col.CHOSEN_RESPONSE_ID) + ">" + c.getAs(Col.REJECTED_RESPONSE_ID), c.getAs(Col.AGREED_COUNT));
+      assertEquals(Resolve.GOLD, c.getAs(Col.RESOLUTION));
+    }
+    assertEquals(Map.of("a>b", 1, "a>c", 0, "b>c", 0), agreed);
+  }
+
   static Row rating(String item, String response, String dimension, int score, String annotator) {
     return RowFactory.create("helpfulness-v3", "rating", item, item + response + dimension, response, dimension,
         String.valueOf(score), (double) score, annotator, item + "-" + annotator, null, 1.0);
