@@ -138,11 +138,11 @@ public final class Dedup {
             concat_ws("\u001f", col(NearDuplicates.BLOCK), col(PROMPT_CLUSTER)).as(NearDuplicates.BLOCK),
             col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.ITEM_ID))
         .localCheckpoint();
-    Dataset<Row> clusters = NearDuplicates.clusters(NearDuplicates.pairs(docs, new MinHash(s), s.jaccardThreshold(),
+    MinHash minHash = new MinHash(s);
+    Dataset<Row> clusters = NearDuplicates.clusters(NearDuplicates.pairs(docs, minHash, s.jaccardThreshold(),
         s.bucketWindow()));
     WindowSpec byCluster = Window.partitionBy(NearDuplicates.CLUSTER).orderBy(col(Col.AGREEMENT).desc(),
         col(Col.ANNOTATOR_COUNT).desc(), col(NearDuplicates.DOC).asc(), col(Col.ITEM_ID).asc());
-    MinHash minHash = new MinHash(s);
     // final_id: the published record each surviving content ends in, its own or its near cluster's keeper's.
     Dataset<Row> finalIds = docs.join(clusters, NearDuplicates.DOC)
         .withColumn("final_id", first(NearDuplicates.DOC).over(byCluster))

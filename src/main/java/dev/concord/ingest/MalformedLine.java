@@ -107,7 +107,6 @@ final class MalformedLine {
   }
 
   private static String abbreviate(JsonNode n) {
-    String s = n.toString();
-    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+    return org.apache.commons.lang3.StringUtils.abbreviate(n.toString(), 80);
   }
 }

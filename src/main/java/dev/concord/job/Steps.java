@@ -79,13 +79,10 @@ public final class Steps {
         Row first = unreadable.orderBy(Col.SOURCE_FILE, Col.RAW).first();
         throw new IllegalArgumentException("--eval-prompts: " + bad + " records have no readable 'prompt' (a string,"
             + " or a list of {role, content} messages), e.g. in " + first.getAs(Col.SOURCE_FILE) + ": "
-            + abbreviate(first.getAs(Col.RAW)) + "; decontamination would be incomplete, so the run stops");
+            + org.apache.commons.lang3.StringUtils.abbreviate(String.valueOf((Object) first.getAs(Col.RAW)), 203)
+            + "; decontamination would be incomplete, so the run stops");
       }
     }
-  }
-
-  private static String abbreviate(String s) {
-    return s == null ? "null" : s.length() <= 200 ? s : s.substring(0, 200) + "...";
   }
 
   /** The cross-line checks, and gold matched to the batch's items. */

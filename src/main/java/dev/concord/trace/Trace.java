@@ -48,12 +48,13 @@ public final class Trace {
     out.put("record", id);
     Row found = null;
     String table = null;
-    for (Map.Entry<String, Dataset<Row>> t : Map.of("preferences", v.preferences(), "sft", v.sft(),
-        "labels", v.labels()).entrySet()) {
+    for (Map.Entry<String, Dataset<Row>> t : List.of(Map.entry("preferences", v.preferences()),
+        Map.entry("sft", v.sft()), Map.entry("labels", v.labels()))) {
       List<Row> rows = t.getValue().filter(col(Col.ID).equalTo(id)).limit(1).collectAsList();
       if (!rows.isEmpty()) {
         found = rows.get(0);
         table = t.getKey();
+        break;
       }
     }
     List<Map<String, Object>> removed = rows(v.duplicates().filter(col(Col.REMOVED_ID).equalTo(id))
@@ -79,7 +80,7 @@ public final class Trace {
         out.put(f, found.getAs(f));
       }
     }
-    out.put("prompt", abbreviate(messages(found.getAs(Col.PROMPT))));
+    out.put("prompt", org.apache.commons.lang3.StringUtils.abbreviate(messages(found.getAs(Col.PROMPT)), 303));
     out.put("merged_in", rows(v.duplicates().filter(col(Col.KEPT_ID).equalTo(id))
             .orderBy(Col.REMOVED_ITEM_ID, Col.REMOVED_KEY),
         Col.REMOVED_ITEM_ID, Col.REMOVED_ID, Col.KIND, Col.SIMILARITY, Col.REASON));
@@ -162,10 +163,6 @@ public final class Trace {
           .append(message.get(Col.CONTENT));
     }
     return sb.toString();
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() <= 300 ? s : s.substring(0, 300) + "...";
   }
 
   /** The named fields of each row, nested rows and arrays as maps and lists. */
