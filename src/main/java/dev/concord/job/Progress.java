@@ -7,11 +7,10 @@ import org.apache.logging.log4j.Logger;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
-import org.apache.spark.scheduler.StageInfo;
 
 /**
- * Progress of a long step in the log: at most every {@code intervalSeconds}, the step (its Spark job group), how
- * many Spark stages it has finished and the tasks of the stage that just finished. Quiet for short steps.
+ * Progress of a long step in the log: at most every {@code intervalSeconds}, the step (its Spark job group), how long
+ * it has run and how many Spark stages and tasks it has finished. Quiet for short steps.
  */
 final class Progress extends SparkListener {
   private static final Logger LOG = LogManager.getLogger(Progress.class);
@@ -20,6 +19,8 @@ final class Progress extends SparkListener {
   private final long intervalNanos;
   private final AtomicLong lastReport = new AtomicLong(System.nanoTime());
   private final AtomicInteger stagesDone = new AtomicInteger();
+  private final AtomicInteger tasksDone = new AtomicInteger();
+  private volatile long groupStart = System.nanoTime();
   private volatile String group = "";
 
   Progress(long intervalSeconds) {
@@ -32,19 +33,21 @@ final class Progress extends SparkListener {
     if (g != null && !g.equals(group)) {
       group = g;
       stagesDone.set(0);
-      lastReport.set(System.nanoTime());
+      tasksDone.set(0);
+      groupStart = System.nanoTime();
+      lastReport.set(groupStart);
     }
   }
 
   @Override
   public void onStageCompleted(SparkListenerStageCompleted completed) {
     int done = stagesDone.incrementAndGet();
+    int tasks = tasksDone.addAndGet(completed.stageInfo().numTasks());
     long now = System.nanoTime();
     long last = lastReport.get();
     if (now - last >= intervalNanos && lastReport.compareAndSet(last, now)) {
-      StageInfo s = completed.stageInfo();
-      LOG.info("step {} in progress: {} Spark stages done, the last '{}' with {} tasks", group, done,
-          s.name().split("\\s+at\\s+")[0], s.numTasks());
+      LOG.info("step {} in progress: {} s in, {} Spark stages and {} tasks done", group,
+          (now - groupStart) / 1_000_000_000L, done, tasks);
     }
   }
 }
