@@ -12,7 +12,7 @@ import org.apache.spark.scheduler.SparkListenerStageSubmitted;
  * Progress of a long step in the log: at most every {@code intervalSeconds}, the step (its Spark job group), how long
  * it has run and how many Spark stages and tasks it has finished. Quiet for short steps.
  */
-final class Progress extends SparkListener {
+public final class Progress extends SparkListener {
   private static final Logger LOG = LogManager.getLogger(Progress.class);
   private static final String JOB_GROUP = "spark.jobGroup.id";
 
@@ -23,8 +23,16 @@ final class Progress extends SparkListener {
   private volatile long groupStart = System.nanoTime();
   private volatile String group = "";
 
+  private final java.util.function.Consumer<String> sink;
+
   Progress(long intervalSeconds) {
+    this(intervalSeconds, LOG::info);
+  }
+
+  /** @param sink where the progress lines go (the log, or a test's list) */
+  public Progress(long intervalSeconds, java.util.function.Consumer<String> sink) {
     this.intervalNanos = intervalSeconds * 1_000_000_000L;
+    this.sink = sink;
   }
 
   @Override
@@ -46,8 +54,8 @@ final class Progress extends SparkListener {
     long now = System.nanoTime();
     long last = lastReport.get();
     if (now - last >= intervalNanos && lastReport.compareAndSet(last, now)) {
-      LOG.info("step {} in progress: {} s in, {} Spark stages and {} tasks done", group,
-          (now - groupStart) / 1_000_000_000L, done, tasks);
+      sink.accept("step " + group + " in progress: " + (now - groupStart) / 1_000_000_000L + " s in, " + done
+          + " Spark stages and " + tasks + " tasks done");
     }
   }
 }

@@ -43,6 +43,7 @@ class SamplesEndToEndTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static SparkSession spark;
   static final Set<String> JOB_GROUPS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  static final List<String> PROGRESS = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
   @BeforeAll
   @SuppressWarnings("unchecked")
@@ -58,11 +59,14 @@ class SamplesEndToEndTest {
       }
     };
     spark.sparkContext().addSparkListener(groups);
+    dev.concord.job.Progress progress = new dev.concord.job.Progress(0, PROGRESS::add);
+    spark.sparkContext().addSparkListener(progress);
     int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions")),
         List.of(Path.of("data-samples/gold")), out, null, "samples", null, List.of(Path.of("data-samples/eval"))));
     assertEquals(0, code);
     spark.sparkContext().listenerBus().waitUntilEmpty();
     spark.sparkContext().removeSparkListener(groups);
+    spark.sparkContext().removeSparkListener(progress);
     version = out.resolve("samples");
     counts = (Map<String, Object>) JSON.readValue(version.resolve("manifest.json").toFile(), Map.class).get("counts");
   }
@@ -84,8 +88,12 @@ class SamplesEndToEndTest {
   }
 
   @Test
-  void everySparkJobCarriesItsStepAsJobGroup() {
+  void everySparkJobCarriesItsStepAsJobGroupAndStepsReportProgress() {
     assertEquals(new java.util.TreeSet<>(dev.concord.job.Steps.NAMES), new java.util.TreeSet<>(JOB_GROUPS));
+    for (String step : dev.concord.job.Steps.NAMES) {
+      assertTrue(PROGRESS.stream().anyMatch(l -> l.matches("step " + step
+          + " in progress: \\d+ s in, [1-9]\\d* Spark stages and [1-9]\\d* tasks done")), step + ": " + PROGRESS);
+    }
   }
 
   @Test
