@@ -33,9 +33,7 @@ class ClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    conf = dir.resolve("concord.yaml");
-    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml"))
-        .replace("bootstrap_replicates: 200", "bootstrap_replicates: 0"));
+    conf = ChildRun.quickConfiguration(dir, c -> c);
     // A Spark home made of the project's own jars: the worker builds each executor's class path from its jars/.
     Path sparkHome = dir.resolve("spark-home");
     Files.createDirectories(sparkHome.resolve("jars"));

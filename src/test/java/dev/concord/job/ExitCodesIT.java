@@ -20,9 +20,7 @@ class ExitCodesIT {
 
   @BeforeAll
   static void quickConfiguration() throws Exception {
-    conf = dir.resolve("concord.yaml");
-    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml"))
-        .replace("bootstrap_replicates: 200", "bootstrap_replicates: 0"));
+    conf = ChildRun.quickConfiguration(dir, c -> c);
   }
 
   private static String[] run(Path root, Path configuration, String... more) {

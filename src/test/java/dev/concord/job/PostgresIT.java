@@ -38,10 +38,8 @@ class PostgresIT {
     }
     shell(".ci/postgres", "start", work.resolve("pg").toString(), String.valueOf(port));
     url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
-    conf = work.resolve("concord.yaml");
-    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml"))
-        .replace("bootstrap_replicates: 200", "bootstrap_replicates: 0")
-        .replace("job_state:\n", "job_state:\n  jdbc_url: " + url + "\n  username: concord\n"));
+    conf = ChildRun.quickConfiguration(work,
+        c -> c.replace("job_state:\n", "job_state:\n  jdbc_url: " + url + "\n  username: concord\n"));
   }
 
   @AfterAll

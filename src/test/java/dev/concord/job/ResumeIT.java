@@ -45,10 +45,7 @@ class ResumeIT {
 
   @BeforeAll
   static void uninterruptedRun() throws Exception {
-    conf = dir.resolve("concord.yaml");
-    // The bootstrap intervals have nothing to do with resuming; skipped to keep each run short.
-    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml"))
-        .replace("bootstrap_replicates: 200", "bootstrap_replicates: 0"));
+    conf = ChildRun.quickConfiguration(dir, c -> c);
     reference = dir.resolve("reference");
     try (ChildRun child = ChildRun.start(run(reference))) {
       assertEquals(0, child.exitCode(900), child.output());
