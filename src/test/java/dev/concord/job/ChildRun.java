@@ -60,12 +60,19 @@ final class ChildRun implements AutoCloseable {
 
   /** Starts {@code concord ARGS}: the test JVM's class path and module flags, the default log configuration. */
   static ChildRun start(String... args) throws IOException {
-    return start(java.util.Map.of(), "dev.concord.cli.Main", System.getProperty("java.class.path"), args);
+    return start(java.util.Map.of(), CONCORD_LOG, "dev.concord.cli.Main", System.getProperty("java.class.path"),
+        args);
   }
 
-  /** Starts {@code mainClass ARGS} on {@code classPath}, with the test JVM's module flags and {@code env} added. */
-  static ChildRun start(java.util.Map<String, String> env, String mainClass, String classPath, String... args)
-      throws IOException {
+  /** bin/concord's log configuration: warnings, and Concord's own progress at info. */
+  static final String CONCORD_LOG = "classpath:log4j2.properties";
+
+  /**
+   * Starts {@code mainClass ARGS} on {@code classPath} with the test JVM's module flags, {@code env} added and the
+   * log4j configuration {@code logConfig}.
+   */
+  static ChildRun start(java.util.Map<String, String> env, String logConfig, String mainClass, String classPath,
+      String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -74,8 +81,7 @@ final class ChildRun implements AutoCloseable {
         command.add(flag);
       }
     }
-    command.addAll(List.of("-Xmx2g", "-Dlog4j2.configurationFile=classpath:log4j2.properties",
-        "-cp", classPath, mainClass));
+    command.addAll(List.of("-Xmx2g", "-Dlog4j2.configurationFile=" + logConfig, "-cp", classPath, mainClass));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterIT {
   static final String MASTER = "spark://127.0.0.1:7077";
   /** Every process binds to loopback, whatever the machine's name resolves to. */
+  static final String SPARK_LOG = "classpath:org/apache/spark/log4j2-defaults.properties";
   static final Map<String, String> LOOPBACK = Map.of("SPARK_LOCAL_IP", "127.0.0.1", "SPARK_SCALA_VERSION", "2.13");
 
   @TempDir
@@ -35,7 +36,8 @@ class ClusterIT {
   static void startCluster() throws Exception {
     conf = ChildRun.quickConfiguration(dir, c -> c);
     // A Spark home made of the project's own jars: the worker builds each executor's class path from its jars/.
-    Path sparkHome = dir.resolve("spark-home");
+    Path sparkHome = Path.of("target", "it-spark-home").toAbsolutePath();
+    deleteTree(sparkHome);
     Files.createDirectories(sparkHome.resolve("jars"));
     Files.writeString(sparkHome.resolve("RELEASE"), "Spark jars of Concord's build (target/lib)\n");
     try (Stream<Path> jars = Files.list(Path.of("target/lib"))) {
@@ -48,11 +50,12 @@ class ClusterIT {
     Map<String, String> env = new java.util.HashMap<>(LOOPBACK);
     env.put("SPARK_HOME", sparkHome.toString());
 
-    master = ChildRun.start(env, "org.apache.spark.deploy.master.Master", classPath,
+    // Spark's own log configuration for master and worker: their readiness shows in info lines.
+    master = ChildRun.start(env, SPARK_LOG, "org.apache.spark.deploy.master.Master", classPath,
         "--host", "127.0.0.1", "--port", "7077", "--webui-port", String.valueOf(freePort()));
     assertTrue(master.awaitLine(l -> l.contains("I have been elected leader"), 120), master.output());
     workerDir = dir.resolve("worker");
-    worker = ChildRun.start(env, "org.apache.spark.deploy.worker.Worker", classPath,
+    worker = ChildRun.start(env, SPARK_LOG, "org.apache.spark.deploy.worker.Worker", classPath,
         "--host", "127.0.0.1", "--cores", "2", "--memory", "3g", "--webui-port", String.valueOf(freePort()),
         "--work-dir", workerDir.toString(), MASTER);
     assertTrue(worker.awaitLine(l -> l.contains("Successfully registered with master"), 120), worker.output());
@@ -65,6 +68,16 @@ class ClusterIT {
     }
     if (master != null) {
       master.close();
+    }
+  }
+
+  private static void deleteTree(Path p) throws java.io.IOException {
+    if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> walk = Files.walk(p)) {
+        for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
     }
   }
 
@@ -90,7 +103,8 @@ class ClusterIT {
     }
     Path cluster = dir.resolve("cluster");
     String output;
-    try (ChildRun child = ChildRun.start(LOOPBACK, "dev.concord.cli.Main", System.getProperty("java.class.path"),
+    try (ChildRun child = ChildRun.start(LOOPBACK, ChildRun.CONCORD_LOG, "dev.concord.cli.Main",
+        System.getProperty("java.class.path"),
         run(cluster, "--master", MASTER))) {
       assertEquals(0, child.exitCode(1200), child.output() + "\n--- worker:\n" + worker.output());
       output = child.output();
