@@ -64,6 +64,8 @@ final class ChildRun implements AutoCloseable {
         args);
   }
 
+  static final String PSEUDONYM_KEY = "integration-tests-pseudonym-key";
+
   /** bin/concord's log configuration: warnings, and Concord's own progress at info. */
   static final String CONCORD_LOG = "classpath:log4j2.properties";
 
@@ -84,6 +86,8 @@ final class ChildRun implements AutoCloseable {
     command.addAll(List.of("-Xmx2g", "-Dlog4j2.configurationFile=" + logConfig, "-cp", classPath, mainClass));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    // One pseudonym key for every run, as a nightly schedule has: runs into different roots are then comparable.
+    builder.environment().put("CONCORD_PSEUDONYM_KEY", PSEUDONYM_KEY);
     builder.environment().putAll(env);
     return new ChildRun(builder.start());
   }

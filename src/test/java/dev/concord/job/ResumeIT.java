@@ -21,13 +21,12 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code kill -9} in every step, then the same {@code --run-id} again: the run resumes from the step it died in,
- * reuses the steps before it, and publishes exactly what an uninterrupted run publishes. Real processes, real
+ * {@code kill -9} in every step, each time followed by the same {@code --run-id} again: the run resumes from the step
+ * it died in, reuses the steps before it, and publishes exactly what an uninterrupted run publishes. Real processes, real
  * kills; in the integration profile ({@code mvn -Pintegration test}), which {@code .ci/run} runs.
  */
 class ResumeIT {
@@ -59,19 +58,47 @@ class ResumeIT {
     }
   }
 
-  static Stream<String> steps() {
-    return Steps.NAMES.stream();
+  /**
+   * One run killed in every step in turn: killed in ingest, started again and killed in reconcile, and so on through
+   * publish; then started a last time to the end. Each start must resume where the last one died.
+   */
+  @Test
+  void killedInEveryStepInTurnAndResumedEachTimePublishesWhatAnUninterruptedRunPublishes() throws Exception {
+    Path root = dir.resolve("killed");
+    String previous = null;
+    for (String step : Steps.NAMES) {
+      try (ChildRun child = ChildRun.start(run(root))) {
+        assertTrue(child.awaitLine(l -> l.contains("step " + step + " started"), 900), child.output());
+        Thread.sleep(1000);
+        child.kill();
+        assertResumedAt(previous, child.output());
+      }
+      assertNoHalfVersion(root);
+      previous = step;
+    }
+    try (ChildRun last = ChildRun.start(run(root))) {
+      assertEquals(0, last.exitCode(900), last.output());
+      assertResumedAt(previous, last.output());
+    }
+    assertEquals("nightly", Files.readString(root.resolve("LATEST")).trim());
+    assertFalse(Files.exists(root.resolve(".concord/staging/nightly")), "staging is cleared after publication");
+    assertSamePublication(reference.resolve("nightly"), root.resolve("nightly"));
   }
 
-  @ParameterizedTest
-  @MethodSource("steps")
-  void killedInAStepAndStartedAgainPublishesWhatAnUninterruptedRunPublishes(String step) throws Exception {
-    Path root = dir.resolve("killed-in-" + step);
-    try (ChildRun child = ChildRun.start(run(root))) {
-      assertTrue(child.awaitLine(l -> l.contains("step " + step + " started"), 900), child.output());
-      Thread.sleep(1000);
-      child.kill();
+  /** A start after a kill in {@code killedIn} recovers the dead execution and runs no step before that one. */
+  private static void assertResumedAt(String killedIn, String output) {
+    if (killedIn == null) {
+      return;
     }
+    assertTrue(output.contains("marking it failed and resuming"), output);
+    for (String earlier : Steps.NAMES.subList(0, Steps.NAMES.indexOf(killedIn))) {
+      assertFalse(output.contains("step " + earlier + " started"), earlier + " was reused, not run again:\n"
+          + output);
+    }
+  }
+
+  /** Whatever the moment of the kill, ROOT holds no half-made version and LATEST names only a whole one. */
+  private static void assertNoHalfVersion(Path root) throws IOException {
     try (Stream<Path> entries = Files.list(root)) {
       Set<String> names = entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
       assertTrue(Set.of(".concord", "nightly", "LATEST").containsAll(names), names.toString());
@@ -80,19 +107,6 @@ class ResumeIT {
       }
       assertFalse(names.contains("LATEST") && !names.contains("nightly"));
     }
-
-    String resumedOutput;
-    try (ChildRun again = ChildRun.start(run(root))) {
-      assertEquals(0, again.exitCode(900), again.output());
-      resumedOutput = again.output();
-    }
-    assertTrue(resumedOutput.contains("marking it failed and resuming"), resumedOutput);
-    for (String earlier : Steps.NAMES.subList(0, Steps.NAMES.indexOf(step))) {
-      assertFalse(resumedOutput.contains("step " + earlier + " started"), earlier + " was reused, not run again");
-    }
-    assertEquals("nightly", Files.readString(root.resolve("LATEST")).trim());
-    assertFalse(Files.exists(root.resolve(".concord/staging/nightly")), "staging is cleared after publication");
-    assertSamePublication(reference.resolve("nightly"), root.resolve("nightly"));
   }
 
   static void assertSamePublication(Path expected, Path actual) throws IOException {
