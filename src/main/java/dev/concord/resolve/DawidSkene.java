@@ -1,58 +1,51 @@
 package dev.concord.resolve;
 
-import static org.apache.spark.sql.functions.aggregate;
-import static org.apache.spark.sql.functions.array_max;
 import static org.apache.spark.sql.functions.array_position;
 import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.collect_set;
-import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.element_at;
-import static org.apache.spark.sql.functions.exp;
-import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.log;
-import static org.apache.spark.sql.functions.posexplode;
-import static org.apache.spark.sql.functions.round;
-import static org.apache.spark.sql.functions.sequence;
-import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.transform;
-import static org.apache.spark.sql.functions.when;
-import static org.apache.spark.sql.functions.zip_with;
 
 import dev.concord.config.ConcordConfig.DawidSkeneSettings;
 import dev.concord.schema.Col;
+import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dawid and Skene's expectation-maximisation (1979) as Spark aggregations. Each annotator has a confusion matrix per
- * project and task type (the chance of answering k when the truth is c) and each project and task type has class
- * priors; the posterior of each unit's true answer and those parameters are estimated in turn until the mean
- * log-likelihood per unit stops improving. Gold units stay at their gold answer throughout, so that they anchor
- * the annotators' matrices.
+ * Dawid and Skene's expectation-maximisation (1979). Each annotator has a confusion matrix per project and task type
+ * (the chance of answering k when the truth is c) and each project and task type has class priors; the posterior of
+ * each unit's true answer and those parameters are estimated in turn until the mean log-likelihood per unit stops
+ * improving. Gold units stay at their gold answer throughout, so that they anchor the annotators' matrices.
  *
- * <p>A unit's posterior is an array over its project and task type's classes (the answers seen there, sorted). An
- * iteration is one pass over the votes, which sit partitioned by unit: the E-step joins each vote to its annotator's
- * row of log probabilities (a small broadcast table) and sums them per unit; the M-step's sufficient statistics
- * (posterior mass per annotator, answer and true class; per class; the log-likelihood) are summed in the same pass
- * into one small table, the size of the model, from which the driver works out the next parameters. Posteriors are
- * rounded to nine digits so that the order in which Spark adds up floating-point numbers never changes an answer.
+ * <p>The votes are grouped by unit once, into compact rows of integers (the unit's scope, its gold answer, and per
+ * vote the annotator's slot in the model and the answer's class index), kept in memory. An iteration is then one
+ * pass over those rows with no shuffle: the E-step reads the parameters from a broadcast array, and the M-step's
+ * sufficient statistics (posterior mass per annotator, answer and true class; per class; the log-likelihood) are
+ * summed into arrays the size of the model, from which the driver works out the next parameters. The model is
+ * indexed by integers; no annotator name or unit reaches the driver.
+ *
+ * <p>Posteriors are rounded to nine digits and the statistics summed as integers of 10^-9, so the sums are exact and
+ * neither the partitioning nor the order of the votes changes any figure.
  */
 public final class DawidSkene {
   private DawidSkene() {}
@@ -61,22 +54,17 @@ public final class DawidSkene {
 
   public static final String POSTERIOR = "posterior";
   private static final String CLASSES = "classes";
-  private static final String N_CLASSES = "n_classes";
+  private static final String SCOPE = "scope";
+  private static final String SLOT = "slot";
   private static final String K = "k";
-  private static final String C = "c";
   private static final String GOLD_K = "gold_k";
   private static final String VOTES = "votes";
-  private static final String P = "p";
-  private static final String LL = "ll";
-  private static final String MASS = "mass";
-  private static final String COUNT = "units";
-  private static final String LCS = "lcs";
-  private static final String LOG_PRIOR = "log_prior";
-  /** The statistics' k of the class-prior rows and the c of the log-likelihood row. */
-  private static final int NONE = -1;
-  private static final int DIGITS = 9;
+  /** Posteriors are kept to this many decimals; the statistics count in units of 10^-DIGITS. */
+  static final double SCALE = 1e9;
   /** Floor of a probability before its log, for smoothing 0: an impossible answer is very unlikely, not -inf. */
   private static final double FLOOR = 1e-12;
+  /** Gold answer of a unit that has none. */
+  static final int NO_GOLD = -1;
 
   /**
    * @param posteriors {@code unit, category, posterior}: every class of every voted unit
@@ -86,188 +74,400 @@ public final class DawidSkene {
    */
   public record Estimate(Dataset<Row> posteriors, int iterations, double logLikelihood, boolean converged) {}
 
-  /** The model: each annotator's log confusion rows ({@code lcs} over true classes, per answer k), the log priors. */
-  record Params(Dataset<Row> logMatrix, Dataset<Row> logPriors, double logLikelihood) {}
-
   /** The shape of {@link Estimate#posteriors}. */
   public static final StructType POSTERIORS = new StructType().add(Col.UNIT, "string").add(Col.CATEGORY, "string")
       .add(POSTERIOR, "double");
-  private static final StructType MATRIX = new StructType().add(Col.PROJECT, "string").add(Col.TASK_TYPE, "string")
-      .add(Col.ANNOTATOR, "string").add(K, "int").add(LCS, "array<double>");
-  private static final StructType PRIORS = new StructType().add(Col.PROJECT, "string").add(Col.TASK_TYPE, "string")
-      .add(LOG_PRIOR, "array<double>");
+
+  // Unit, Shape and Params are classes rather than records: Spark's Kryo cannot write records.
+
+  /** The votes on one unit as indexes into the model: the unit's scope, gold class, and per vote slot and class. */
+  static final class Unit implements Serializable {
+    private final String id;
+    private final int scope;
+    private final int goldK;
+    private final int[] slots;
+    private final int[] answers;
+
+    Unit(String id, int scope, int goldK, int[] slots, int[] answers) {
+      this.id = id;
+      this.scope = scope;
+      this.goldK = goldK;
+      this.slots = slots;
+      this.answers = answers;
+    }
+
+    String id() {
+      return id;
+    }
+
+    int scope() {
+      return scope;
+    }
+
+    int goldK() {
+      return goldK;
+    }
+
+    int[] slots() {
+      return slots;
+    }
+
+    int[] answers() {
+      return answers;
+    }
+  }
+
+  /**
+   * The model's layout. Scopes (project and task type) are numbered in sorted order; scope s has {@code classes[s]}
+   * classes and the annotator slots {@code firstSlot[s]} up to {@code firstSlot[s + 1]}. Slot a's confusion matrix
+   * sits at {@code matrixBase[s] + (a - firstSlot[s]) * K * K}, row k (the answer) of K true classes c.
+   */
+  static final class Shape implements Serializable {
+    private final int[] classes;
+    private final int[] firstSlot;
+
+    Shape(int[] classes, int[] firstSlot) {
+      this.classes = classes;
+      this.firstSlot = firstSlot;
+    }
+
+    int[] classes() {
+      return classes;
+    }
+
+    int[] firstSlot() {
+      return firstSlot;
+    }
+
+    int scopes() {
+      return classes.length;
+    }
+
+    int matrixBase(int scope) {
+      int base = 0;
+      for (int s = 0; s < scope; s++) {
+        base += (firstSlot[s + 1] - firstSlot[s]) * classes[s] * classes[s];
+      }
+      return base;
+    }
+
+    int[] matrixBases() {
+      int[] out = new int[scopes() + 1];
+      for (int s = 0; s <= scopes(); s++) {
+        out[s] = matrixBase(s);
+      }
+      return out;
+    }
+
+    int priorBase(int scope) {
+      int base = 0;
+      for (int s = 0; s < scope; s++) {
+        base += classes[s];
+      }
+      return base;
+    }
+  }
+
+  /** Log confusion cells, laid out by {@link Shape}, and log class priors, scope after scope. */
+  static final class Params implements Serializable {
+    private final double[] logMatrix;
+    private final double[] logPriors;
+
+    Params(double[] logMatrix, double[] logPriors) {
+      this.logMatrix = logMatrix;
+      this.logPriors = logPriors;
+    }
+
+    double[] logMatrix() {
+      return logMatrix;
+    }
+
+    double[] logPriors() {
+      return logPriors;
+    }
+  }
 
   /**
    * @param votes {@code project, task_type, unit, annotator, category}, one row per annotator and unit
    * @param gold {@code unit, category} of the gold units
    */
   public static Estimate estimate(Dataset<Row> votes, Dataset<Row> gold, DawidSkeneSettings settings) {
+    SparkSession spark = votes.sparkSession();
     Dataset<Row> goldSeen = gold.select(col(Col.UNIT), col(Col.CATEGORY))
         .join(votes.select(Col.UNIT, Col.PROJECT, Col.TASK_TYPE).distinct(), Col.UNIT);
-    Dataset<Row> classes = votes.select(Col.PROJECT, Col.TASK_TYPE, Col.CATEGORY)
+    // One row per scope: as many as the configuration has projects and task types.
+    List<Row> scopeRows = votes.select(Col.PROJECT, Col.TASK_TYPE, Col.CATEGORY)
         .unionByName(goldSeen.select(Col.PROJECT, Col.TASK_TYPE, Col.CATEGORY))
         .groupBy(Col.PROJECT, Col.TASK_TYPE).agg(array_sort(collect_set(Col.CATEGORY)).as(CLASSES))
-        .withColumn(N_CLASSES, size(col(CLASSES)))
-        .localCheckpoint();
-    Column index = array_position(col(CLASSES), col(Col.CATEGORY)).minus(1).cast("int");
-    Dataset<Row> goldK = goldSeen.join(broadcast(classes), new String[] {Col.PROJECT, Col.TASK_TYPE})
-        .select(col(Col.UNIT), index.as(GOLD_K));
-    Dataset<Row> obs = votes.join(broadcast(classes), new String[] {Col.PROJECT, Col.TASK_TYPE})
-        .select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.UNIT), col(Col.ANNOTATOR), index.as(K),
-            col(N_CLASSES))
-        .join(goldK, new String[] {Col.UNIT}, "left")
-        .repartition(col(Col.UNIT))
-        .localCheckpoint();
-
-    SparkSession spark = votes.sparkSession();
-    Map<List<String>, Integer> sizes = new HashMap<>();
-    for (Row r : classes.select(Col.PROJECT, Col.TASK_TYPE, N_CLASSES).collectAsList()) {
-      sizes.put(List.of(r.getString(0), r.getString(1)), r.getInt(2));
+        .orderBy(Col.PROJECT, Col.TASK_TYPE).collectAsList();
+    List<Row> scoped = new ArrayList<>();
+    String[][] names = new String[scopeRows.size()][];
+    for (int s = 0; s < scopeRows.size(); s++) {
+      Row r = scopeRows.get(s);
+      names[s] = r.getList(2).toArray(String[]::new);
+      scoped.add(RowFactory.create(r.getString(0), r.getString(1), s, r.getList(2)));
     }
-    Params params = params(statistics(posteriors(obs, null)).collectAsList(), sizes, settings, spark);
+    Dataset<Row> scopes = spark.createDataFrame(scoped, new StructType().add(Col.PROJECT, "string")
+        .add(Col.TASK_TYPE, "string").add(SCOPE, "int").add(CLASSES, "array<string>"));
+    Column index = array_position(col(CLASSES), col(Col.CATEGORY)).minus(1).cast("int");
+
+    // Slots numbered by scope, then annotator: each scope's slots are one contiguous range.
+    Dataset<Row> slots = votes.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).distinct()
+        .join(broadcast(scopes.select(Col.PROJECT, Col.TASK_TYPE, SCOPE)), new String[] {Col.PROJECT, Col.TASK_TYPE})
+        .withColumn(SLOT, row_number().over(Window.partitionBy(SCOPE).orderBy(Col.ANNOTATOR)).minus(1).cast("int"))
+        .localCheckpoint();
+    int[] perScope = new int[names.length];
+    for (Row r : slots.groupBy(SCOPE).agg(count(lit(1))).collectAsList()) {
+      perScope[r.getInt(0)] = (int) r.getLong(1);
+    }
+    int[] firstSlot = new int[names.length + 1];
+    int[] classes = new int[names.length];
+    for (int s = 0; s < names.length; s++) {
+      firstSlot[s + 1] = firstSlot[s] + perScope[s];
+      classes[s] = names[s].length;
+    }
+    Shape shape = new Shape(classes, firstSlot);
+    Dataset<Row> firstSlots = spark.createDataFrame(java.util.stream.IntStream.range(0, names.length)
+        .mapToObj(s -> RowFactory.create(s, firstSlot[s])).toList(),
+        new StructType().add(SCOPE, "int").add("first_slot", "int"));
+
+    Dataset<Row> goldK = goldSeen.join(broadcast(scopes), new String[] {Col.PROJECT, Col.TASK_TYPE})
+        .select(col(Col.UNIT), index.as(GOLD_K));
+    JavaRDD<Unit> units = votes
+        .join(broadcast(scopes), new String[] {Col.PROJECT, Col.TASK_TYPE})
+        .select(col(Col.PROJECT), col(Col.TASK_TYPE), col(SCOPE), col(Col.UNIT), col(Col.ANNOTATOR), index.as(K))
+        .join(slots.join(broadcast(firstSlots), SCOPE).select(col(Col.PROJECT), col(Col.TASK_TYPE),
+            col(Col.ANNOTATOR), col(SLOT).plus(col("first_slot")).as(SLOT)),
+            new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR})
+        .join(goldK, new String[] {Col.UNIT}, "left")
+        .groupBy(Col.UNIT).agg(first(SCOPE).as(SCOPE), first(GOLD_K).as(GOLD_K),
+            array_sort(collect_list(struct(col(SLOT), col(K)))).as(VOTES))
+        .javaRDD()
+        .map(DawidSkene::unit)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+
+    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Statistics stats = Statistics.of(units, shape, null);
+    Params params = params(stats, shape, settings);
     int iteration = 0;
     double previous = Double.NEGATIVE_INFINITY;
     boolean converged = false;
+    List<Broadcast<Params>> sent = new ArrayList<>();
     while (iteration < settings.maxIterations() && !converged) {
       iteration++;
-      params = params(statistics(posteriors(obs, params)).collectAsList(), sizes, settings, spark);
-      converged = Math.abs(params.logLikelihood() - previous) < settings.tolerance();
-      LOG.info("Dawid-Skene iteration {}: mean log-likelihood per unit {}", iteration, params.logLikelihood());
-      previous = params.logLikelihood();
+      Broadcast<Params> current = context.broadcast(params);
+      sent.add(current);
+      stats = Statistics.of(units, shape, current);
+      params = params(stats, shape, settings);
+      double ll = stats.meanLogLikelihood();
+      converged = Math.abs(ll - previous) < settings.tolerance();
+      LOG.info("Dawid-Skene iteration {}: mean log-likelihood per unit {}", iteration, ll);
+      previous = ll;
     }
-    Dataset<Row> posteriors = posteriors(obs, params)
-        .join(broadcast(classes.select(Col.PROJECT, Col.TASK_TYPE, CLASSES)), new String[] {Col.PROJECT, Col.TASK_TYPE})
-        .select(col(Col.UNIT), posexplode(col(P)).as(new String[] {C, POSTERIOR}), col(CLASSES))
-        .select(col(Col.UNIT), element_at(col(CLASSES), col(C).plus(1)).as(Col.CATEGORY), col(POSTERIOR));
+    Broadcast<Params> last = context.broadcast(params);
+    sent.add(last);
+    Broadcast<String[][]> categories = context.broadcast(names);
+    JavaRDD<Row> rows = units.flatMap(u -> {
+      double[] p = new double[shape.classes()[u.scope()]];
+      posterior(u, shape, last.value(), p);
+      List<Row> out = new ArrayList<>(p.length);
+      for (int c = 0; c < p.length; c++) {
+        out.add(RowFactory.create(u.id(), categories.value()[u.scope()][c], p[c]));
+      }
+      return out.iterator();
+    });
+    Dataset<Row> posteriors = spark.createDataFrame(rows, POSTERIORS).localCheckpoint();
+    units.unpersist(false);
+    sent.forEach(b -> b.destroy());
+    categories.destroy();
     return new Estimate(posteriors, iteration, previous, converged);
   }
 
-  /**
-   * One row per unit: {@code project, task_type, n_classes, votes} (annotator and answer k), its posterior {@code p}
-   * and log-likelihood {@code ll} under {@code params}, or, with null params, the vote shares. Gold units hold all
-   * mass on the gold answer and have no log-likelihood.
-   */
-  static Dataset<Row> posteriors(Dataset<Row> obs, Params params) {
-    Dataset<Row> joined = params == null ? obs
-        : obs.join(broadcast(params.logMatrix()), new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, K});
-    Dataset<Row> perUnit = joined.groupBy(Col.UNIT).agg(first(Col.PROJECT).as(Col.PROJECT),
-        first(Col.TASK_TYPE).as(Col.TASK_TYPE), first(N_CLASSES).as(N_CLASSES), first(GOLD_K).as(GOLD_K),
-        collect_list(struct(col(Col.ANNOTATOR), col(K))).as(VOTES),
-        params == null ? lit(null).as(LCS) : collect_list(LCS).as(LCS));
-    Column everyClass = sequence(lit(0), col(N_CLASSES).minus(1));
-    Column p;
-    Column ll;
-    if (params == null) {
-      p = transform(everyClass, c -> size(filter(col(VOTES), v -> v.getField(K).equalTo(c))).divide(size(col(VOTES))));
-      ll = lit(null).cast("double");
-    } else {
-      perUnit = perUnit.join(broadcast(params.logPriors()), new String[] {Col.PROJECT, Col.TASK_TYPE});
-      Column s = aggregate(col(LCS), col(LOG_PRIOR), (acc, x) -> zip_with(acc, x, Column::plus));
-      Column top = array_max(s);
-      Column e = transform(s, x -> exp(x.minus(top)));
-      Column z = aggregate(e, lit(0.0), Column::plus);
-      p = transform(e, x -> round(x.divide(z), DIGITS));
-      ll = top.plus(log(z));
+  private static Unit unit(Row r) {
+    List<Row> votes = r.getList(3);
+    int[] slots = new int[votes.size()];
+    int[] answers = new int[votes.size()];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = votes.get(i).getInt(0);
+      answers[i] = votes.get(i).getInt(1);
     }
-    Column isGold = col(GOLD_K).isNotNull();
-    return perUnit.select(col(Col.UNIT), col(Col.PROJECT), col(Col.TASK_TYPE), col(N_CLASSES), col(VOTES),
-        when(isGold, transform(everyClass, c -> when(c.equalTo(col(GOLD_K)), lit(1.0)).otherwise(lit(0.0))))
-            .otherwise(p).as(P),
-        when(isGold, lit(null).cast("double")).otherwise(ll).as(LL));
+    return new Unit(r.getString(0), r.getInt(1), r.isNullAt(2) ? NO_GOLD : r.getInt(2), slots, answers);
   }
 
   /**
-   * The M-step's sufficient statistics in one small table: posterior {@code mass} per (annotator, answer k, true
-   * class c); per class c with k = -1 (the priors, with the number of units); and the summed log-likelihood at
-   * c = -1.
+   * The E-step for one unit: its posterior over the scope's classes into {@code p}, rounded to nine digits, and its
+   * log-likelihood as the return value. With null params the posterior is the share of votes (the start); a gold unit
+   * holds all mass on its gold answer. Both return NaN, having no likelihood to count.
    */
-  static Dataset<Row> statistics(Dataset<Row> units) {
-    Dataset<Row> perAnswer = units
-        .select(col(Col.PROJECT), col(Col.TASK_TYPE), explode(col(VOTES)).as("v"), col(P))
-        .select(col(Col.PROJECT), col(Col.TASK_TYPE), col("v." + Col.ANNOTATOR).as(Col.ANNOTATOR),
-            col("v." + K).as(K), posexplode(col(P)).as(new String[] {C, MASS}), lit(0L).as(COUNT));
-    Dataset<Row> perClass = units.select(col(Col.PROJECT), col(Col.TASK_TYPE),
-        lit(null).cast("string").as(Col.ANNOTATOR), lit(NONE).as(K), posexplode(col(P)).as(new String[] {C, MASS}),
-        lit(1L).as(COUNT));
-    Dataset<Row> likelihood = units.filter(col(LL).isNotNull()).select(col(Col.PROJECT), col(Col.TASK_TYPE),
-        lit(null).cast("string").as(Col.ANNOTATOR), lit(NONE).as(K), lit(NONE).as(C), col(LL).as(MASS),
-        lit(1L).as(COUNT));
-    return perAnswer.unionByName(perClass).unionByName(likelihood)
-        .groupBy(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, K, C).agg(sum(MASS).as(MASS), sum(COUNT).as(COUNT));
+  static double posterior(Unit u, Shape shape, Params params, double[] p) {
+    int n = p.length;
+    if (u.goldK() != NO_GOLD || params == null) {
+      java.util.Arrays.fill(p, 0.0);
+      if (u.goldK() != NO_GOLD) {
+        p[u.goldK()] = 1.0;
+      } else {
+        for (int k : u.answers()) {
+          p[k] += 1.0;
+        }
+        for (int c = 0; c < n; c++) {
+          p[c] = Math.round(p[c] / u.answers().length * SCALE) / SCALE;
+        }
+      }
+      return Double.NaN;
+    }
+    int scope = u.scope();
+    int priorBase = shape.priorBase(scope);
+    for (int c = 0; c < n; c++) {
+      p[c] = params.logPriors()[priorBase + c];
+    }
+    int matrixBase = shape.matrixBase(scope);
+    int first = shape.firstSlot()[scope];
+    for (int v = 0; v < u.slots().length; v++) {
+      int row = matrixBase + ((u.slots()[v] - first) * n + u.answers()[v]) * n;
+      for (int c = 0; c < n; c++) {
+        p[c] += params.logMatrix()[row + c];
+      }
+    }
+    double top = Double.NEGATIVE_INFINITY;
+    for (double s : p) {
+      top = Math.max(top, s);
+    }
+    double z = 0;
+    for (int c = 0; c < n; c++) {
+      p[c] = Math.exp(p[c] - top);
+      z += p[c];
+    }
+    for (int c = 0; c < n; c++) {
+      p[c] = Math.round(p[c] / z * SCALE) / SCALE;
+    }
+    return top + Math.log(z);
   }
 
   /**
-   * Smoothed log confusion rows and log priors from the statistics, and the mean log-likelihood they record. The
-   * statistics have one row per annotator, answer and true class: the size of the model, not of the data, and the
-   * rows a broadcast join of the parameters would bring to the driver anyway; working them out here saves a handful
-   * of Spark stages per iteration.
+   * The M-step's sufficient statistics, in units of 10^-9: posterior {@code mass} per annotator slot, answer k and
+   * true class c (laid out like the matrix); {@code classMass} per scope and class with {@code units} per scope; the
+   * summed log-likelihood of the units without gold and their number.
    */
-  static Params params(List<Row> stats, Map<List<String>, Integer> sizes, DawidSkeneSettings settings,
-      SparkSession spark) {
+  static final class Statistics implements Serializable {
+    final long[] mass;
+    final long[] classMass;
+    final long[] units;
+    long logLikelihood;
+    long likelihoodUnits;
+
+    Statistics(Shape shape) {
+      mass = new long[shape.matrixBase(shape.scopes())];
+      classMass = new long[shape.priorBase(shape.scopes())];
+      units = new long[shape.scopes()];
+    }
+
+    /** One pass over the units: the E-step under {@code params} (null: vote shares) and the sums of the M-step. */
+    static Statistics of(JavaRDD<Unit> units, Shape shape, Broadcast<Params> params) {
+      if (units.getNumPartitions() == 0) {
+        return new Statistics(shape);
+      }
+      int[] bases = shape.matrixBases();
+      // Each task makes its own arrays: a zero value would be shipped in every task's closure.
+      return units.mapPartitions(part -> {
+        Statistics acc = new Statistics(shape);
+        Params current = params == null ? null : params.value();
+        part.forEachRemaining(u -> acc.add(u, shape, bases, current));
+        return List.of(acc).iterator();
+      }).treeReduce(Statistics::merge);
+    }
+
+    Statistics add(Unit u, Shape shape, int[] matrixBases, Params params) {
+      int scope = u.scope();
+      int n = shape.classes()[scope];
+      double[] p = new double[n];
+      double ll = posterior(u, shape, params, p);
+      int first = shape.firstSlot()[scope];
+      int priorBase = shape.priorBase(scope);
+      for (int c = 0; c < n; c++) {
+        long m = Math.round(p[c] * SCALE);
+        classMass[priorBase + c] += m;
+        for (int v = 0; v < u.slots().length; v++) {
+          mass[matrixBases[scope] + ((u.slots()[v] - first) * n + u.answers()[v]) * n + c] += m;
+        }
+      }
+      units[scope]++;
+      if (!Double.isNaN(ll)) {
+        logLikelihood += Math.round(ll * SCALE);
+        likelihoodUnits++;
+      }
+      return this;
+    }
+
+    Statistics merge(Statistics other) {
+      for (int i = 0; i < mass.length; i++) {
+        mass[i] += other.mass[i];
+      }
+      for (int i = 0; i < classMass.length; i++) {
+        classMass[i] += other.classMass[i];
+      }
+      for (int i = 0; i < units.length; i++) {
+        units[i] += other.units[i];
+      }
+      logLikelihood += other.logLikelihood;
+      likelihoodUnits += other.likelihoodUnits;
+      return this;
+    }
+
+    double meanLogLikelihood() {
+      return likelihoodUnits == 0 ? 0.0 : logLikelihood / SCALE / likelihoodUnits;
+    }
+  }
+
+  /**
+   * Smoothed log confusion rows and log priors from the statistics. Each annotator's row for true class c is pulled
+   * towards the pooled row of every annotator in the scope by {@code pooled_prior} units of weight.
+   */
+  static Params params(Statistics stats, Shape shape, DawidSkeneSettings settings) {
     double alpha = settings.smoothing();
     double strength = settings.pooledPrior();
-    Map<List<String>, double[]> rowTotals = new HashMap<>();
-    Map<List<Object>, Double> pooled = new HashMap<>();
-    Map<List<Object>, Double> pooledTotals = new HashMap<>();
-    Map<List<String>, double[]> classMass = new HashMap<>();
-    Map<List<String>, Long> unitCount = new HashMap<>();
-    double ll = 0;
-    long llUnits = 0;
-    for (Row r : stats) {
-      List<String> scope = List.of(r.getString(0), r.getString(1));
-      int k = r.getInt(3);
-      int c = r.getInt(4);
-      if (c == NONE) {
-        ll += r.getDouble(5);
-        llUnits += r.getLong(6);
-      } else if (k == NONE) {
-        classMass.computeIfAbsent(scope, x -> new double[sizes.get(x)])[c] += r.getDouble(5);
-        unitCount.put(scope, r.getLong(6));
-      } else {
-        rowTotals.computeIfAbsent(List.of(r.getString(0), r.getString(1), r.getString(2)),
-            x -> new double[sizes.get(scope)])[c] += r.getDouble(5);
-        pooled.merge(List.of(r.getString(0), r.getString(1), c, k), r.getDouble(5), Double::sum);
-        pooledTotals.merge(List.of(r.getString(0), r.getString(1), c), r.getDouble(5), Double::sum);
+    double[] logMatrix = new double[stats.mass.length];
+    double[] logPriors = new double[stats.classMass.length];
+    for (int s = 0; s < shape.scopes(); s++) {
+      int n = shape.classes()[s];
+      int base = shape.matrixBase(s);
+      int slots = shape.firstSlot()[s + 1] - shape.firstSlot()[s];
+      double[][] pooled = new double[n][n];
+      double[] pooledTotal = new double[n];
+      for (int a = 0; a < slots; a++) {
+        for (int k = 0; k < n; k++) {
+          for (int c = 0; c < n; c++) {
+            double m = stats.mass[base + (a * n + k) * n + c] / SCALE;
+            pooled[k][c] += m;
+            pooledTotal[c] += m;
+          }
+        }
+      }
+      for (int a = 0; a < slots; a++) {
+        double[] rowTotal = new double[n];
+        for (int k = 0; k < n; k++) {
+          for (int c = 0; c < n; c++) {
+            rowTotal[c] += stats.mass[base + (a * n + k) * n + c] / SCALE;
+          }
+        }
+        for (int k = 0; k < n; k++) {
+          for (int c = 0; c < n; c++) {
+            int cell = base + (a * n + k) * n + c;
+            double share = pooledTotal[c] > 0 ? pooled[k][c] / pooledTotal[c] : 1.0 / n;
+            logMatrix[cell] = smoothedLog(stats.mass[cell] / SCALE + strength * share, rowTotal[c] + strength, n,
+                alpha);
+          }
+        }
+      }
+      int priorBase = shape.priorBase(s);
+      for (int c = 0; c < n; c++) {
+        logPriors[priorBase + c] = smoothedLog(stats.classMass[priorBase + c] / SCALE, stats.units[s], n, alpha);
       }
     }
-    Map<List<Object>, Double[]> rows = new HashMap<>();
-    for (Row r : stats) {
-      int k = r.getInt(3);
-      int c = r.getInt(4);
-      if (k != NONE && c != NONE) {
-        int n = sizes.get(List.of(r.getString(0), r.getString(1)));
-        double total = rowTotals.get(List.of(r.getString(0), r.getString(1), r.getString(2)))[c];
-        rows.computeIfAbsent(List.of(r.getString(0), r.getString(1), r.getString(2), k), x -> new Double[n])[c] =
-            smoothedLog(r.getDouble(5) + strength * pooledShare(pooled, pooledTotals, r, n), total + strength, n, alpha);
-      }
-    }
-    List<Row> matrix = new ArrayList<>();
-    rows.forEach((key, lcs) -> matrix.add(RowFactory.create(key.get(0), key.get(1), key.get(2), key.get(3),
-        List.of(lcs))));
-    List<Row> priors = new ArrayList<>();
-    classMass.forEach((scope, mass) -> {
-      Double[] lp = new Double[mass.length];
-      for (int c = 0; c < mass.length; c++) {
-        lp[c] = smoothedLog(mass[c], unitCount.get(scope), mass.length, alpha);
-      }
-      priors.add(RowFactory.create(scope.get(0), scope.get(1), List.of(lp)));
-    });
-    return new Params(spark.createDataFrame(matrix, MATRIX), spark.createDataFrame(priors, PRIORS),
-        llUnits == 0 ? 0.0 : ll / llUnits);
-  }
-
-  /** The average annotator's chance of answer k given class c, in the scope of {@code stat}. */
-  private static double pooledShare(Map<List<Object>, Double> pooled, Map<List<Object>, Double> totals, Row stat,
-      int classes) {
-    double total = totals.getOrDefault(List.of(stat.getString(0), stat.getString(1), stat.getInt(4)), 0.0);
-    return total > 0
-        ? pooled.getOrDefault(List.of(stat.getString(0), stat.getString(1), stat.getInt(4), stat.getInt(3)), 0.0) / total
-        : 1.0 / classes;
+    return new Params(logMatrix, logPriors);
   }
 
   private static double smoothedLog(double mass, double total, int classes, double alpha) {
     double denominator = total + classes * alpha;
     return Math.log(Math.max(denominator > 0 ? (mass + alpha) / denominator : 1.0 / classes, FLOOR));
   }
-
 }

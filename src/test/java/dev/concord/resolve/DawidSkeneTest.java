@@ -2,6 +2,7 @@ package dev.concord.resolve;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,24 +56,53 @@ public class DawidSkeneTest {
    */
   @Test
   void oneIterationByHand() {
-    StructType obsSchema = new StructType().add(Col.PROJECT, "string").add(Col.TASK_TYPE, "string")
-        .add(Col.UNIT, "string").add(Col.ANNOTATOR, "string").add("k", "int").add("n_classes", "int")
-        .add("gold_k", "int");
-    Dataset<Row> asGold = SPARK.createDataFrame(List.of(obs("u1", "a", 0, 0), obs("u1", "b", 0, 0),
-        obs("u2", "a", 1, 1), obs("u2", "b", 0, 1)), obsSchema);
-    DawidSkene.Params params = DawidSkene.params(
-        DawidSkene.statistics(DawidSkene.posteriors(asGold, null)).collectAsList(),
-        Map.of(List.of("p", "label"), 2), new DawidSkeneSettings(1e-6, 1, 1.0, 0.0), SPARK);
-    Map<String, Row> next = new TreeMap<>();
-    DawidSkene.posteriors(asGold.withColumn("gold_k", lit(null).cast("int")), params).collectAsList()
-        .forEach(r -> next.put(r.getString(0), r));
-    assertEquals(List.of(0.666666667, 0.333333333), next.get("u1").getList(5));
-    assertEquals(List.of(0.333333333, 0.666666667), next.get("u2").getList(5));
-    assertEquals(Math.log(1.0 / 3), next.get("u1").getDouble(6), 1e-12);
+    DawidSkene.Shape shape = new DawidSkene.Shape(new int[] {2}, new int[] {0, 2});
+    DawidSkene.Unit u1 = new DawidSkene.Unit("u1", 0, 0, new int[] {0, 1}, new int[] {0, 0});
+    DawidSkene.Unit u2 = new DawidSkene.Unit("u2", 0, 1, new int[] {0, 1}, new int[] {1, 0});
+    DawidSkene.Statistics stats = new DawidSkene.Statistics(shape);
+    int[] bases = shape.matrixBases();
+    stats.add(u1, shape, bases, null);
+    stats.add(u2, shape, bases, null);
+    DawidSkene.Params params = DawidSkene.params(stats, shape, new DawidSkeneSettings(1e-6, 1, 1.0, 0.0));
+    double[] p1 = new double[2];
+    double ll1 = DawidSkene.posterior(withoutGold(u1), shape, params, p1);
+    double[] p2 = new double[2];
+    DawidSkene.posterior(withoutGold(u2), shape, params, p2);
+    assertArrayEquals(new double[] {0.666666667, 0.333333333}, p1);
+    assertArrayEquals(new double[] {0.333333333, 0.666666667}, p2);
+    assertEquals(Math.log(1.0 / 3), ll1, 1e-12);
   }
 
-  static Row obs(String unit, String annotator, int k, int goldK) {
-    return RowFactory.create("p", "label", unit, annotator, k, 2, goldK);
+  private static DawidSkene.Unit withoutGold(DawidSkene.Unit u) {
+    return new DawidSkene.Unit(u.id(), u.scope(), DawidSkene.NO_GOLD, u.slots(), u.answers());
+  }
+
+  /** Statistics summed in any grouping are the same, to the last unit: they are integers. */
+  @Test
+  void statisticsAreExactWhateverTheGrouping() {
+    DawidSkene.Shape shape = new DawidSkene.Shape(new int[] {3}, new int[] {0, 3});
+    List<DawidSkene.Unit> units = new java.util.ArrayList<>();
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 50; i++) {
+      units.add(new DawidSkene.Unit("u" + i, 0, DawidSkene.NO_GOLD, new int[] {0, 1, 2},
+          new int[] {random.nextInt(3), random.nextInt(3), random.nextInt(3)}));
+    }
+    int[] bases = shape.matrixBases();
+    DawidSkene.Statistics start = new DawidSkene.Statistics(shape);
+    units.forEach(u -> start.add(u, shape, bases, null));
+    DawidSkene.Params params = DawidSkene.params(start, shape, SETTINGS);
+    DawidSkene.Statistics forward = new DawidSkene.Statistics(shape);
+    units.forEach(u -> forward.add(u, shape, bases, params));
+    DawidSkene.Statistics evens = new DawidSkene.Statistics(shape);
+    DawidSkene.Statistics odds = new DawidSkene.Statistics(shape);
+    for (int i = units.size() - 1; i >= 0; i--) {
+      (i % 2 == 0 ? evens : odds).add(units.get(i), shape, bases, params);
+    }
+    DawidSkene.Statistics merged = odds.merge(evens);
+    assertArrayEquals(forward.mass, merged.mass);
+    assertArrayEquals(forward.classMass, merged.classMass);
+    assertEquals(forward.logLikelihood, merged.logLikelihood);
+    assertEquals(50, merged.likelihoodUnits);
   }
 
   /**
