@@ -20,8 +20,7 @@ import org.apache.spark.sql.expressions.Window;
 /**
  * Krippendorff's alpha from the coincidence matrix, for any number of raters and missing ratings: a unit with m >= 2
  * values adds every ordered pair of its values with weight 1 / (m - 1); a unit with fewer adds nothing.
- * alpha = 1 - (n - 1) * sum(o_ck * d_ck) / sum(n_c * n_k * d_ck), with the level's squared difference d. An
- * optional {@code unit_weight} column weighs each unit's pairs (the bootstrap's resampling weights).
+ * alpha = 1 - (n - 1) * sum(o_ck * d_ck) / sum(n_c * n_k * d_ck), with the level's squared difference d.
  */
 public final class Alpha {
   private Alpha() {}
@@ -48,22 +47,20 @@ public final class Alpha {
   public static Dataset<Row> coincidences(Dataset<Row> ratings, List<String> groups) {
     List<String> unitKey = new ArrayList<>(groups);
     unitKey.add(Col.UNIT);
-    Column weight = java.util.Arrays.asList(ratings.columns()).contains(Fleiss.UNIT_WEIGHT)
-        ? col(Fleiss.UNIT_WEIGHT) : lit(1.0);
     Dataset<Row> values = ratings.filter(col(Col.CATEGORY).isNotNull())
         .groupBy(Fleiss.cols(unitKey, col(Col.CATEGORY), col(Col.ORDINAL)))
-        .agg(count(lit(1)).as("n_uc"), org.apache.spark.sql.functions.first(weight).as("w"));
+        .agg(count(lit(1)).as("n_uc"));
     Dataset<Row> units = values.groupBy(unitKey.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
         .agg(sum("n_uc").as("m")).filter(col("m").geq(2));
     Dataset<Row> pairable = values.join(units, unitKey.toArray(new String[0]));
 
     Dataset<Row> a = pairable.select(Fleiss.cols(unitKey, col(Col.CATEGORY).as("c"), col(Col.ORDINAL).as("v_c"),
-        col("n_uc").as("n_c_u"), col("m"), col("w")));
+        col("n_uc").as("n_c_u"), col("m")));
     Dataset<Row> b = pairable.select(Fleiss.cols(unitKey, col(Col.CATEGORY).as("k"), col(Col.ORDINAL).as("v_k"),
         col("n_uc").as("n_k_u")));
     return a.join(b, unitKey.toArray(new String[0]))
         .withColumn("o", col("n_c_u").multiply(col("n_k_u").minus(when(col("c").equalTo(col("k")), lit(1))
-            .otherwise(lit(0)))).divide(col("m").minus(1)).multiply(col("w")))
+            .otherwise(lit(0)))).divide(col("m").minus(1)))
         .groupBy(Fleiss.cols(groups, col("c"), col("v_c"), col("k"), col("v_k"))).agg(sum("o").as("o"));
   }
 

@@ -1,5 +1,6 @@
 package dev.concord.agreement;
 
+import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
@@ -25,7 +26,6 @@ public final class Fleiss {
   public static final String FLEISS_KAPPA = "fleiss_kappa";
   public static final String RANDOLPH_KAPPA = "randolph_kappa";
   public static final String UNITS = "units";
-  public static final String UNIT_WEIGHT = "unit_weight";
 
   /** From ratings ({@code groups, unit, category}): one row per group with its Fleiss and Randolph kappa. */
   public static Dataset<Row> fromRatings(Dataset<Row> ratings, List<String> groups) {
@@ -37,29 +37,20 @@ public final class Fleiss {
         .agg(count(lit(1)).as(Col.COUNT)), groups);
   }
 
-  /**
-   * From category counts per unit ({@code groups, unit, category, count}), each unit weighted by an optional
-   * {@code unit_weight} column (1 without it; the bootstrap's resampling weights).
-   */
+  /** From category counts per unit ({@code groups, unit, category, count}). */
   public static Dataset<Row> of(Dataset<Row> counts, List<String> groups) {
-    if (!java.util.Arrays.asList(counts.columns()).contains(UNIT_WEIGHT)) {
-      counts = counts.withColumn(UNIT_WEIGHT, lit(1.0));
-    }
     Column[] g = groups.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
     String[] keys = groups.toArray(new String[0]);
     List<String> unitKey = new ArrayList<>(groups);
     unitKey.add(Col.UNIT);
     Dataset<Row> units = counts.groupBy(unitKey.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
-        .agg(sum(Col.COUNT).as("m"), sum(pow(col(Col.COUNT), 2)).as("s"),
-            org.apache.spark.sql.functions.first(UNIT_WEIGHT).as("w"))
+        .agg(sum(Col.COUNT).as("m"), sum(pow(col(Col.COUNT), 2)).as("s"))
         .filter(col("m").geq(2));
     Dataset<Row> agreement = units.groupBy(g).agg(
-        sum(col("w").multiply(col("s").minus(col("m")).divide(col("m").multiply(col("m").minus(1)))))
-            .divide(sum("w")).as("p_bar"),
-        sum(col("w").multiply(col("m"))).as("ratings"), count(lit(1)).as(UNITS));
-    Dataset<Row> shares = counts.drop(UNIT_WEIGHT).join(units.select(cols(unitKey, col("w"))),
-            unitKey.toArray(new String[0]))
-        .groupBy(cols(groups, col(Col.CATEGORY))).agg(sum(col("w").multiply(col(Col.COUNT))).as("n_c"))
+        avg(col("s").minus(col("m")).divide(col("m").multiply(col("m").minus(1)))).as("p_bar"),
+        sum(col("m")).as("ratings"), count(lit(1)).as(UNITS));
+    Dataset<Row> shares = counts.join(units.select(cols(unitKey)), unitKey.toArray(new String[0]))
+        .groupBy(cols(groups, col(Col.CATEGORY))).agg(sum(col(Col.COUNT)).as("n_c"))
         .join(agreement.select(cols(groups, col("ratings"))), keys)
         .groupBy(g).agg(sum(pow(col("n_c").divide(col("ratings")), 2)).as("p_e"), count(lit(1)).as("k"));
     Dataset<Row> joined = agreement.join(shares, keys);

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.sqrt;
 import static org.apache.spark.sql.functions.stddev_samp;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -37,6 +38,7 @@ public final class ProjectAgreement {
 
   public static final List<String> GROUP = List.of(Col.PROJECT, Col.TASK_TYPE);
   public static final String REPLICATE = "replicate";
+  static final String WEIGHT = "weight";
   /** Cumulative Poisson(1) probabilities of 0 to 6; a uniform draw above the last gives 7. */
   private static final double[] POISSON_CDF = {0.36788, 0.73576, 0.91970, 0.98101, 0.99634, 0.99941, 0.99992};
   private static final double Z95 = 1.959964;
@@ -67,15 +69,9 @@ public final class ProjectAgreement {
       Dataset<Row> sample = units.join(sizes.select(col(Col.PROJECT), col(Col.TASK_TYPE),
               org.apache.spark.sql.functions.least(lit(1.0), share).as("fraction")), keys)
           .filter(uniform(col(Col.UNIT), lit(-1)).lt(col("fraction")));
-      Dataset<Row> resampled = resample(sample.drop("fraction"), replicates);
-      List<String> byReplicate = new ArrayList<>(GROUP);
-      byReplicate.add(REPLICATE);
-      Dataset<Row> fleiss = Fleiss.of(resampled.groupBy(Fleiss.cols(byReplicate, col(Col.UNIT), col(Col.CATEGORY)))
-          .agg(count(lit(1)).as(Col.COUNT), org.apache.spark.sql.functions.first(Fleiss.UNIT_WEIGHT)
-              .as(Fleiss.UNIT_WEIGHT)), byReplicate);
-      Dataset<Row> alpha = Alpha.of(resampled, byReplicate, Alpha.Level.NOMINAL);
-      out = scaled(out.join(interval(fleiss, Fleiss.FLEISS_KAPPA, "fleiss_kappa"), keys, "left")
-          .join(interval(alpha, Alpha.ALPHA, "alpha_nominal"), keys, "left"), maxUnits);
+      Dataset<Row> perReplicate = replicates(sample.drop("fraction"), replicates);
+      out = scaled(out.join(interval(perReplicate, Fleiss.FLEISS_KAPPA, "fleiss_kappa"), keys, "left")
+          .join(interval(perReplicate, Alpha.ALPHA, "alpha_nominal"), keys, "left"), maxUnits);
     } else {
       out = out.withColumn("fleiss_kappa_low", lit(null).cast("double"))
           .withColumn("fleiss_kappa_high", lit(null).cast("double"))
@@ -153,7 +149,44 @@ public final class ProjectAgreement {
         .divide((double) (1L << 30));
   }
 
-  /** Every rating repeated per replicate, with its unit's Poisson(1) weight; units drawn 0 times are left out. */
+  /**
+   * Fleiss' kappa and nominal alpha of every bootstrap replicate: {@code project, task_type, replicate,
+   * fleiss_kappa, alpha}. Both are ratios of sums over units, and a unit drawn w times adds w times its terms, so each
+   * replicate is one weighted sum of per-unit terms: the ratings are reduced to units first, and no replicate ever
+   * pairs ratings. With m_u ratings on a unit, s_u the sum of its squared category counts, n_c the weighted count of
+   * category c and n the weighted ratings: Fleiss' agreement is the weighted mean of (s_u - m_u) / (m_u (m_u - 1))
+   * and chance sum(n_c^2) / n^2; alpha's disagreement is sum(w (m_u^2 - s_u) / (m_u - 1)) against n^2 - sum(n_c^2).
+   */
+  static Dataset<Row> replicates(Dataset<Row> ratings, int replicates) {
+    List<String> unitKey = new ArrayList<>(GROUP);
+    unitKey.add(Col.UNIT);
+    List<String> byReplicate = new ArrayList<>(GROUP);
+    byReplicate.add(REPLICATE);
+    Dataset<Row> perCategory = ratings.filter(col(Col.CATEGORY).isNotNull())
+        .groupBy(Fleiss.cols(unitKey, col(Col.CATEGORY))).agg(count(lit(1)).as("n"));
+    Dataset<Row> perUnit = perCategory.groupBy(Fleiss.cols(unitKey))
+        .agg(sum("n").as("m"), sum(col("n").multiply(col("n"))).as("s")).filter(col("m").geq(2));
+    Column m = col("m");
+    Column s = col("s");
+    Column w = col(WEIGHT);
+    Dataset<Row> totals = resample(perUnit, replicates).groupBy(Fleiss.cols(byReplicate)).agg(
+        sum(w).as("w"), sum(w.multiply(s.minus(m)).divide(m.multiply(m.minus(1)))).as("agreeing"),
+        sum(w.multiply(m)).as("n"), sum(w.multiply(m.multiply(m).minus(s)).divide(m.minus(1))).as("d_o"));
+    Dataset<Row> squares = resample(perCategory.join(perUnit.select(Fleiss.cols(unitKey)),
+            unitKey.toArray(new String[0])), replicates)
+        .groupBy(Fleiss.cols(byReplicate, col(Col.CATEGORY))).agg(sum(w.multiply(col("n"))).as("n_c"))
+        .groupBy(Fleiss.cols(byReplicate)).agg(sum(col("n_c").multiply(col("n_c"))).as("squares"));
+    Column n = col("n");
+    Column chance = col("squares").divide(n.multiply(n));
+    Column expected = n.multiply(n).minus(col("squares"));
+    return totals.join(squares, byReplicate.toArray(new String[0])).select(Fleiss.cols(byReplicate,
+        when(chance.equalTo(1), lit(1.0)).otherwise(col("agreeing").divide(col("w")).minus(chance)
+            .divide(lit(1.0).minus(chance))).as(Fleiss.FLEISS_KAPPA),
+        when(expected.equalTo(0), lit(1.0)).otherwise(lit(1.0).minus(n.minus(1).multiply(col("d_o"))
+            .divide(expected))).as(Alpha.ALPHA)));
+  }
+
+  /** Every row repeated per replicate, with its unit's Poisson(1) {@code weight}; units drawn 0 times are left out. */
   static Dataset<Row> resample(Dataset<Row> units, int replicates) {
     Dataset<Row> r = units.withColumn(REPLICATE, explode(sequence(lit(0), lit(replicates - 1))));
     Column uniform = uniform(col(Col.UNIT), col(REPLICATE));
@@ -161,7 +194,7 @@ public final class ProjectAgreement {
     for (int k = POISSON_CDF.length - 1; k >= 0; k--) {
       draw = when(uniform.lt(POISSON_CDF[k]), lit(k)).otherwise(draw);
     }
-    return r.withColumn(Fleiss.UNIT_WEIGHT, draw.cast("double")).filter(col(Fleiss.UNIT_WEIGHT).gt(0));
+    return r.withColumn(WEIGHT, draw.cast("double")).filter(col(WEIGHT).gt(0));
   }
 
   private static Dataset<Row> interval(Dataset<Row> perReplicate, String column, String name) {

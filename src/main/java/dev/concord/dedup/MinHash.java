@@ -23,8 +23,6 @@ public final class MinHash implements java.io.Serializable {
   private final int shingleChars;
   private final int bands;
   private final int rows;
-  private final long[] multipliers;
-  private final long[] offsets;
 
   public MinHash(DedupSettings settings) {
     this(settings.shingleChars(), settings.bands(), settings.rows());
@@ -34,15 +32,6 @@ public final class MinHash implements java.io.Serializable {
     this.shingleChars = shingleChars;
     this.bands = bands;
     this.rows = rows;
-    this.multipliers = new long[bands * rows];
-    this.offsets = new long[bands * rows];
-    long state = 0x436f6e636f7264L;
-    for (int i = 0; i < multipliers.length; i++) {
-      state += 0x9E3779B97F4A7C15L;
-      multipliers[i] = mix(state) | 1L;
-      state += 0x9E3779B97F4A7C15L;
-      offsets[i] = mix(state);
-    }
   }
 
   /**
@@ -50,6 +39,19 @@ public final class MinHash implements java.io.Serializable {
    * shingle; an empty text has none.
    */
   long[] shingles(String text) {
+    long[] out = shingleHashes(text);
+    Arrays.sort(out);
+    int distinct = 0;
+    for (int i = 0; i < out.length; i++) {
+      if (i == 0 || out[i] != out[i - 1]) {
+        out[distinct++] = out[i];
+      }
+    }
+    return Arrays.copyOf(out, distinct);
+  }
+
+  /** The hash of every shingle, in text order, repeats included. */
+  private long[] shingleHashes(String text) {
     if (text == null || text.isEmpty()) {
       return new long[0];
     }
@@ -63,30 +65,41 @@ public final class MinHash implements java.io.Serializable {
       }
       out[start] = mix(h);
     }
-    Arrays.sort(out);
-    int distinct = 0;
-    for (int i = 0; i < out.length; i++) {
-      if (i == 0 || out[i] != out[i - 1]) {
-        out[distinct++] = out[i];
-      }
-    }
-    return Arrays.copyOf(out, distinct);
+    return out;
   }
 
   /**
-   * One minimum per hash function. The shingle hashes are already well mixed, so each function need only permute
-   * them: {@code a * x + b} with {@code a} odd is a permutation of the 64-bit values, and costs one multiply-add
-   * where a fresh mix would cost several.
+   * The MinHash signature by one-permutation hashing (Li, Owen and Zhang 2012): each shingle's hash picks one of the
+   * {@code bands * rows} bins by its high bits, and a bin keeps its smallest hash, so a text costs one pass over its
+   * shingles however many values the signature has. A bin no shingle fell into takes the value of the first
+   * non-empty bin on a probe sequence fixed by the bin's number (Shrivastava's optimal densification, 2017), so two
+   * texts' values still agree with probability equal to their Jaccard similarity. Repeated shingles change nothing.
    */
   long[] signature(long[] shingles) {
-    long[] sig = new long[multipliers.length];
-    Arrays.fill(sig, Long.MAX_VALUE);
+    if (shingles.length == 0) {
+      return new long[0];
+    }
+    int size = bands * rows;
+    long[] bins = new long[size];
+    boolean[] filled = new boolean[size];
+    Arrays.fill(bins, Long.MAX_VALUE);
     for (long s : shingles) {
-      for (int i = 0; i < sig.length; i++) {
-        long h = s * multipliers[i] + offsets[i];
-        if (h < sig[i]) {
-          sig[i] = h;
-        }
+      int bin = (int) (((s >>> 32) * size) >>> 32);
+      filled[bin] = true;
+      if (s < bins[bin]) {
+        bins[bin] = s;
+      }
+    }
+    long[] sig = bins.clone();
+    for (int i = 0; i < size; i++) {
+      if (!filled[i]) {
+        long probe = mix(0x5851F42D4C957F2DL ^ i);
+        int j;
+        do {
+          probe = mix(probe + 0x9E3779B97F4A7C15L);
+          j = (int) (((probe >>> 32) * size) >>> 32);
+        } while (!filled[j]);
+        sig[i] = bins[j];
       }
     }
     return sig;
@@ -97,7 +110,7 @@ public final class MinHash implements java.io.Serializable {
    * exactly when they agree on every row of that band. A text without shingles has none.
    */
   public long[] bandKeys(String text) {
-    long[] shingles = shingles(text);
+    long[] shingles = shingleHashes(text);
     if (shingles.length == 0) {
       return new long[0];
     }
