@@ -1,7 +1,11 @@
 package dev.concord.agreement;
 
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.concord.config.ConcordConfig;
@@ -10,6 +14,7 @@ import dev.concord.config.ProjectSettings;
 import dev.concord.config.TaskType;
 import dev.concord.schema.Col;
 import java.util.List;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -26,19 +31,29 @@ public final class Agreement {
 
   /**
    * Contingency counts of each annotator against every co-annotator drawn from {@code partners} (a subset of
-   * {@code units}) on their shared units.
+   * {@code units}, whole annotators left out) on their shared units. The partners' answers are counted per unit and
+   * category first, so each of an annotator's answers meets a unit's few categories rather than each co-annotator:
+   * the count against category y is the partners who answered y, less the annotator's own answer when the annotator
+   * is one of the partners.
    */
   public static Dataset<Row> peerCounts(Dataset<Row> units, Dataset<Row> partners) {
-    Dataset<Row> a = units.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.UNIT), col(Col.ANNOTATOR),
-        col(Col.CATEGORY), col(Col.ORDINAL));
-    Dataset<Row> b = partners.select(col(Col.PROJECT).as("b_project"), col(Col.TASK_TYPE).as("b_task_type"),
-        col(Col.UNIT).as("b_unit"), col(Col.ANNOTATOR).as("b_annotator"),
-        col(Col.CATEGORY).as(Col.OTHER_CATEGORY), col(Col.ORDINAL).as(Col.OTHER_ORDINAL));
-    return a.join(b, col(Col.UNIT).equalTo(col("b_unit")).and(col(Col.PROJECT).equalTo(col("b_project")))
-            .and(col(Col.TASK_TYPE).equalTo(col("b_task_type"))).and(col(Col.ANNOTATOR).notEqual(col("b_annotator"))))
+    Dataset<Row> answered = partners.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.UNIT),
+            col(Col.CATEGORY).as(Col.OTHER_CATEGORY), col(Col.ORDINAL).as(Col.OTHER_ORDINAL))
+        .agg(count(lit(1)).as("answers"));
+    Dataset<Row> partnerAnnotators = partners.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).distinct()
+        .withColumn("partner", lit(true));
+    Column self = coalesce(col("partner"), lit(false))
+        .and(col(Col.CATEGORY).eqNullSafe(col(Col.OTHER_CATEGORY)))
+        .and(col(Col.ORDINAL).eqNullSafe(col(Col.OTHER_ORDINAL)));
+    return units.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.UNIT), col(Col.ANNOTATOR), col(Col.CATEGORY),
+            col(Col.ORDINAL))
+        .join(answered, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.UNIT})
+        .join(broadcast(partnerAnnotators), new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}, "left")
+        .withColumn("others", col("answers").minus(when(self, lit(1L)).otherwise(lit(0L))))
+        .filter(col("others").gt(0))
         .groupBy(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR), col(Col.CATEGORY), col(Col.ORDINAL),
             col(Col.OTHER_CATEGORY), col(Col.OTHER_ORDINAL))
-        .count();
+        .agg(sum("others").as(Col.COUNT));
   }
 
   /** Contingency counts of each annotator against gold on gold units. */

@@ -133,8 +133,9 @@ public final class Steps {
     Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
     Dataset<Row> weights = store.staged("scopes").select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
-    Dataset<Row> votes = Resolve.votes(store.staged("units").join(kept, Col.ANNOTATOR)
-        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), config);
+    store.stage("votes", Resolve.votes(store.staged("units").join(kept, Col.ANNOTATOR)
+        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), config));
+    Dataset<Row> votes = store.staged("votes");
     Dataset<Row> goldUnits = store.staged("gold_units");
     if (config.uses(ProjectSettings.DAWID_SKENE)) {
       DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.dawidSkeneVotes(votes),

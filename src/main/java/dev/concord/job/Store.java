@@ -194,6 +194,8 @@ public final class Store {
   }
 
   public void stage(String name, Dataset<Row> data) {
+    // Names the Spark jobs after the output they make, in the event log and the listener's progress lines.
+    spark.sparkContext().setJobDescription("staging " + name);
     data.write().mode(SaveMode.Overwrite).parquet(stagingDir().resolve(name).toString());
     LOG.info("staged {}: {} rows", name, String.format("%,d", staged(name).count()));
   }
@@ -208,6 +210,7 @@ public final class Store {
 
   /** Writes a published table in its .avsc's exact shape; a null in a required field fails the run loudly. */
   public long publish(Table table, Dataset<Row> data) {
+    spark.sparkContext().setJobDescription("publishing " + table.folder());
     Dataset<Row> shaped = conform(data, table);
     shaped.write().mode(SaveMode.Overwrite).parquet(publishingDir().resolve(table.folder()).toString());
     long rows = spark.read().parquet(publishingDir().resolve(table.folder()).toString()).count();

@@ -41,7 +41,8 @@ import org.apache.spark.sql.expressions.Window;
  *
  * <p>Results come as three datasets: {@code outcomes} (one row per judged item: resolved, review or no_record),
  * {@code candidates} (the preference and label records before deduplication) and {@code edges} (how each kept
- * submission relates to each candidate).
+ * submission relates to each candidate). The decisions all three read are checkpointed once per task type, so that
+ * writing the three does not decide everything three times.
  */
 public final class Resolve {
   private Resolve() {}
@@ -194,7 +195,8 @@ public final class Resolve {
             org.apache.spark.sql.functions.aggregate(coalesce(col("ranked"), org.apache.spark.sql.functions.array()),
                 lit(null).cast("double"), (acc, r) -> when(r.getField(Col.CATEGORY).equalTo(outcome),
                     r.getField("mean_strength")).otherwise(acc)),
-            lit(DEFAULT_STRENGTH)).as(Col.STRENGTH));
+            lit(DEFAULT_STRENGTH)).as(Col.STRENGTH))
+        .localCheckpoint();
 
     Column sorted = array_sort(col(Col.RESPONSE_IDS));
     Column pairwise = col(Col.TASK_TYPE).equalTo("pairwise");
@@ -308,7 +310,8 @@ public final class Resolve {
     Dataset<Row> who = v.groupBy(Col.ITEM_ID).agg(array_sort(collect_set(Col.ANNOTATOR)).as(Col.ANNOTATORS),
         countDistinct(Col.ANNOTATOR).cast("int").as(Col.ANNOTATOR_COUNT));
     Dataset<Row> checked = judged.join(cycles, new String[] {Col.ITEM_ID}, "left")
-        .withColumn("emit", col("confident").and(col("wanted")).and(col("cycle").isNull()));
+        .withColumn("emit", col("confident").and(col("wanted")).and(col("cycle").isNull()))
+        .localCheckpoint();
     Dataset<Row> emitted = checked.filter(col("emit")).join(who, new String[] {Col.ITEM_ID}, "left");
     Dataset<Row> candidates = emitted.select(col(CANDIDATE), lit(PREFERENCES).as(Col.RECORD_TABLE), col(Col.ITEM_ID),
         col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID),
@@ -395,7 +398,8 @@ public final class Resolve {
     Dataset<Row> ballots = pairCandidates.select(CANDIDATE, Col.ITEM_ID, Col.CHOSEN_RESPONSE_ID, Col.REJECTED_RESPONSE_ID)
         .join(oc, new String[] {Col.ITEM_ID, Col.CHOSEN_RESPONSE_ID})
         .join(orj, new String[] {Col.ITEM_ID, Col.SUBMISSION_ID, Col.REJECTED_RESPONSE_ID})
-        .withColumn("agrees", col("own_chosen").gt(col("own_rejected")));
+        .withColumn("agrees", col("own_chosen").gt(col("own_rejected")))
+        .localCheckpoint();
     Dataset<Row> support = ballots.groupBy(CANDIDATE).agg(
         sum(when(col("agrees"), col(Col.WEIGHT)).otherwise(lit(0.0))).divide(sum(Col.WEIGHT)).as("share"),
         sum(col("agrees").cast("int")).as("n_agree"), count(lit(1)).as("n"),
@@ -409,7 +413,8 @@ public final class Resolve {
         .withColumn(Col.RESOLUTION, when(gold, lit(GOLD)).when(col("n_agree").equalTo(col("n")), lit(UNANIMOUS))
             .otherwise(ratingMethod(config)))
         .withColumn(Col.AGREEMENT, share)
-        .withColumn("consensus", consensus);
+        .withColumn("consensus", consensus)
+        .localCheckpoint();
 
     Dataset<Row> candidates = judged.filter(col("emit")).select(col(CANDIDATE), lit(PREFERENCES).as(Col.RECORD_TABLE),
         col(Col.ITEM_ID), col(Col.PROJECT), lit("rating").as(Col.TASK_TYPE), col(Col.CHOSEN_RESPONSE_ID),
