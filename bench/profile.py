@@ -12,6 +12,19 @@ import sys
 from collections import defaultdict
 
 
+def covered(spans):
+    """Seconds covered by the union of (start, end) millisecond intervals."""
+    total, end = 0, None
+    for a, b in sorted(spans):
+        if end is None or a > end:
+            total += b - a
+            end = b
+        elif b > end:
+            total += b - end
+            end = b
+    return total / 1000
+
+
 def main(path, top):
     jobs = {}
     stage_job = {}
@@ -36,14 +49,17 @@ def main(path, top):
                 if "Submission Time" in info and "Completion Time" in info:
                     stages.append(info)
 
-    by_what = defaultdict(float)
-    by_step = defaultdict(float)
+    # Adaptive execution runs a query's independent stages as concurrent jobs: what counts is the time covered by
+    # at least one job, the union of their intervals.
+    spans_what = defaultdict(list)
+    spans_step = defaultdict(list)
     for job in jobs.values():
         if "end" in job:
-            seconds = (job["end"] - job["start"]) / 1000
-            by_what[(job["step"], job["what"])] += seconds
-            by_step[job["step"]] += seconds
-    print("Spark job time per step (jobs run one at a time, so this is wall time less driver-only work):")
+            spans_what[(job["step"], job["what"])].append((job["start"], job["end"]))
+            spans_step[job["step"]].append((job["start"], job["end"]))
+    by_what = {k: covered(v) for k, v in spans_what.items()}
+    by_step = {k: covered(v) for k, v in spans_step.items()}
+    print("time covered by Spark jobs, per step (the rest of a step's time is the driver's own work):")
     for step, seconds in sorted(by_step.items(), key=lambda kv: -kv[1]):
         print(f"  {step:<12} {seconds:8.1f} s")
     print("\nper output:")

@@ -47,9 +47,19 @@ public final class Alpha {
   public static Dataset<Row> coincidences(Dataset<Row> ratings, List<String> groups) {
     List<String> unitKey = new ArrayList<>(groups);
     unitKey.add(Col.UNIT);
-    Dataset<Row> values = ratings.filter(col(Col.CATEGORY).isNotNull())
+    return coincidencesFromCounts(ratings.filter(col(Col.CATEGORY).isNotNull())
         .groupBy(Fleiss.cols(unitKey, col(Col.CATEGORY), col(Col.ORDINAL)))
-        .agg(count(lit(1)).as("n_uc"));
+        .agg(count(lit(1)).as(Col.COUNT)), groups);
+  }
+
+  /**
+   * The coincidence matrix from how many ratings chose each value on each unit ({@code groups, unit, category,
+   * ordinal, count}).
+   */
+  public static Dataset<Row> coincidencesFromCounts(Dataset<Row> counts, List<String> groups) {
+    List<String> unitKey = new ArrayList<>(groups);
+    unitKey.add(Col.UNIT);
+    Dataset<Row> values = counts.withColumnRenamed(Col.COUNT, "n_uc");
     Dataset<Row> units = values.groupBy(unitKey.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
         .agg(sum("n_uc").as("m")).filter(col("m").geq(2));
     Dataset<Row> pairable = values.join(units, unitKey.toArray(new String[0]));

@@ -1,10 +1,19 @@
 package dev.concord.agreement;
 
+import static org.apache.spark.sql.functions.aggregate;
+import static org.apache.spark.sql.functions.array_distinct;
+import static org.apache.spark.sql.functions.array_position;
+import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.dense_rank;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.sequence;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
 import dev.concord.schema.Col;
@@ -13,7 +22,6 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 
 /**
  * Cohen's kappa, plain or weighted, from contingency tables held as rows, one kappa per group, all by distributed
@@ -35,11 +43,18 @@ public final class Kappa {
   public static final String STANDARD_ERROR = "standard_error";
 
   private static final String N = Col.COUNT;
+  private static final String A = "a";
+  private static final String B = "b";
+  private static final String VA = "va";
+  private static final String VB = "vb";
+  private static final String K = "k";
+  private static final String CELLS = "cells";
+  private static final String CATEGORIES = "categories";
 
   /**
    * {@code counts}: the group columns, {@code category, ordinal, other_category, other_ordinal, count}, the ordinal
    * null for nominal categories (they sort by name). Returns the group columns, {@code units} (the table's total),
-   * {@code observed_agreement} and {@code kappa}. The caller makes {@code counts} cheap to read more than once.
+   * {@code observed_agreement} and {@code kappa}.
    */
   public static Dataset<Row> of(Dataset<Row> counts, List<String> groups, Weighting weighting) {
     return of(counts, groups, (Weights) weighting);
@@ -50,64 +65,62 @@ public final class Kappa {
    * two categories, their ranks and the number of categories.
    */
   public static Dataset<Row> of(Dataset<Row> counts, List<String> groups, Weights weighting) {
-    Column[] g = groups.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+    // One row per table with its cells, every figure worked out from them with array functions: a single shuffle
+    // however many tables there are, where joins of marginals would take a dozen (a table has a few dozen cells).
+    Column cell = struct(col(Col.CATEGORY).as(A), col(Col.ORDINAL).as(VA), col(Col.OTHER_CATEGORY).as(B),
+        col(Col.OTHER_ORDINAL).as(VB), col(N).cast("long").as(N));
+    Dataset<Row> tables = counts.groupBy(cols(groups)).agg(collect_list(cell).as(CELLS));
+    Column cells = col(CELLS);
+    // The categories either rater used, ordered by ordinal, then name; a category's rank is its place here.
+    Column categories = transform(array_sort(array_distinct(concat(
+            transform(cells, x -> struct(x.getField(VA).as("v"), x.getField(A).as("c"))),
+            transform(cells, x -> struct(x.getField(VB).as("v"), x.getField(B).as("c")))))),
+        x -> x.getField("c"));
+    Dataset<Row> ranked = tables.select(cols(groups, cells, categories.as(CATEGORIES)))
+        .withColumn(K, size(col(CATEGORIES)));
+    Column names = col(CATEGORIES);
+    Column k = col(K);
 
-    Dataset<Row> cats = counts.select(cols(groups, col(Col.CATEGORY), col(Col.ORDINAL)))
-        .union(counts.select(cols(groups, col(Col.OTHER_CATEGORY).as(Col.CATEGORY), col(Col.OTHER_ORDINAL).as(Col.ORDINAL))))
-        .distinct()
-        .withColumn("rank", dense_rank().over(Window.partitionBy(g).orderBy(col(Col.ORDINAL), col(Col.CATEGORY))))
-        .withColumn("k", max("rank").over(Window.partitionBy(g)))
-        .select(cols(groups, col(Col.CATEGORY), col("rank"), col("k")));
-
-    Dataset<Row> totals = counts.groupBy(g).agg(sum(N).as("n"),
-        sum(when(col(Col.CATEGORY).equalTo(col(Col.OTHER_CATEGORY)), col(N)).otherwise(lit(0L))).as("agree"));
-
-    Dataset<Row> ranked = counts.as("c")
-        .join(cats.as("a"), joinOn(groups, "c", "a").and(col("c." + Col.CATEGORY).equalTo(col("a." + Col.CATEGORY))))
-        .join(cats.as("b"), joinOn(groups, "c", "b").and(col("c." + Col.OTHER_CATEGORY).equalTo(col("b." + Col.CATEGORY))));
-    Dataset<Row> observed = ranked.groupBy(prefixed(groups, "c")).agg(sum(col("c." + N).multiply(
-        weighting.weight(col("a." + Col.CATEGORY), col("b." + Col.CATEGORY), col("a.rank"), col("b.rank"),
-            col("a.k")))).as("w_observed"));
-
-    Dataset<Row> left = counts.groupBy(cols(groups, col(Col.CATEGORY))).agg(sum(N).as("na"));
-    Dataset<Row> right = counts.groupBy(cols(groups, col(Col.OTHER_CATEGORY).as(Col.CATEGORY))).agg(sum(N).as("nb"));
-    Dataset<Row> expected = left.as("l")
-        .join(cats.as("a"), joinOn(groups, "l", "a").and(col("l." + Col.CATEGORY).equalTo(col("a." + Col.CATEGORY))))
-        .join(right.as("r"), joinOn(groups, "l", "r"))
-        .join(cats.as("b"), joinOn(groups, "r", "b").and(col("r." + Col.CATEGORY).equalTo(col("b." + Col.CATEGORY))))
-        .groupBy(prefixed(groups, "l"))
-        .agg(sum(col("na").multiply(col("nb")).multiply(weighting.weight(col("a." + Col.CATEGORY),
-                col("b." + Col.CATEGORY), col("a.rank"), col("b.rank"), col("a.k")))).as("w_expected_nn"),
-            sum(when(col("l." + Col.CATEGORY).equalTo(col("r." + Col.CATEGORY)), col("na").multiply(col("nb")))
-                .otherwise(lit(0L))).as("cohen_chance_nn"),
-            max(col("a.k")).as("k"));
+    Column n = total(cells, x -> x.getField(N));
+    Column agree = total(cells, x -> when(x.getField(A).equalTo(x.getField(B)), x.getField(N)).otherwise(lit(0L)));
+    Column wObservedN = aggregate(cells, lit(0.0), (acc, x) -> acc.plus(x.getField(N).multiply(weighting.weight(
+        x.getField(A), x.getField(B), array_position(names, x.getField(A)), array_position(names, x.getField(B)), k))));
+    Column rowTotals = transform(names, c -> total(filter(cells, x -> x.getField(A).equalTo(c)), x -> x.getField(N)));
+    Column columnTotals = transform(names, c -> total(filter(cells, x -> x.getField(B).equalTo(c)), x -> x.getField(N)));
+    Dataset<Row> margins = ranked.select(cols(groups, col(K), n.as("n"), agree.as("agree"),
+        wObservedN.as("w_observed_n"), rowTotals.as("na"), columnTotals.as("nb"), names));
+    Column na = col("na");
+    Column nb = col("nb");
+    Column every = sequence(lit(1), k);
+    // Chance: the weighted products of the two raters' marginals over every pair of categories.
+    Column wExpectedNN = aggregate(every, lit(0.0), (acc, i) -> acc.plus(aggregate(every, lit(0.0),
+        (inner, j) -> inner.plus(element_at(na, i).multiply(element_at(nb, j)).multiply(weighting.weight(
+            element_at(names, i), element_at(names, j), i, j, k))))));
     // Scott's pi pools the marginals: sum over categories of ((na + nb) / 2n)^2.
-    Dataset<Row> pooled = left.as("l").join(right.as("r"), joinOn(groups, "l", "r")
-            .and(col("l." + Col.CATEGORY).equalTo(col("r." + Col.CATEGORY))), "full_outer")
-        .select(cols2(groups, "l", "r", org.apache.spark.sql.functions.coalesce(col("na"), lit(0L)).plus(
-            org.apache.spark.sql.functions.coalesce(col("nb"), lit(0L))).as("nab")))
-        .groupBy(groups.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
-        .agg(sum(col("nab").multiply(col("nab"))).as("pooled_nn"));
+    Column pooledNN = aggregate(every, lit(0L), (acc, i) -> acc.plus(element_at(na, i).plus(element_at(nb, i))
+        .multiply(element_at(na, i).plus(element_at(nb, i)))));
 
-    Dataset<Row> joined = totals.join(observed, groups.toArray(new String[0]))
-        .join(expected, groups.toArray(new String[0]))
-        .join(pooled, groups.toArray(new String[0]));
-    Column n = col("n").cast("double");
-    Column wObserved = col("w_observed").divide(n);
-    Column wExpected = col("w_expected_nn").divide(n.multiply(n));
+    Column total = col("n").cast("double");
+    Column wObserved = col("w_observed_n").divide(total);
+    Column wExpected = wExpectedNN.divide(total.multiply(total));
     Column kappa = when(wExpected.equalTo(0), when(wObserved.equalTo(0), lit(1.0)).otherwise(lit(0.0)))
         .otherwise(lit(1.0).minus(wObserved.divide(wExpected)));
     Column po = lit(1.0).minus(wObserved);
     Column pe = lit(1.0).minus(wExpected);
-    Column se = when(pe.lt(1.0), org.apache.spark.sql.functions.sqrt(po.multiply(lit(1.0).minus(po)).divide(n))
+    Column se = when(pe.lt(1.0), org.apache.spark.sql.functions.sqrt(po.multiply(lit(1.0).minus(po)).divide(total))
         .divide(lit(1.0).minus(pe)));
-    Column agreement = col("agree").divide(n);
-    Column piChance = col("pooled_nn").divide(n.multiply(n).multiply(4));
+    Column agreement = col("agree").divide(total);
+    Column piChance = pooledNN.divide(total.multiply(total).multiply(4));
     Column pi = when(piChance.equalTo(1), lit(1.0)).otherwise(agreement.minus(piChance).divide(lit(1.0).minus(piChance)));
-    Column sChance = lit(1.0).divide(col("k"));
-    Column bennett = when(col("k").equalTo(1), lit(1.0)).otherwise(agreement.minus(sChance).divide(lit(1.0).minus(sChance)));
-    return joined.select(cols(groups, col("n").as(UNITS), agreement.as(OBSERVED), kappa.as(KAPPA),
+    Column sChance = lit(1.0).divide(k);
+    Column bennett = when(k.equalTo(1), lit(1.0)).otherwise(agreement.minus(sChance).divide(lit(1.0).minus(sChance)));
+    return margins.select(cols(groups, col("n").as(UNITS), agreement.as(OBSERVED), kappa.as(KAPPA),
         se.as(STANDARD_ERROR), pi.as(SCOTT_PI), bennett.as(BENNETT_S)));
+  }
+
+  /** The sum of {@code value} over an array's elements, as a long. */
+  private static Column total(Column array, java.util.function.Function<Column, Column> value) {
+    return aggregate(array, lit(0L), (acc, x) -> acc.plus(value.apply(x)));
   }
 
   private static Column[] cols(List<String> groups, Column... more) {
@@ -115,25 +128,5 @@ public final class Kappa {
     groups.forEach(c -> all.add(col(c)));
     all.addAll(List.of(more));
     return all.toArray(Column[]::new);
-  }
-
-  /** The group columns taken from whichever side of a full outer join has them, then {@code more}. */
-  private static Column[] cols2(List<String> groups, String left, String right, Column... more) {
-    List<Column> all = new ArrayList<>();
-    groups.forEach(c -> all.add(org.apache.spark.sql.functions.coalesce(col(left + "." + c), col(right + "." + c)).as(c)));
-    all.addAll(List.of(more));
-    return all.toArray(Column[]::new);
-  }
-
-  private static Column[] prefixed(List<String> groups, String alias) {
-    return groups.stream().map(c -> col(alias + "." + c).as(c)).toArray(Column[]::new);
-  }
-
-  private static Column joinOn(List<String> groups, String left, String right) {
-    Column on = lit(true);
-    for (String c : groups) {
-      on = on.and(col(left + "." + c).equalTo(col(right + "." + c)));
-    }
-    return on;
   }
 }

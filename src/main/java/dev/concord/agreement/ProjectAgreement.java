@@ -1,6 +1,7 @@
 package dev.concord.agreement;
 
 import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -51,14 +52,17 @@ public final class ProjectAgreement {
    */
   public static Dataset<Row> of(Dataset<Row> units, int replicates, int maxUnits, int maxPairAnnotators) {
     String[] keys = GROUP.toArray(new String[0]);
+    // A handful of rows, and every figure below joins them: computed once rather than once per join.
     Dataset<Row> sizes = units.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)).agg(
         countDistinct(Col.UNIT).as("units"), countDistinct(Col.ANNOTATOR).as("annotators"),
-        count(lit(1)).as("ratings"));
-    // One coincidence matrix serves every level of alpha: the three uses share its shuffle (exchange reuse).
-    Dataset<Row> coincidences = Alpha.coincidences(units, GROUP);
+        count(lit(1)).as("ratings")).localCheckpoint();
+    // Fleiss, alpha and the bootstrap read only how many raters chose each category on each unit: counted once.
+    Dataset<Row> counts = categoryCounts(units).localCheckpoint();
+    // One coincidence matrix serves every level of alpha.
+    Dataset<Row> coincidences = Alpha.coincidencesFromCounts(counts, GROUP).localCheckpoint();
     Dataset<Row> ratingCoincidences = coincidences.filter(col(Col.TASK_TYPE).equalTo("rating"));
     Dataset<Row> out = sizes
-        .join(Fleiss.fromRatings(units, GROUP).select(col(Col.PROJECT), col(Col.TASK_TYPE),
+        .join(Fleiss.of(counts, GROUP).select(col(Col.PROJECT), col(Col.TASK_TYPE),
             col(Fleiss.FLEISS_KAPPA)), keys, "left")
         .join(alpha(coincidences, Alpha.Level.NOMINAL, "alpha_nominal"), keys, "left")
         .join(alpha(ratingCoincidences, Alpha.Level.ORDINAL, "alpha_ordinal"), keys, "left")
@@ -66,10 +70,10 @@ public final class ProjectAgreement {
         .join(light(pairSample(units, sizes, maxPairAnnotators)), keys, "left");
     if (replicates > 0) {
       Column share = lit((double) maxUnits).divide(col("units"));
-      Dataset<Row> sample = units.join(sizes.select(col(Col.PROJECT), col(Col.TASK_TYPE),
-              org.apache.spark.sql.functions.least(lit(1.0), share).as("fraction")), keys)
+      Dataset<Row> sample = counts.join(broadcast(sizes.select(col(Col.PROJECT), col(Col.TASK_TYPE),
+              org.apache.spark.sql.functions.least(lit(1.0), share).as("fraction"))), keys)
           .filter(uniform(col(Col.UNIT), lit(-1)).lt(col("fraction")));
-      Dataset<Row> perReplicate = replicates(sample.drop("fraction"), replicates);
+      Dataset<Row> perReplicate = replicates(sample.drop("fraction"), replicates).localCheckpoint();
       out = scaled(out.join(interval(perReplicate, Fleiss.FLEISS_KAPPA, "fleiss_kappa"), keys, "left")
           .join(interval(perReplicate, Alpha.ALPHA, "alpha_nominal"), keys, "left"), maxUnits);
     } else {
@@ -94,7 +98,8 @@ public final class ProjectAgreement {
     List<String> pair = new ArrayList<>(GROUP);
     pair.add(Col.ANNOTATOR);
     pair.add(PairAgreement.OTHER);
-    Dataset<Row> counts = PairAgreement.counts(units, GROUP);
+    // Kappa reads its counts several times.
+    Dataset<Row> counts = PairAgreement.counts(units, GROUP).localCheckpoint();
     Column rating = col(Col.TASK_TYPE).equalTo("rating");
     Dataset<Row> pairs = Kappa.of(counts.filter(rating), pair, Weighting.QUADRATIC)
         .unionByName(Kappa.of(counts.filter(rating.unary_$bang()), pair, Weighting.NOMINAL))
@@ -150,20 +155,29 @@ public final class ProjectAgreement {
   }
 
   /**
-   * Fleiss' kappa and nominal alpha of every bootstrap replicate: {@code project, task_type, replicate,
-   * fleiss_kappa, alpha}. Both are ratios of sums over units, and a unit drawn w times adds w times its terms, so each
-   * replicate is one weighted sum of per-unit terms: the ratings are reduced to units first, and no replicate ever
-   * pairs ratings. With m_u ratings on a unit, s_u the sum of its squared category counts, n_c the weighted count of
-   * category c and n the weighted ratings: Fleiss' agreement is the weighted mean of (s_u - m_u) / (m_u (m_u - 1))
-   * and chance sum(n_c^2) / n^2; alpha's disagreement is sum(w (m_u^2 - s_u) / (m_u - 1)) against n^2 - sum(n_c^2).
+   * How many ratings chose each category on each unit: {@code project, task_type, unit, category, ordinal, count}.
+   * Ratings without a category are left out.
    */
-  static Dataset<Row> replicates(Dataset<Row> ratings, int replicates) {
+  static Dataset<Row> categoryCounts(Dataset<Row> ratings) {
+    return ratings.filter(col(Col.CATEGORY).isNotNull())
+        .groupBy(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.UNIT), col(Col.CATEGORY), col(Col.ORDINAL))
+        .agg(count(lit(1)).as(Col.COUNT));
+  }
+
+  /**
+   * Fleiss' kappa and nominal alpha of every bootstrap replicate, from {@link #categoryCounts}: {@code project,
+   * task_type, replicate, fleiss_kappa, alpha}. Both are ratios of sums over units, and a unit drawn w times adds w
+   * times its terms, so each replicate is one weighted sum of per-unit terms and no replicate ever pairs ratings.
+   * With m_u ratings on a unit, s_u the sum of its squared category counts, n_c the weighted count of category c and
+   * n the weighted ratings: Fleiss' agreement is the weighted mean of (s_u - m_u) / (m_u (m_u - 1)) and chance
+   * sum(n_c^2) / n^2; alpha's disagreement is sum(w (m_u^2 - s_u) / (m_u - 1)) against n^2 - sum(n_c^2).
+   */
+  static Dataset<Row> replicates(Dataset<Row> counts, int replicates) {
     List<String> unitKey = new ArrayList<>(GROUP);
     unitKey.add(Col.UNIT);
     List<String> byReplicate = new ArrayList<>(GROUP);
     byReplicate.add(REPLICATE);
-    Dataset<Row> perCategory = ratings.filter(col(Col.CATEGORY).isNotNull())
-        .groupBy(Fleiss.cols(unitKey, col(Col.CATEGORY))).agg(count(lit(1)).as("n"));
+    Dataset<Row> perCategory = counts.select(Fleiss.cols(unitKey, col(Col.CATEGORY), col(Col.COUNT).as("n")));
     Dataset<Row> perUnit = perCategory.groupBy(Fleiss.cols(unitKey))
         .agg(sum("n").as("m"), sum(col("n").multiply(col("n"))).as("s")).filter(col("m").geq(2));
     Column m = col("m");

@@ -56,6 +56,8 @@ public final class Ingest {
 
   private static final String CORRUPT = "_corrupt_record";
   private static final String J = "j";
+  /** Whether the line's prompt is a JSON list: one regular-expression scan of the line, read by two rules. */
+  private static final String PROMPT_IS_LIST = "prompt_is_list";
 
   public static final StructType MESSAGE = new StructType()
       .add(Col.ROLE, DataTypes.StringType).add(Col.CONTENT, DataTypes.StringType);
@@ -115,8 +117,9 @@ public final class Ingest {
    */
   public static Dataset<Row> parse(Dataset<Row> lines, ConcordConfig config, byte[] pseudonymKey) {
     Dataset<Row> parsed = lines.withColumn(J,
-        from_json(col(Col.RAW), WIRE, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT)));
-    Column prompt = promptMessages(f(Col.PROMPT), col(Col.RAW));
+            from_json(col(Col.RAW), WIRE, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT)))
+        .withColumn(PROMPT_IS_LIST, col(Col.RAW).rlike("\"prompt\"\\s*:\\s*\\["));
+    Column prompt = promptMessages(f(Col.PROMPT), col(PROMPT_IS_LIST));
     Dataset<Row> p = parsed
         .withColumn(Col.PROMPT, prompt)
         .withColumn(Col.RESPONSE_IDS, transform(f(Col.RESPONSES), r -> r.getField(Col.RESPONSE_ID)))
@@ -142,11 +145,10 @@ public final class Ingest {
   }
 
   /**
-   * The prompt as a list of messages: a string prompt becomes one user turn. Whether the JSON value was a list is
-   * read from the raw line, since Spark hands a list to a string field as its JSON text.
+   * The prompt as a list of messages: a string prompt becomes one user turn. Whether the JSON value was a list
+   * ({@code isList}) is read from the raw line, since Spark hands a list to a string field as its JSON text.
    */
-  public static Column promptMessages(Column promptText, Column rawLine) {
-    Column isList = rawLine.rlike("\"prompt\"\\s*:\\s*\\[");
+  static Column promptMessages(Column promptText, Column isList) {
     return when(promptText.isNull(), lit(null).cast(MESSAGES))
         .when(isList, from_json(promptText, MESSAGES))
         .otherwise(array(struct(lit("user").as(Col.ROLE), promptText.as(Col.CONTENT))));
@@ -171,7 +173,7 @@ public final class Ingest {
     Column nResponses = coalesce(size(responses), lit(0));
     Column answer = f(Col.ANSWER);
     Column prompt = col(Col.PROMPT);
-    Column isList = col(Col.RAW).rlike("\"prompt\"\\s*:\\s*\\[");
+    Column isList = col(PROMPT_IS_LIST);
     int maxField = config.limits().maxFieldChars();
 
     List<Rule> rules = new ArrayList<>();

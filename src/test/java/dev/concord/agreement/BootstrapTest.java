@@ -55,7 +55,7 @@ class BootstrapTest {
     Map<String, Double> fleiss = byKey(Fleiss.fromRatings(copies, byReplicate), Fleiss.FLEISS_KAPPA);
     Map<String, Double> alpha = byKey(Alpha.of(copies, byReplicate, Alpha.Level.NOMINAL), Alpha.ALPHA);
 
-    Dataset<Row> shortcut = ProjectAgreement.replicates(ratings, replicates);
+    Dataset<Row> shortcut = ProjectAgreement.replicates(ProjectAgreement.categoryCounts(ratings), replicates);
     assertEquals(fleiss.keySet(), byKey(shortcut, Fleiss.FLEISS_KAPPA).keySet());
     assertEquals(2 * replicates, fleiss.size());
     byKey(shortcut, Fleiss.FLEISS_KAPPA).forEach((k, v) -> assertEquals(fleiss.get(k), v, 1e-12, "fleiss " + k));
