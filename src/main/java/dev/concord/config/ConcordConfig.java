@@ -234,8 +234,9 @@ public record ConcordConfig(
   private DedupSettings dedupSettings() {
     DedupSettings d = dedup == null ? new DedupSettings(null, null, null, null, null, null) : dedup;
     double threshold = d.jaccardThreshold() == null ? 0.7 : d.jaccardThreshold();
-    if (!(threshold > 0 && threshold <= 1)) {
-      throw new ConfigException("dedup.jaccard_threshold must be within (0, 1], got " + threshold);
+    // Short and long texts are hashed by different schemes, which agree on every pair at 0.5 or above.
+    if (!(threshold >= 0.5 && threshold <= 1)) {
+      throw new ConfigException("dedup.jaccard_threshold must be within [0.5, 1], got " + threshold);
     }
     int shingle = d.shingleChars() == null ? 5 : d.shingleChars();
     if (shingle < 1 || shingle > 64) {

@@ -23,6 +23,8 @@ public final class MinHash implements java.io.Serializable {
   private final int shingleChars;
   private final int bands;
   private final int rows;
+  private final long[] multipliers;
+  private final long[] offsets;
 
   public MinHash(DedupSettings settings) {
     this(settings.shingleChars(), settings.bands(), settings.rows());
@@ -32,6 +34,15 @@ public final class MinHash implements java.io.Serializable {
     this.shingleChars = shingleChars;
     this.bands = bands;
     this.rows = rows;
+    this.multipliers = new long[bands * rows];
+    this.offsets = new long[bands * rows];
+    long state = 0x436f6e636f7264L;
+    for (int i = 0; i < multipliers.length; i++) {
+      state += 0x9E3779B97F4A7C15L;
+      multipliers[i] = mix(state) | 1L;
+      state += 0x9E3779B97F4A7C15L;
+      offsets[i] = mix(state);
+    }
   }
 
   /**
@@ -69,13 +80,45 @@ public final class MinHash implements java.io.Serializable {
   }
 
   /**
-   * The MinHash signature by one-permutation hashing (Li, Owen and Zhang 2012): each shingle's hash picks one of the
-   * {@code bands * rows} bins by its high bits, and a bin keeps its smallest hash, so a text costs one pass over its
-   * shingles however many values the signature has. A bin no shingle fell into takes the value of the first
-   * non-empty bin on a probe sequence fixed by the bin's number (Shrivastava's optimal densification, 2017), so two
-   * texts' values still agree with probability equal to their Jaccard similarity. Repeated shingles change nothing.
+   * The MinHash signature of a text's shingle hashes, {@code bands * rows} values. Two schemes, each giving two texts
+   * equal values with probability equal to their Jaccard similarity, and each cheap where the other is not:
+   * <ul>
+   *   <li>{@link #classicSignature}, one hash function per value: a pass over the shingles per value, which is cheap
+   *       for short texts only;
+   *   <li>{@link #onePermutationSignature}: one pass over the shingles whatever the number of values, but a text
+   *       with fewer shingles than values leaves bins empty, and the bins filled from others make the values of
+   *       short texts that share common words alike far more often than their similarity says.
+   * </ul>
+   * A text with fewer than {@code 2 * bands * rows} distinct shingles gets classic values, one with at least
+   * {@code bands * rows} one-permutation values; texts in between get both, each set banded apart. Two texts at
+   * Jaccard similarity J have shingle counts within a factor J of each other, so any pair at or above 1/2 shares a
+   * scheme, and the duplicate threshold is above that.
    */
   long[] signature(long[] shingles) {
+    return shingles.length < bands * rows ? classicSignature(shingles) : onePermutationSignature(shingles);
+  }
+
+  /** One minimum per hash function {@code a * x + b} ({@code a} odd: a permutation of the 64-bit values). */
+  long[] classicSignature(long[] shingles) {
+    long[] sig = new long[multipliers.length];
+    Arrays.fill(sig, Long.MAX_VALUE);
+    for (long s : shingles) {
+      for (int i = 0; i < sig.length; i++) {
+        long h = s * multipliers[i] + offsets[i];
+        if (h < sig[i]) {
+          sig[i] = h;
+        }
+      }
+    }
+    return sig;
+  }
+
+  /**
+   * One-permutation hashing (Li, Owen and Zhang 2012): each shingle's hash picks one of the {@code bands * rows} bins
+   * by its high bits, and a bin keeps its smallest hash. A bin no shingle fell into takes the value of the first
+   * non-empty bin on a probe sequence fixed by the bin's number (Shrivastava's optimal densification, 2017).
+   */
+  long[] onePermutationSignature(long[] shingles) {
     if (shingles.length == 0) {
       return new long[0];
     }
@@ -110,14 +153,38 @@ public final class MinHash implements java.io.Serializable {
    * exactly when they agree on every row of that band. A text without shingles has none.
    */
   public long[] bandKeys(String text) {
-    long[] shingles = shingleHashes(text);
+    return bandKeys(text, new long[0]);
+  }
+
+  /**
+   * The band keys of a text, its shingles in {@code common} (sorted) left out unless nothing else is left. Shingles
+   * most texts share (a template's words, a small vocabulary) say nothing about which texts are near duplicates, but
+   * make every text's minima alike and pile unrelated texts into the same buckets; near duplicates share their rarer
+   * shingles too.
+   */
+  public long[] bandKeys(String text, long[] common) {
+    long[] all = shingles(text);
+    long[] shingles = Arrays.stream(all).filter(x -> Arrays.binarySearch(common, x) < 0).toArray();
+    if (shingles.length == 0) {
+      shingles = all;
+    }
+    int size = bands * rows;
     if (shingles.length == 0) {
       return new long[0];
     }
-    long[] sig = signature(shingles);
+    long[] classic = shingles.length < 2 * size ? keys(classicSignature(shingles), 0) : new long[0];
+    long[] permuted = shingles.length >= size ? keys(onePermutationSignature(shingles), bands) : new long[0];
+    long[] keys = Arrays.copyOf(classic, classic.length + permuted.length);
+    System.arraycopy(permuted, 0, keys, classic.length, permuted.length);
+    return keys;
+  }
+
+
+  /** A key per band, hashing the band's number (offset by the scheme) with its rows. */
+  private long[] keys(long[] sig, int firstBand) {
     long[] keys = new long[bands];
     for (int b = 0; b < bands; b++) {
-      long h = mix(b + 1L);
+      long h = mix(firstBand + b + 1L);
       for (int r = 0; r < rows; r++) {
         h = mix(h ^ sig[b * rows + r]);
       }
@@ -125,6 +192,7 @@ public final class MinHash implements java.io.Serializable {
     }
     return keys;
   }
+
 
   /** The exact Jaccard similarity of two texts' shingle sets: 1 for two empty texts. */
   public double jaccard(String a, String b) {
@@ -187,10 +255,20 @@ public final class MinHash implements java.io.Serializable {
     return z ^ (z >>> 31);
   }
 
-  /** {@link #bandKeys} as a column function. */
-  public Column bandKeys(Column text) {
+  /** {@link #bandKeys(String, long[])} as a column function. */
+  public Column bandKeys(Column text, long[] common) {
     MinHash self = this;
-    UserDefinedFunction f = udf((UDF1<String, long[]>) self::bandKeys,
+    long[] sorted = common.clone();
+    Arrays.sort(sorted);
+    UserDefinedFunction f = udf((UDF1<String, long[]>) t -> self.bandKeys(t, sorted),
+        DataTypes.createArrayType(DataTypes.LongType, false));
+    return f.apply(text);
+  }
+
+  /** {@link #shingles} as a column function. */
+  public Column shingles(Column text) {
+    MinHash self = this;
+    UserDefinedFunction f = udf((UDF1<String, long[]>) self::shingles,
         DataTypes.createArrayType(DataTypes.LongType, false));
     return f.apply(text);
   }

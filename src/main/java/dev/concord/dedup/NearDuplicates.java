@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
@@ -45,7 +46,8 @@ public final class NearDuplicates {
     // with one hash only add candidates, and every candidate is verified on its texts.
     Dataset<Row> hashed = docs.select(col(DOC), col(BLOCK), col(TEXT), xxhash64(col(DOC)).as("h"));
     Dataset<Row> buckets = hashed
-        .select(col("h"), col(BLOCK), explode(minHash.bandKeys(col(TEXT))).as("band_key"))
+        .select(col("h"), col(BLOCK), explode(minHash.bandKeys(col(TEXT), commonShingles(hashed, minHash)))
+            .as("band_key"))
         .groupBy(BLOCK, "band_key").agg(array_sort(collect_set("h")).as("docs"))
         .filter(size(col("docs")).gt(1));
     Column ids = col("docs");
@@ -66,6 +68,33 @@ public final class NearDuplicates {
         .filter(col(SIMILARITY).geq(threshold))
         .distinct();
   }
+
+  /**
+   * The shingles found in at least {@link #COMMON_SHARE} of the texts, and in at least {@link #MIN_COMMON} of them,
+   * counted on a sample of about {@link #SAMPLE} texts drawn by a hash of their id (the same sample in every run).
+   * At most (shingles per text) / share of them, whatever the number of texts. The floor keeps a small batch's few
+   * near duplicates from making their own shingles common.
+   */
+  static long[] commonShingles(Dataset<Row> hashed, MinHash minHash) {
+    long docs = hashed.count();
+    if (docs == 0) {
+      return new long[0];
+    }
+    long buckets = Math.max(1, Math.min(1000, 1000 * SAMPLE / docs));
+    Dataset<Row> sample = hashed.filter(pmod(col("h"), lit(1000L)).lt(buckets));
+    long sampled = sample.count();
+    return sample.select(explode(minHash.shingles(col(TEXT))).as("shingle"))
+        .groupBy("shingle").count()
+        .filter(col("count").geq(Math.max(MIN_COMMON, (long) Math.ceil(COMMON_SHARE * sampled))))
+        .select("shingle").collectAsList().stream().mapToLong(r -> r.getLong(0)).sorted().toArray();
+  }
+
+  /** A shingle in this share of the texts is left out of the band keys ({@link MinHash#bandKeys(String, long[])}). */
+  static final double COMMON_SHARE = 0.05;
+  /** The fewest texts a common shingle is found in. */
+  static final long MIN_COMMON = 50;
+  /** Texts sampled to find the common shingles. */
+  static final long SAMPLE = 20_000;
 
   /**
    * The cluster of every doc that has a pair: the smallest doc id reachable through pairs. Minimum-label

@@ -65,12 +65,12 @@ public final class Steps {
 
   /** Parse and validate every input line once; the only full read of the input. */
   public void ingest() {
-    store.stage("lines", Ingest.parse(store.readLines(inputs, "--input"), config, pseudonymKey));
+    store.stage("lines", () -> Ingest.parse(store.readLines(inputs, "--input"), config, pseudonymKey));
     if (!gold.isEmpty()) {
-      store.stage("gold_lines", Gold.parse(store.readLines(gold, "--gold")));
+      store.stage("gold_lines", () -> Gold.parse(store.readLines(gold, "--gold")));
     }
     if (!evalPrompts.isEmpty()) {
-      store.stage("eval_prompts", store.readEvalPrompts(evalPrompts)
+      store.stage("eval_prompts", () -> store.readEvalPrompts(evalPrompts)
           .withColumn(Records.PROMPT_TEXT, Records.promptText(col(Col.PROMPT), config.dedup().ignoreCase())));
       Dataset<Row> unreadable = store.staged("eval_prompts").filter(col(Col.PROMPT).isNull()
           .or(col(Records.PROMPT_TEXT).equalTo("")));
@@ -89,42 +89,42 @@ public final class Steps {
   public void reconcile() {
     Dataset<Row> good = store.staged("lines").filter(col(Col.REASON).isNull()).drop(Col.RAW, Col.PROMPT,
         Col.RESPONSES, Col.REASON, Col.DETAIL);
-    store.stage("submissions", Reconcile.exclude(Reconcile.apply(good), excluded));
-    store.stage("excluded", store.spark().createDataFrame(excluded.stream()
+    store.stage("submissions", () -> Reconcile.exclude(Reconcile.apply(good), excluded));
+    store.stage("excluded", () -> store.spark().createDataFrame(excluded.stream()
         .map(org.apache.spark.sql.RowFactory::create).toList(),
         new org.apache.spark.sql.types.StructType().add(Col.ANNOTATOR, "string")));
     Dataset<Row> items = Gold.items(active());
     Dataset<Row> goodGold = gold.isEmpty() ? emptyGold() : store.staged("gold_lines").filter(col(Col.REASON).isNull());
-    store.stage("gold", Gold.match(goodGold, items));
+    store.stage("gold", () -> Gold.match(goodGold, items));
   }
 
   /** Units, contingency tables, kappas and the keep/drop decision. */
   public void agreement() {
     Dataset<Row> judged = active().filter(col(Col.TASK_TYPE).notEqual("sft"))
         .withColumn(Col.STRENGTH, col(Col.ANSWER).getField(Col.STRENGTH));
-    store.stage("units", Units.of(judged, Col.ANNOTATOR, Col.SUBMISSION_ID, Col.STRENGTH));
+    store.stage("units", () -> Units.of(judged, Col.ANNOTATOR, Col.SUBMISSION_ID, Col.STRENGTH));
     Dataset<Row> matchedGold = store.staged("gold").filter(col(Col.STATUS).equalTo(Gold.MATCHED))
         .withColumn(Col.STRENGTH, col(Col.ANSWER).getField(Col.STRENGTH));
-    store.stage("gold_units", Units.of(matchedGold, Col.STRENGTH));
+    store.stage("gold_units", () -> Units.of(matchedGold, Col.STRENGTH));
 
     Dataset<Row> units = store.staged("units");
-    store.stage("project_agreement", ProjectAgreement.of(units, config.agreement().bootstrapReplicates(),
+    store.stage("project_agreement", () -> ProjectAgreement.of(units, config.agreement().bootstrapReplicates(),
         config.agreement().bootstrapMaxUnits(), config.agreement().pairwiseMaxAnnotators()));
-    store.stage("gold_counts", Agreement.goldCounts(units, store.staged("gold_units")));
+    store.stage("gold_counts", () -> Agreement.goldCounts(units, store.staged("gold_units")));
     Dataset<Row> goldKappas = Agreement.kappas(store.staged("gold_counts"), config);
     // Round one judges everyone against everyone; round two judges everyone again against the peers round one
     // kept, so that adversarial or careless partners do not drag good annotators' figures down.
-    store.stage("peer_counts_1", Agreement.peerCounts(units, units));
-    store.stage("scopes_1", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts_1"), config), goldKappas,
+    store.stage("peer_counts_1", () -> Agreement.peerCounts(units, units));
+    store.stage("scopes_1", () -> AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts_1"), config), goldKappas,
         config));
     Dataset<Row> firstDropped = AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
             store.staged("scopes_1"), config)
         .filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)).select(Col.ANNOTATOR);
     Dataset<Row> partners = units.join(firstDropped, new String[] {Col.ANNOTATOR}, "left_anti");
-    store.stage("peer_counts", Agreement.peerCounts(units, partners));
-    store.stage("scopes", AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts"), config), goldKappas,
+    store.stage("peer_counts", () -> Agreement.peerCounts(units, partners));
+    store.stage("scopes", () -> AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts"), config), goldKappas,
         config));
-    store.stage("annotators", AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
+    store.stage("annotators", () -> AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
         store.staged("scopes"), config));
   }
 
@@ -133,24 +133,24 @@ public final class Steps {
     Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
     Dataset<Row> weights = store.staged("scopes").select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
-    store.stage("votes", Resolve.votes(store.staged("units").join(kept, Col.ANNOTATOR)
+    store.stage("votes", () -> Resolve.votes(store.staged("units").join(kept, Col.ANNOTATOR)
         .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), config));
     Dataset<Row> votes = store.staged("votes");
     Dataset<Row> goldUnits = store.staged("gold_units");
     if (config.uses(ProjectSettings.DAWID_SKENE)) {
       DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.dawidSkeneVotes(votes),
           goldUnits.select(Col.UNIT, Col.CATEGORY), config.dawidSkene());
-      store.stage("posteriors", estimate.posteriors());
+      store.stage("posteriors", () -> estimate.posteriors());
       LOG.info("Dawid-Skene: {} iterations, {}, mean log-likelihood per unit {}", estimate.iterations(),
           estimate.converged() ? "converged" : "stopped at dawid_skene.max_iterations", estimate.logLikelihood());
     } else {
-      store.stage("posteriors", store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
+      store.stage("posteriors", () -> store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
     }
     Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft"));
     Resolve.Result result = Resolve.apply(votes, goldUnits, items, store.staged("posteriors"), config);
-    store.stage("outcomes", result.outcomes());
-    store.stage("candidates", result.candidates());
-    store.stage("edges", result.edges());
+    store.stage("outcomes", () -> result.outcomes());
+    store.stage("candidates", () -> result.candidates());
+    store.stage("edges", () -> result.edges());
   }
 
   /**
@@ -163,7 +163,7 @@ public final class Steps {
         .groupBy(Col.ITEM_ID).agg(min(struct(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID))).as("loc"))
         .select(col("loc.*"));
     boolean ignoreCase = config.dedup().ignoreCase();
-    store.stage("items", Records.items(store.staged("lines").filter(col(Col.REASON).isNull()), representatives,
+    store.stage("items", () -> Records.items(store.staged("lines").filter(col(Col.REASON).isNull()), representatives,
         ignoreCase));
     Dataset<Row> items = store.staged("items");
 
@@ -174,21 +174,22 @@ public final class Steps {
           sha2(col(Records.PROMPT_TEXT), 256).as(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
           lit(true).as("eval")));
     }
-    store.stage("prompt_clusters", Dedup.promptClusters(prompts, config));
+    Dataset<Row> allPrompts = prompts;
+    store.stage("prompt_clusters", () -> Dedup.promptClusters(allPrompts, config));
 
     Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
-    store.stage("judged_candidates", Records.judged(store.staged("candidates"), items, ignoreCase));
-    store.stage("sft_candidates", Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft"))
+    store.stage("judged_candidates", () -> Records.judged(store.staged("candidates"), items, ignoreCase));
+    store.stage("sft_candidates", () -> Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft"))
         .join(kept, Col.ANNOTATOR), items, ignoreCase));
     Dataset<Row> clusters = store.staged("prompt_clusters");
-    store.stage("judged_records", Dedup.apply(store.staged("judged_candidates"), clusters, config));
-    store.stage("sft_records", Dedup.apply(store.staged("sft_candidates"), clusters, config));
-    store.stage("sft_edges", store.staged("sft_records").select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
+    store.stage("judged_records", () -> Dedup.apply(store.staged("judged_candidates"), clusters, config));
+    store.stage("sft_records", () -> Dedup.apply(store.staged("sft_candidates"), clusters, config));
+    store.stage("sft_edges", () -> store.staged("sft_records").select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
     Dataset<Row> contradicted = Contradictions.reviews(store.staged("judged_records"));
-    store.stage("final_outcomes", store.staged("outcomes")
+    store.stage("final_outcomes", () -> store.staged("outcomes")
         .join(contradicted.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_anti")
         .unionByName(contradicted.withColumn(Col.STATUS, lit(Resolve.REVIEW)), true));
   }

@@ -193,10 +193,13 @@ public final class Store {
     return rows.select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), raw.as(Col.RAW));
   }
 
-  public void stage(String name, Dataset<Row> data) {
-    // Names the Spark jobs after the output they make, in the event log and the listener's progress lines.
+  /**
+   * Writes {@code data} to the staging area as {@code name}. The Spark jobs are named after it (in the event log and
+   * the progress lines) before {@code data} is built, since building may already run jobs (checkpoints).
+   */
+  public void stage(String name, java.util.function.Supplier<Dataset<Row>> data) {
     spark.sparkContext().setJobDescription("staging " + name);
-    data.write().mode(SaveMode.Overwrite).parquet(stagingDir().resolve(name).toString());
+    data.get().write().mode(SaveMode.Overwrite).parquet(stagingDir().resolve(name).toString());
     LOG.info("staged {}: {} rows", name, String.format("%,d", staged(name).count()));
   }
 

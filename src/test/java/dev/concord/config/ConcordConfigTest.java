@@ -63,6 +63,7 @@ public class ConcordConfigTest {
     assertMessage(MINIMAL + "projects:\n  p:\n    rating_scale: {min: 5, max: 1}\n", "projects.p.rating_scale");
     assertMessage(MINIMAL + "split:\n  test_share: 1.5\n", "split.test_share");
     assertMessage(MINIMAL + "dedup:\n  jaccard_threshold: 0\n", "dedup.jaccard_threshold");
+    assertMessage(MINIMAL + "dedup:\n  jaccard_threshold: 0.4\n", "within [0.5, 1], got 0.4");
     assertMessage(MINIMAL + "dedup:\n  bands: 100\n  rows: 20\n", "dedup.bands");
     assertMessage(MINIMAL + "dedup:\n  shingle_chars: 0\n", "dedup.shingle_chars");
     assertMessage(MINIMAL + "dedup:\n  bucket_window: 0\n", "dedup.bucket_window");

@@ -168,16 +168,59 @@ class DedupTest {
     assertTrue(estimateError < 0.15, "largest estimate error " + estimateError);
   }
 
-  private static boolean shareBand(MinHash m, String a, String b) {
-    long[] x = m.bandKeys(a);
-    long[] y = m.bandKeys(b);
-    for (int i = 0; i < x.length; i++) {
-      if (x[i] == y[i]) {
+  /**
+   * 400 short prompts made of one template and a few words of a small vocabulary: the template's and the words'
+   * shingles are common and left out of the band keys, so unrelated prompts stop sharing buckets, while a prompt and
+   * its copy with one word changed still do.
+   */
+  @Test
+  void commonShinglesAreLeftOutOfTheBandKeys() {
+    SplittableRandom rnd = new SplittableRandom(9);
+    String template = "Question about the following topic, answer briefly: ";
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      rows.add(RowFactory.create("d" + i, "prompt", template + "case " + i + " " + words(rnd, 40)));
+    }
+    StructType schema = new StructType().add(NearDuplicates.DOC, DataTypes.StringType)
+        .add(NearDuplicates.BLOCK, DataTypes.StringType).add(NearDuplicates.TEXT, DataTypes.StringType);
+    Dataset<Row> hashed = SparkTest.spark().createDataFrame(rows, schema)
+        .withColumn("h", org.apache.spark.sql.functions.xxhash64(col(NearDuplicates.DOC)));
+    MinHash m = new MinHash(CONFIG.dedup());
+    long[] common = NearDuplicates.commonShingles(hashed, m);
+    for (long templateShingle : m.shingles(template)) {
+      assertTrue(java.util.Arrays.binarySearch(common, templateShingle) >= 0, "template shingles are common");
+    }
+    int withAll = 0;
+    int withoutCommon = 0;
+    for (int i = 0; i + 1 < rows.size(); i += 2) {
+      String a = rows.get(i).getString(2);
+      String b = rows.get(i + 1).getString(2);
+      withAll += shareBand(m, a, b) ? 1 : 0;
+      withoutCommon += shareBand(m.bandKeys(a, common), m.bandKeys(b, common)) ? 1 : 0;
+    }
+    assertTrue(withAll > 20, "unrelated pairs sharing a band on every shingle: " + withAll);
+    assertTrue(withoutCommon <= 2, "unrelated pairs sharing a band without the common shingles: " + withoutCommon);
+    String prompt = rows.get(0).getString(2);
+    assertTrue(shareBand(m.bandKeys(prompt, common), m.bandKeys(prompt.replace("case 0", "case zero"), common)));
+  }
+
+  private static boolean shareBand(long[] x, long[] y) {
+    java.util.Set<Long> keys = new java.util.HashSet<>();
+    for (long k : x) {
+      keys.add(k);
+    }
+    for (long k : y) {
+      if (keys.contains(k)) {
         return true;
       }
     }
     return false;
   }
+
+  private static boolean shareBand(MinHash m, String a, String b) {
+    return shareBand(m.bandKeys(a), m.bandKeys(b));
+  }
+
 
   @Test
   void aChainIsOneClusterNamedByItsSmallestId() {
