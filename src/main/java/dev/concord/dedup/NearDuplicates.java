@@ -94,7 +94,7 @@ public final class NearDuplicates {
   /** The fewest texts a common shingle is found in. */
   static final long MIN_COMMON = 50;
   /** Texts sampled to find the common shingles. */
-  static final long SAMPLE = 20_000;
+  static final long SAMPLE = 2_000;
 
   /**
    * The cluster of every doc that has a pair: the smallest doc id reachable through pairs. Minimum-label
