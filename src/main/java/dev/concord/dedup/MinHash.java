@@ -50,19 +50,6 @@ public final class MinHash implements java.io.Serializable {
    * shingle; an empty text has none.
    */
   long[] shingles(String text) {
-    long[] out = shingleHashes(text);
-    Arrays.sort(out);
-    int distinct = 0;
-    for (int i = 0; i < out.length; i++) {
-      if (i == 0 || out[i] != out[i - 1]) {
-        out[distinct++] = out[i];
-      }
-    }
-    return Arrays.copyOf(out, distinct);
-  }
-
-  /** The hash of every shingle, in text order, repeats included. */
-  private long[] shingleHashes(String text) {
     if (text == null || text.isEmpty()) {
       return new long[0];
     }
@@ -76,27 +63,26 @@ public final class MinHash implements java.io.Serializable {
       }
       out[start] = mix(h);
     }
-    return out;
+    Arrays.sort(out);
+    int distinct = 0;
+    for (int i = 0; i < out.length; i++) {
+      if (i == 0 || out[i] != out[i - 1]) {
+        out[distinct++] = out[i];
+      }
+    }
+    return Arrays.copyOf(out, distinct);
   }
 
-  /**
-   * The MinHash signature of a text's shingle hashes, {@code bands * rows} values. Two schemes, each giving two texts
-   * equal values with probability equal to their Jaccard similarity, and each cheap where the other is not:
-   * <ul>
-   *   <li>{@link #classicSignature}, one hash function per value: a pass over the shingles per value, which is cheap
-   *       for short texts only;
-   *   <li>{@link #onePermutationSignature}: one pass over the shingles whatever the number of values, but a text
-   *       with fewer shingles than values leaves bins empty, and the bins filled from others make the values of
-   *       short texts that share common words alike far more often than their similarity says.
-   * </ul>
-   * A text with fewer than {@code 2 * bands * rows} distinct shingles gets classic values, one with at least
-   * {@code bands * rows} one-permutation values; texts in between get both, each set banded apart. Two texts at
-   * Jaccard similarity J have shingle counts within a factor J of each other, so any pair at or above 1/2 shares a
-   * scheme, and the duplicate threshold is above that.
+  /*
+   * Signatures (bands * rows values) come from two schemes, each giving two texts equal values with
+   * probability equal to their Jaccard similarity, and each cheap where the other is not: classic MinHash, one hash
+   * function per value, costs a pass over the shingles per value, cheap for short texts only; one-permutation hashing
+   * costs one pass whatever the number of values, but a text with fewer shingles than values leaves bins empty, and
+   * the bins filled from others make short texts that share common words alike far more often than their similarity
+   * says. bandKeys gives a text with fewer than 2 * bands * rows distinct shingles classic values, one with at least
+   * bands * rows one-permutation values, and texts in between both, each set banded apart. Two texts at Jaccard
+   * similarity J have shingle counts within a factor J of each other, so any pair at or above 1/2 shares a scheme.
    */
-  long[] signature(long[] shingles) {
-    return shingles.length < bands * rows ? classicSignature(shingles) : onePermutationSignature(shingles);
-  }
 
   /** One minimum per hash function {@code a * x + b} ({@code a} odd: a permutation of the 64-bit values). */
   long[] classicSignature(long[] shingles) {

@@ -149,8 +149,8 @@ class DedupTest {
       near += shareBand(shipped, a, b) ? 1 : 0;
       far += shareBand(shipped, a, c) ? 1 : 0;
       farExpected += 1 - Math.pow(1 - Math.pow(shipped.jaccard(a, c), CONFIG.dedup().rows()), CONFIG.dedup().bands());
-      long[] sa = shipped.signature(shipped.shingles(a));
-      long[] sb = shipped.signature(shipped.shingles(b));
+      long[] sa = shipped.onePermutationSignature(shipped.shingles(a));
+      long[] sb = shipped.onePermutationSignature(shipped.shingles(b));
       int equal = 0;
       for (int k = 0; k < sa.length; k++) {
         equal += sa[k] == sb[k] ? 1 : 0;
