@@ -139,7 +139,7 @@ public final class Dedup {
             col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.ITEM_ID))
         .localCheckpoint();
     MinHash minHash = new MinHash(s);
-    Dataset<Row> clusters = NearDuplicates.clusters(NearDuplicates.pairs(docs, minHash, s.jaccardThreshold(),
+    Dataset<Row> clusters = NearDuplicates.clusters(NearDuplicates.recordPairs(docs, minHash, s.jaccardThreshold(),
         s.bucketWindow()));
     WindowSpec byCluster = Window.partitionBy(NearDuplicates.CLUSTER).orderBy(col(Col.AGREEMENT).desc(),
         col(Col.ANNOTATOR_COUNT).desc(), col(NearDuplicates.DOC).asc(), col(Col.ITEM_ID).asc());

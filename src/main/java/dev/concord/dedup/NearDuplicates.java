@@ -1,18 +1,28 @@
 package dev.concord.dedup;
 
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.sequence;
+import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.slice;
+import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.xxhash64;
@@ -39,15 +49,51 @@ public final class NearDuplicates {
 
   /**
    * Verified near-duplicate pairs of {@code docs} ({@code doc} unique, {@code block}, {@code doc_text}): texts of
-   * one block only, {@code a < b}, similarity at least {@code threshold}.
+   * one block only, {@code a < b}, similarity at least {@code threshold}. Candidates come from MinHash LSH on the
+   * whole text.
    */
   public static Dataset<Row> pairs(Dataset<Row> docs, MinHash minHash, double threshold, int window) {
+    return verified(docs, minHash.bandKeys(col(TEXT), commonShingles(docs, minHash)), minHash, threshold, window);
+  }
+
+  /**
+   * Verified near-duplicate pairs of records made of parts ({@link MinHash#PART}): the prompt, whose near duplicates
+   * the block already holds together, then one or two responses. A record's similarity is the smallest of its parts'
+   * ({@link MinHash#partsJaccard}), so two records are near duplicates only if each response of one is a near
+   * duplicate of a response of the other. The distinct responses of a block are therefore clustered first, and only
+   * records whose responses fall in the same clusters are compared. Hashing whole records instead makes every two
+   * records that share a prompt and one response (the pairs of one ranking) candidates, each checked on all its
+   * texts, while none of them can pass.
+   */
+  public static Dataset<Row> recordPairs(Dataset<Row> docs, MinHash minHash, double threshold, int window) {
+    Column parts = split(col(TEXT), MinHash.PART, -1);
+    Dataset<Row> responses = docs
+        .select(col(DOC).as("record"), col(BLOCK), posexplode(slice(parts, 2, Integer.MAX_VALUE)))
+        .withColumn(DOC, sha2(concat_ws(MinHash.PART, col(BLOCK), col("col")), 256))
+        .localCheckpoint();
+    Dataset<Row> distinctResponses = responses.groupBy(DOC)
+        .agg(first(BLOCK).as(BLOCK), first("col").as(TEXT));
+    Dataset<Row> responseClusters = clusters(pairs(distinctResponses, minHash, threshold, window));
+    // The sorted clusters of a record's responses: records with the same responses up to near duplicates, in either
+    // order, share the key.
+    Column key = xxhash64(array_join(array_sort(collect_list(coalesce(col(CLUSTER), col(DOC)))), " "));
+    Dataset<Row> keys = responses.join(responseClusters, new String[] {DOC}, "left")
+        .groupBy("record").agg(key.as("key"));
+    Dataset<Row> keyed = docs.join(keys.withColumnRenamed("record", DOC), new String[] {DOC}, "left");
+    return verified(keyed, array(coalesce(col("key"), lit(0L))), minHash, threshold, window);
+  }
+
+  /**
+   * The pairs of {@code docs} that share a band key ({@code keys}, an array column), within {@code window} of each
+   * other in a bucket ordered by hash, whose similarity is at least {@code threshold}.
+   */
+  private static Dataset<Row> verified(Dataset<Row> docs, Column keys, MinHash minHash, double threshold,
+      int window) {
     // Buckets hold 64-bit hashes of the ids, not the ids, to keep the shuffle of bands x docs rows small. Two ids
     // with one hash only add candidates, and every candidate is verified on its texts.
-    Dataset<Row> hashed = docs.select(col(DOC), col(BLOCK), col(TEXT), xxhash64(col(DOC)).as("h"));
+    Dataset<Row> hashed = docs.select(col(DOC), col(BLOCK), col(TEXT), xxhash64(col(DOC)).as("h"), keys.as("keys"));
     Dataset<Row> buckets = hashed
-        .select(col("h"), col(BLOCK), explode(minHash.bandKeys(col(TEXT), commonShingles(hashed, minHash)))
-            .as("band_key"))
+        .select(col("h"), col(BLOCK), explode(col("keys")).as("band_key"))
         .groupBy(BLOCK, "band_key").agg(array_sort(collect_set("h")).as("docs"))
         .filter(size(col("docs")).gt(1));
     Column ids = col("docs");
@@ -75,13 +121,13 @@ public final class NearDuplicates {
    * At most (shingles per text) / share of them, whatever the number of texts. The floor keeps a small batch's few
    * near duplicates from making their own shingles common.
    */
-  static long[] commonShingles(Dataset<Row> hashed, MinHash minHash) {
-    long docs = hashed.count();
-    if (docs == 0) {
+  static long[] commonShingles(Dataset<Row> docs, MinHash minHash) {
+    long count = docs.count();
+    if (count == 0) {
       return new long[0];
     }
-    long buckets = Math.max(1, Math.min(1000, 1000 * SAMPLE / docs));
-    Dataset<Row> sample = hashed.filter(pmod(col("h"), lit(1000L)).lt(buckets));
+    long buckets = Math.max(1, Math.min(1000, 1000 * SAMPLE / count));
+    Dataset<Row> sample = docs.filter(pmod(xxhash64(col(DOC)), lit(1000L)).lt(buckets));
     long sampled = sample.count();
     return sample.select(explode(minHash.shingles(col(TEXT))).as("shingle"))
         .groupBy("shingle").count()

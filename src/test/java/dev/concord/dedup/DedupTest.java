@@ -183,10 +183,8 @@ class DedupTest {
     }
     StructType schema = new StructType().add(NearDuplicates.DOC, DataTypes.StringType)
         .add(NearDuplicates.BLOCK, DataTypes.StringType).add(NearDuplicates.TEXT, DataTypes.StringType);
-    Dataset<Row> hashed = SparkTest.spark().createDataFrame(rows, schema)
-        .withColumn("h", org.apache.spark.sql.functions.xxhash64(col(NearDuplicates.DOC)));
     MinHash m = new MinHash(CONFIG.dedup());
-    long[] common = NearDuplicates.commonShingles(hashed, m);
+    long[] common = NearDuplicates.commonShingles(SparkTest.spark().createDataFrame(rows, schema), m);
     for (long templateShingle : m.shingles(template)) {
       assertTrue(java.util.Arrays.binarySearch(common, templateShingle) >= 0, "template shingles are common");
     }
@@ -256,6 +254,53 @@ class DedupTest {
     Map<String, String> clusters = new TreeMap<>();
     NearDuplicates.clusters(pairs).collectAsList().forEach(r -> clusters.put(r.getString(0), r.getString(1)));
     assertEquals(Map.of("m", "m", "y", "m", "z", "m"), clusters);
+  }
+
+  /**
+   * Records of one or two responses drawn from a pool that holds near copies (one word changed) and far copies (a
+   * third of the words changed), in two blocks: the pairs found through response clusters are exactly the pairs
+   * whose every part is at the threshold, found by comparing every two records of a block.
+   */
+  @Test
+  void recordPairsAreThePairsWhoseEveryPartIsANearDuplicate() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    List<String> pool = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      String base = words(rnd, 300);
+      pool.add(base);
+      pool.add(changeWords(base, 1, rnd));
+      pool.add(changeWords(base, 20, rnd));
+    }
+    String prompt = words(rnd, 60);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String first = pool.get(rnd.nextInt(pool.size()));
+      String text = prompt + MinHash.PART + first;
+      if (i % 4 != 0) {
+        text += MinHash.PART + pool.get(rnd.nextInt(pool.size()));
+      }
+      rows.add(RowFactory.create(String.format("r%02d", i), i % 2 == 0 ? "even" : "odd", text));
+    }
+    MinHash m = new MinHash(CONFIG.dedup());
+    double t = CONFIG.dedup().jaccardThreshold();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      for (int j = i + 1; j < rows.size(); j++) {
+        Row a = rows.get(i);
+        Row b = rows.get(j);
+        if (a.getString(1).equals(b.getString(1)) && m.partsJaccard(a.getString(2), b.getString(2)) >= t) {
+          expected.add(a.getString(0) + " " + b.getString(0));
+        }
+      }
+    }
+    StructType schema = new StructType().add(NearDuplicates.DOC, DataTypes.StringType)
+        .add(NearDuplicates.BLOCK, DataTypes.StringType).add(NearDuplicates.TEXT, DataTypes.StringType);
+    List<String> found = NearDuplicates.recordPairs(SparkTest.spark().createDataFrame(rows, schema), m, t,
+            CONFIG.dedup().bucketWindow())
+        .orderBy(NearDuplicates.A, NearDuplicates.B).collectAsList().stream()
+        .map(r -> r.getString(0) + " " + r.getString(1)).toList();
+    assertTrue(expected.size() > 10, "the pool makes near-duplicate records: " + expected.size());
+    assertEquals(expected, found);
   }
 
   @Test
