@@ -10,7 +10,6 @@ import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
@@ -27,9 +26,15 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import java.util.Iterator;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Near-duplicate texts: candidate pairs from MinHash LSH, each verified on its exact Jaccard similarity, and the
@@ -71,14 +76,15 @@ public final class NearDuplicates {
         .select(col(DOC).as("record"), col(BLOCK), posexplode(slice(parts, 2, Integer.MAX_VALUE)))
         .withColumn(DOC, sha2(concat_ws(MinHash.PART, col(BLOCK), col("col")), 256))
         .localCheckpoint();
-    Dataset<Row> distinctResponses = responses.groupBy(DOC)
-        .agg(first(BLOCK).as(BLOCK), first("col").as(TEXT));
+    Dataset<Row> distinctResponses = responses.select(col(DOC), col(BLOCK), col("col").as(TEXT)).distinct()
+        .localCheckpoint();
     Dataset<Row> responseClusters = clusters(pairs(distinctResponses, minHash, threshold, window));
     // The sorted clusters of a record's responses: records with the same responses up to near duplicates, in either
     // order, share the key.
     Column key = xxhash64(array_join(array_sort(collect_list(coalesce(col(CLUSTER), col(DOC)))), " "));
     Dataset<Row> keys = responses.join(responseClusters, new String[] {DOC}, "left")
-        .groupBy("record").agg(key.as("key"));
+        .groupBy("record").agg(key.as("key"))
+        .localCheckpoint();
     Dataset<Row> keyed = docs.join(keys.withColumnRenamed("record", DOC), new String[] {DOC}, "left");
     return verified(keyed, array(coalesce(col("key"), lit(0L))), minHash, threshold, window);
   }
@@ -89,30 +95,102 @@ public final class NearDuplicates {
    */
   private static Dataset<Row> verified(Dataset<Row> docs, Column keys, MinHash minHash, double threshold,
       int window) {
-    // Buckets hold 64-bit hashes of the ids, not the ids, to keep the shuffle of bands x docs rows small. Two ids
-    // with one hash only add candidates, and every candidate is verified on its texts.
+    // A bucket is a 64-bit hash of the block and the band key, and holds 64-bit hashes of the ids, to keep the
+    // shuffle of bands x docs rows small. Colliding hashes only add candidates: every candidate is checked on its
+    // block and its texts.
     Dataset<Row> hashed = docs.select(col(DOC), col(BLOCK), col(TEXT), xxhash64(col(DOC)).as("h"), keys.as("keys"));
-    Dataset<Row> buckets = hashed
-        .select(col("h"), col(BLOCK), explode(col("keys")).as("band_key"))
-        .groupBy(BLOCK, "band_key").agg(array_sort(collect_set("h")).as("docs"))
-        .filter(size(col("docs")).gt(1));
-    Column ids = col("docs");
-    Column n = size(ids);
-    Column inWindow = flatten(transform(sequence(lit(1), n.minus(1)), i ->
-        transform(sequence(i.plus(1), least(n, i.plus(window))), j ->
-            struct(element_at(ids, i).as("ha"), element_at(ids, j).as("hb")))));
-    Dataset<Row> candidates = buckets.select(explode(inWindow).as("p")).select("p.ha", "p.hb").distinct();
-    Dataset<Row> texts = hashed.select("h", DOC, TEXT);
+    Dataset<Row> members = hashed.select(col("h"), col(BLOCK), explode(col("keys")).as("band_key"))
+        .select(xxhash64(col(BLOCK), col("band_key")).as("bucket"), col("h"))
+        .repartition(col("bucket"))
+        .sortWithinPartitions("bucket", "h");
+    Dataset<Row> candidates = members
+        .mapPartitions(new WindowPairs(window), Encoders.row(new StructType().add("ha", DataTypes.LongType, false)
+            .add("hb", DataTypes.LongType, false)))
+        .distinct();
+    Dataset<Row> texts = hashed.select("h", DOC, BLOCK, TEXT);
     return candidates
-        .join(texts.withColumnRenamed("h", "ha").withColumnRenamed(DOC, "doc_a").withColumnRenamed(TEXT, "text_a"),
-            "ha")
-        .join(texts.withColumnRenamed("h", "hb").withColumnRenamed(DOC, "doc_b").withColumnRenamed(TEXT, "text_b"),
-            "hb")
-        .filter(col("doc_a").notEqual(col("doc_b")))
+        .join(texts.withColumnRenamed("h", "ha").withColumnRenamed(DOC, "doc_a").withColumnRenamed(BLOCK, "block_a")
+            .withColumnRenamed(TEXT, "text_a"), "ha")
+        .join(texts.withColumnRenamed("h", "hb").withColumnRenamed(DOC, "doc_b").withColumnRenamed(BLOCK, "block_b")
+            .withColumnRenamed(TEXT, "text_b"), "hb")
+        .filter(col("doc_a").notEqual(col("doc_b")).and(col("block_a").equalTo(col("block_b"))))
         .select(least(col("doc_a"), col("doc_b")).as(A), greatest(col("doc_a"), col("doc_b")).as(B),
             minHash.partsJaccard(col("text_a"), col("text_b")).as(SIMILARITY))
         .filter(col(SIMILARITY).geq(threshold))
         .distinct();
+  }
+
+  /**
+   * The candidate pairs of bucket members sorted by bucket then hash: each member with each of the {@code window}
+   * members before it in its bucket, so a bucket of thousands of near-identical texts costs members x window checks,
+   * not members squared, and its members still chain into one cluster.
+   */
+  static final class WindowPairs implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final int window;
+
+    WindowPairs(int window) {
+      this.window = window;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> members) {
+      return new Iterator<>() {
+        /** The bucket's last {@code window} hashes before the current member, oldest first. */
+        private final long[] previous = new long[window];
+        private int held;
+        private boolean started;
+        private long bucket;
+        /** The current member, paired in turn with previous[next], previous[next + 1] and so on. */
+        private long h;
+        private int next;
+        private boolean pairing;
+
+        @Override
+        public boolean hasNext() {
+          while (true) {
+            if (pairing && next < held) {
+              return true;
+            }
+            if (pairing) {
+              remember(h);
+              pairing = false;
+            }
+            if (!members.hasNext()) {
+              return false;
+            }
+            Row member = members.next();
+            if (!started || member.getLong(0) != bucket) {
+              started = true;
+              bucket = member.getLong(0);
+              held = 0;
+            }
+            h = member.getLong(1);
+            next = 0;
+            pairing = true;
+          }
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return RowFactory.create(previous[next++], h);
+        }
+
+        private void remember(long x) {
+          if (held > 0 && previous[held - 1] == x) {
+            return;
+          }
+          if (held == window) {
+            System.arraycopy(previous, 1, previous, 0, window - 1);
+            held--;
+          }
+          previous[held++] = x;
+        }
+      };
+    }
   }
 
   /**

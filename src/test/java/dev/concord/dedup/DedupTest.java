@@ -304,6 +304,22 @@ class DedupTest {
   }
 
   @Test
+  void bucketMembersArePairedWithTheWindowBeforeThemInTheirBucket() {
+    List<Row> members = List.of(RowFactory.create(1L, 10L), RowFactory.create(1L, 20L), RowFactory.create(1L, 30L),
+        RowFactory.create(1L, 40L), RowFactory.create(2L, 50L), RowFactory.create(3L, 60L), RowFactory.create(3L, 70L));
+    assertEquals(List.of("10 20", "10 30", "20 30", "20 40", "30 40", "60 70"), windowPairs(members, 2));
+    assertEquals(List.of("10 20", "20 30", "30 40", "60 70"), windowPairs(members, 1));
+    assertEquals(List.of(), windowPairs(List.of(RowFactory.create(5L, 1L)), 3));
+  }
+
+  private static List<String> windowPairs(List<Row> members, int window) {
+    List<String> pairs = new ArrayList<>();
+    new NearDuplicates.WindowPairs(window).call(members.iterator())
+        .forEachRemaining(r -> pairs.add(r.getLong(0) + " " + r.getLong(1)));
+    return pairs;
+  }
+
+  @Test
   void exactDuplicatesKeepTheHighestAgreementThenMostAnnotatorsThenSmallestItem() {
     List<Row> items = new ArrayList<>();
     List<Row> candidates = new ArrayList<>();
