@@ -107,6 +107,30 @@ class DedupTest {
     assertEquals("fi 2 x", Normalize.text("  \uFB01\u00A02\t\n x "));
   }
 
+  /** Texts that skip the normaliser come out as the normaliser would leave them. */
+  @Test
+  void theAsciiShortcutAgreesWithTheNormaliser() {
+    java.util.regex.Pattern space = java.util.regex.Pattern.compile("\\s+",
+        java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+    char[] alphabet = {'a', 'Z', '7', '.', ' ', ' ', '\t', '\n', '\r', '\u000B', '\f', '\u001C', '\u007F', '\u0085',
+        '\u00A0', '\uFB01', '\u3000'};
+    SplittableRandom rnd = new SplittableRandom(5);
+    int shortcuts = 0;
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder b = new StringBuilder();
+      int n = rnd.nextInt(8);
+      for (int j = 0; j < n; j++) {
+        b.append(alphabet[rnd.nextInt(i % 2 == 0 ? 4 : alphabet.length)]);
+      }
+      String s = b.toString();
+      String expected = space.matcher(java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFKC))
+          .replaceAll(" ").trim();
+      assertEquals(expected, Normalize.text(s), () -> "text " + s.chars().boxed().toList());
+      shortcuts += Normalize.isNormalAscii(s) ? 1 : 0;
+    }
+    assertTrue(shortcuts > 5_000, "texts taking the shortcut: " + shortcuts);
+  }
+
   @Test
   void ignoreCaseFoldsCaseForKeysAndPrompts() {
     Dataset<Row> items = SparkTest.spark().createDataFrame(List.of(item("i1", "Reverse a List", "Use X", "No"),
