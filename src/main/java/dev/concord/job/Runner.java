@@ -48,17 +48,21 @@ public final class Runner {
     if (!runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
       throw new ConfigException("--run-id '" + runId + "' must be letters, digits, '.', '_' or '-' (a folder name)");
     }
+    requireNoPattern("--out", request.out());
     for (Path p : request.inputs()) {
+      requireNoPattern("--input", p);
       if (!Files.exists(p)) {
         throw new ConfigException("--input " + p + " does not exist");
       }
     }
     for (Path p : request.gold()) {
+      requireNoPattern("--gold", p);
       if (!Files.exists(p)) {
         throw new ConfigException("--gold " + p + " does not exist");
       }
     }
     for (Path p : request.evalPrompts()) {
+      requireNoPattern("--eval-prompts", p);
       if (!Files.exists(p)) {
         throw new ConfigException("--eval-prompts " + p + " does not exist");
       }
@@ -170,6 +174,20 @@ public final class Runner {
    * Shuffle partitions fitted to the input: one per 64 MB of input, at least 4. Adaptive execution merges the
    * small ones further; a fixed 200 would mean hundreds of near-empty tasks on a small batch.
    */
+  /**
+   * Spark reads every path as a Hadoop glob, so a folder named {@code a[1]} would be read as a pattern (or fail
+   * half-way through the run): such a path is refused up front, naming the character.
+   */
+  static void requireNoPattern(String option, Path p) {
+    String path = p.toAbsolutePath().normalize().toString();
+    for (char c : path.toCharArray()) {
+      if ("[]{}*?\\".indexOf(c) >= 0) {
+        throw new ConfigException(option + " " + p + " contains '" + c + "', which Spark reads as a file pattern;"
+            + " use a path without any of [ ] { } * ? \\");
+      }
+    }
+  }
+
   static int shufflePartitions(java.util.List<Path> inputs) {
     long bytes = 0;
     for (Path p : inputs) {
