@@ -3,6 +3,7 @@ package dev.concord.dedup;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
@@ -58,7 +59,8 @@ public final class NearDuplicates {
    * whole text.
    */
   public static Dataset<Row> pairs(Dataset<Row> docs, MinHash minHash, double threshold, int window) {
-    return verified(docs, minHash.bandKeys(col(TEXT), commonShingles(docs, minHash)), minHash, threshold, window);
+    return verified(docs, minHash.bandKeys(col(TEXT), commonShingles(docs, minHash)), minHash, threshold, window,
+        BROADCAST_CANDIDATES);
   }
 
   /**
@@ -71,6 +73,12 @@ public final class NearDuplicates {
    * texts, while none of them can pass.
    */
   public static Dataset<Row> recordPairs(Dataset<Row> docs, MinHash minHash, double threshold, int window) {
+    return recordPairs(docs, minHash, threshold, window, BROADCAST_CANDIDATES);
+  }
+
+  /** {@link #recordPairs}, broadcasting the record candidates' hashes only up to {@code broadcastCandidates} pairs. */
+  static Dataset<Row> recordPairs(Dataset<Row> docs, MinHash minHash, double threshold, int window,
+      long broadcastCandidates) {
     Column parts = split(col(TEXT), MinHash.PART, -1);
     Dataset<Row> responses = docs
         .select(col(DOC).as("record"), col(BLOCK), posexplode(slice(parts, 2, Integer.MAX_VALUE)))
@@ -86,15 +94,16 @@ public final class NearDuplicates {
         .groupBy("record").agg(key.as("key"))
         .localCheckpoint();
     Dataset<Row> keyed = docs.join(keys.withColumnRenamed("record", DOC), new String[] {DOC}, "left");
-    return verified(keyed, array(coalesce(col("key"), lit(0L))), minHash, threshold, window);
+    return verified(keyed, array(coalesce(col("key"), lit(0L))), minHash, threshold, window, broadcastCandidates);
   }
 
   /**
    * The pairs of {@code docs} that share a band key ({@code keys}, an array column), within {@code window} of each
-   * other in a bucket ordered by hash, whose similarity is at least {@code threshold}.
+   * other in a bucket ordered by hash, whose similarity is at least {@code threshold}. Up to {@code
+   * broadcastCandidates} candidate pairs, only their texts are shuffled for the check.
    */
   private static Dataset<Row> verified(Dataset<Row> docs, Column keys, MinHash minHash, double threshold,
-      int window) {
+      int window, long broadcastCandidates) {
     // A bucket is a 64-bit hash of the block and the band key, and holds 64-bit hashes of the ids, to keep the
     // shuffle of bands x docs rows small. Colliding hashes only add candidates: every candidate is checked on its
     // block and its texts.
@@ -106,8 +115,16 @@ public final class NearDuplicates {
     Dataset<Row> candidates = members
         .mapPartitions(new WindowPairs(window), Encoders.row(new StructType().add("ha", DataTypes.LongType, false)
             .add("hb", DataTypes.LongType, false)))
-        .distinct();
+        .distinct()
+        .localCheckpoint();
     Dataset<Row> texts = hashed.select("h", DOC, BLOCK, TEXT);
+    if (candidates.count() <= broadcastCandidates) {
+      // Most texts are in no candidate pair: with the candidates' hashes broadcast, only the texts of candidates
+      // are shuffled for the check, not every text twice.
+      Dataset<Row> wanted = candidates.select(col("ha").as("h")).union(candidates.select(col("hb").as("h")))
+          .distinct();
+      texts = texts.join(broadcast(wanted), new String[] {"h"}, "left_semi").localCheckpoint();
+    }
     return candidates
         .join(texts.withColumnRenamed("h", "ha").withColumnRenamed(DOC, "doc_a").withColumnRenamed(BLOCK, "block_a")
             .withColumnRenamed(TEXT, "text_a"), "ha")
@@ -119,6 +136,9 @@ public final class NearDuplicates {
         .filter(col(SIMILARITY).geq(threshold))
         .distinct();
   }
+
+  /** The most candidate pairs whose hashes are broadcast (16 bytes a pair at most, whatever the input's size). */
+  static final long BROADCAST_CANDIDATES = 1_000_000;
 
   /**
    * The candidate pairs of bucket members sorted by bucket then hash: each member with each of the {@code window}

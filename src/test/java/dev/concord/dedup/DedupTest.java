@@ -319,12 +319,15 @@ class DedupTest {
     }
     StructType schema = new StructType().add(NearDuplicates.DOC, DataTypes.StringType)
         .add(NearDuplicates.BLOCK, DataTypes.StringType).add(NearDuplicates.TEXT, DataTypes.StringType);
-    List<String> found = NearDuplicates.recordPairs(SparkTest.spark().createDataFrame(rows, schema), m, t,
-            CONFIG.dedup().bucketWindow())
-        .orderBy(NearDuplicates.A, NearDuplicates.B).collectAsList().stream()
-        .map(r -> r.getString(0) + " " + r.getString(1)).toList();
     assertTrue(expected.size() > 10, "the pool makes near-duplicate records: " + expected.size());
-    assertEquals(expected, found);
+    // With the candidates' hashes broadcast, and with every text shuffled.
+    for (long broadcastCandidates : new long[] {NearDuplicates.BROADCAST_CANDIDATES, 0}) {
+      List<String> found = NearDuplicates.recordPairs(SparkTest.spark().createDataFrame(rows, schema), m, t,
+              CONFIG.dedup().bucketWindow(), broadcastCandidates)
+          .orderBy(NearDuplicates.A, NearDuplicates.B).collectAsList().stream()
+          .map(r -> r.getString(0) + " " + r.getString(1)).toList();
+      assertEquals(expected, found);
+    }
   }
 
   @Test
