@@ -7,24 +7,16 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat_ws;
-import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.posexplode;
-import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.sha2;
-import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.split;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.Iterator;
@@ -81,10 +73,10 @@ public final class NearDuplicates {
       long broadcastCandidates) {
     Column parts = split(col(TEXT), MinHash.PART, -1);
     Dataset<Row> responses = docs
-        .select(col(DOC).as("record"), col(BLOCK), posexplode(slice(parts, 2, Integer.MAX_VALUE)))
-        .withColumn(DOC, sha2(concat_ws(MinHash.PART, col(BLOCK), col("col")), 256))
+        .select(col(DOC).as("record"), col(BLOCK), explode(slice(parts, 2, Integer.MAX_VALUE)).as("response"))
+        .withColumn(DOC, sha2(concat_ws(MinHash.PART, col(BLOCK), col("response")), 256))
         .localCheckpoint();
-    Dataset<Row> distinctResponses = responses.select(col(DOC), col(BLOCK), col("col").as(TEXT)).distinct()
+    Dataset<Row> distinctResponses = responses.select(col(DOC), col(BLOCK), col("response").as(TEXT)).distinct()
         .localCheckpoint();
     Dataset<Row> responseClusters = clusters(pairs(distinctResponses, minHash, threshold, window));
     // The sorted clusters of a record's responses: records with the same responses up to near duplicates, in either
