@@ -165,7 +165,6 @@ public final class MinHash implements java.io.Serializable {
     return keys;
   }
 
-
   /** A key per band, hashing the band's number (offset by the scheme) with its rows. */
   private long[] keys(long[] sig, int firstBand) {
     long[] keys = new long[bands];
@@ -178,7 +177,6 @@ public final class MinHash implements java.io.Serializable {
     }
     return keys;
   }
-
 
   /** The exact Jaccard similarity of two texts' shingle sets: 1 for two empty texts. */
   public double jaccard(String a, String b) {

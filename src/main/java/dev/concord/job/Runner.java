@@ -171,10 +171,6 @@ public final class Runner {
   }
 
   /**
-   * Shuffle partitions fitted to the input: one per 64 MB of input, at least 4. Adaptive execution merges the
-   * small ones further; a fixed 200 would mean hundreds of near-empty tasks on a small batch.
-   */
-  /**
    * Spark reads every path as a Hadoop glob, so a folder named {@code a[1]} would be read as a pattern (or fail
    * half-way through the run): such a path is refused up front, naming the character.
    */
@@ -188,6 +184,10 @@ public final class Runner {
     }
   }
 
+  /**
+   * Shuffle partitions fitted to the input: one per 64 MB of input, at least 4. Adaptive execution merges the
+   * small ones further; a fixed 200 would mean hundreds of near-empty tasks on a small batch.
+   */
   static int shufflePartitions(java.util.List<Path> inputs) {
     long bytes = 0;
     for (Path p : inputs) {
