@@ -146,7 +146,8 @@ public final class Steps {
     } else {
       store.stage("posteriors", () -> store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
     }
-    Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft"));
+    // Each task type's resolution joins the items: grouped from the submissions once, not once per join.
+    Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft")).localCheckpoint();
     Resolve.Result result = Resolve.apply(votes, goldUnits, items, store.staged("posteriors"), config);
     store.stage("outcomes", () -> result.outcomes());
     store.stage("candidates", () -> result.candidates());

@@ -18,6 +18,7 @@ import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
@@ -366,8 +367,8 @@ public final class Resolve {
         .withColumn("dim_weight", dimensionWeight(config));
     Dataset<Row> g = goldUnits.filter(col(Col.TASK_TYPE).equalTo("rating"))
         .select(col(Col.ITEM_ID), col(Units.PART_A), col(Units.PART_B), col(Col.ORDINAL).as("gold_score"));
-    Dataset<Row> cells = v.groupBy(Col.ITEM_ID, Col.PROJECT, Units.PART_A, Units.PART_B).agg(
-            weightedMedian(array_sort(collect_list(struct(col(Col.ORDINAL), col(Col.WEIGHT))))).as("vote_score"),
+    Column[] cell = {col(Col.ITEM_ID), col(Col.PROJECT), col(Units.PART_A), col(Units.PART_B)};
+    Dataset<Row> cells = cumulativeWeights(v, cell).groupBy(cell).agg(weightedMedian().as("vote_score"),
             first("dim_weight").as("dim_weight"))
         .join(g, new String[] {Col.ITEM_ID, Units.PART_A, Units.PART_B}, "full_outer")
         .join(items.select(col(Col.ITEM_ID), col(Col.PROJECT).as("item_project")), Col.ITEM_ID)
@@ -389,7 +390,9 @@ public final class Resolve {
     Dataset<Row> pairCandidates = x.join(y, Col.ITEM_ID)
         .filter(col("chosen_score").minus(col("rejected_score")).geq(margin))
         .withColumn(CANDIDATE, concat_ws("\u001f", lit(PREFERENCES), col(Col.ITEM_ID), col(Col.CHOSEN_RESPONSE_ID),
-            col(Col.REJECTED_RESPONSE_ID)));
+            col(Col.REJECTED_RESPONSE_ID)))
+        // Read by the ballots and again by the judgement: computed once, medians and all.
+        .localCheckpoint();
 
     Dataset<Row> oc = own.select(col(Col.ITEM_ID), col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.WEIGHT),
         col(Units.PART_A).as(Col.CHOSEN_RESPONSE_ID), col("own").as("own_chosen"));
@@ -463,22 +466,37 @@ public final class Resolve {
         .equalTo(ProjectSettings.MAJORITY_VOTE), lit(MEDIAN)).otherwise(lit(WEIGHTED_MEDIAN));
   }
 
+  private static final String RUNNING_WEIGHT = "running_weight";
+  private static final String TOTAL_WEIGHT = "total_weight";
+
   /**
-   * The weighted median of {@code sorted} ({@code ordinal, weight} in ascending order): the score at which half the
-   * weight lies on either side, the midpoint of the two middle scores when the halves meet exactly. One annotator far
-   * off moves it no further than the next score, where a mean would follow them.
+   * Each score ({@code ordinal, weight}) with the summed weight of its cell's scores up to it in ascending order, and
+   * of all of them, as {@link #weightedMedian} reads them. A window's running sum, not higher-order functions over a
+   * collected array: those run interpreted, and took several seconds per million ratings.
    */
-  static Column weightedMedian(Column sorted) {
-    Column total = org.apache.spark.sql.functions.aggregate(sorted, lit(0.0),
-        (acc, x) -> acc.plus(x.getField(Col.WEIGHT)));
-    Column cumulative = org.apache.spark.sql.functions.transform(sorted, (x, i) -> struct(
-        x.getField(Col.ORDINAL).as("v"),
-        round(org.apache.spark.sql.functions.aggregate(org.apache.spark.sql.functions.slice(sorted, lit(1), i.plus(1)),
-            lit(0.0), (acc, y) -> acc.plus(y.getField(Col.WEIGHT))), WEIGHT_DIGITS).as("c")));
-    Column half = round(total.divide(2), WEIGHT_DIGITS);
-    Column lower = element_at(org.apache.spark.sql.functions.filter(cumulative, x -> x.getField("c").geq(half)), 1);
-    Column upper = element_at(org.apache.spark.sql.functions.filter(cumulative, x -> x.getField("c").gt(half)), 1);
-    return when(total.gt(0), lower.getField("v").plus(upper.getField("v")).divide(2));
+  static Dataset<Row> cumulativeWeights(Dataset<Row> scores, Column... cell) {
+    // Both sums share one ordering, so the weights are added in the same order in every run.
+    org.apache.spark.sql.expressions.WindowSpec ordered = Window.partitionBy(cell)
+        .orderBy(col(Col.ORDINAL), col(Col.WEIGHT));
+    return scores
+        .withColumn(RUNNING_WEIGHT, sum(Col.WEIGHT).over(ordered.rowsBetween(Window.unboundedPreceding(),
+            Window.currentRow())))
+        .withColumn(TOTAL_WEIGHT, sum(Col.WEIGHT).over(ordered.rowsBetween(Window.unboundedPreceding(),
+            Window.unboundedFollowing())));
+  }
+
+  /**
+   * The weighted median of a cell's scores, an aggregate over {@link #cumulativeWeights}: the score at which half the
+   * weight lies on either side, the midpoint of the two middle scores when the halves meet exactly. One annotator far
+   * off moves it no further than the next score, where a mean would follow them. Weights are never negative, so the
+   * running sum only grows, and the first score to reach half the weight is the lowest that does.
+   */
+  static Column weightedMedian() {
+    Column running = round(col(RUNNING_WEIGHT), WEIGHT_DIGITS);
+    Column half = round(col(TOTAL_WEIGHT).divide(2), WEIGHT_DIGITS);
+    Column lower = min(when(running.geq(half), col(Col.ORDINAL)));
+    Column upper = min(when(running.gt(half), col(Col.ORDINAL)));
+    return when(max(col(TOTAL_WEIGHT)).gt(0), lower.plus(upper).divide(2));
   }
 
   /** A dimension's weight in the overall score: the project's configured weight, else 1 for every dimension. */

@@ -3,6 +3,7 @@ package dev.concord.dedup;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -143,6 +144,41 @@ class DedupTest {
           withKeys, ignoreCase);
       assertEquals(ignoreCase ? 1 : 2, judged.select(Col.KEY).distinct().count(), "ignore_case " + ignoreCase);
     }
+  }
+
+  @Test
+  void jaccardIsThatOfTheSetsOfShingleStrings() {
+    assertArrayEquals(new long[] {0, 5, -1, Long.MIN_VALUE},
+        MinHash.distinct(new long[] {0, 5, 0, 5, -1, Long.MIN_VALUE, -1}));
+    MinHash m = new MinHash(3, 20, 5);
+    SplittableRandom rnd = new SplittableRandom(11);
+    for (int i = 0; i < 500; i++) {
+      // Three letters: shingles repeat within a text, and texts share many.
+      String a = randomText(rnd, "abc", 1 + rnd.nextInt(60));
+      String b = randomText(rnd, "abc", 1 + rnd.nextInt(60));
+      java.util.Set<String> x = shingleStrings(a, 3);
+      java.util.Set<String> y = shingleStrings(b, 3);
+      java.util.Set<String> both = new java.util.HashSet<>(x);
+      both.retainAll(y);
+      assertEquals((double) both.size() / (x.size() + y.size() - both.size()), m.jaccard(a, b), 1e-12, a + " " + b);
+      assertEquals(x.size(), m.shingles(a).length, a);
+    }
+  }
+
+  private static String randomText(SplittableRandom rnd, String letters, int length) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < length; i++) {
+      b.append(letters.charAt(rnd.nextInt(letters.length())));
+    }
+    return b.toString();
+  }
+
+  private static java.util.Set<String> shingleStrings(String text, int k) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (int start = 0; start <= Math.max(0, text.length() - k); start++) {
+      out.add(text.substring(start, Math.min(text.length(), start + k)));
+    }
+    return out;
   }
 
   @Test

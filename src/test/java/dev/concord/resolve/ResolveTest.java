@@ -327,20 +327,25 @@ class ResolveTest {
   @Test
   void weightedMedianByHand() {
     var spark = SparkTest.spark();
-    StructType scores = new StructType().add("s", DataTypes.createArrayType(new StructType()
-        .add(Col.ORDINAL, DataTypes.DoubleType).add(Col.WEIGHT, DataTypes.DoubleType)));
+    StructType scores = new StructType().add("cell", DataTypes.IntegerType)
+        .add(Col.ORDINAL, DataTypes.DoubleType).add(Col.WEIGHT, DataTypes.DoubleType);
+    // Out of order within each cell: the median must not depend on the order the scores arrive in.
     Dataset<Row> cases = spark.createDataFrame(List.of(
-        RowFactory.create(List.of(score(1, 1), score(2, 1), score(3, 1), score(4, 1))),
-        RowFactory.create(List.of(score(1, 1), score(2, 1), score(9, 1))),
-        RowFactory.create(List.of(score(1, 0.2), score(5, 0.9))),
-        RowFactory.create(List.of(score(1, 0.5), score(2, 0.25), score(4, 0.25)))), scores);
-    List<Double> medians = cases.select(Resolve.weightedMedian(col("s"))).collectAsList().stream()
-        .map(row -> row.getDouble(0)).toList();
-    assertEquals(List.of(2.5, 2.0, 5.0, 1.5), medians);
+        score(1, 3, 1), score(1, 1, 1), score(1, 4, 1), score(1, 2, 1),
+        score(2, 9, 1), score(2, 1, 1), score(2, 2, 1),
+        score(3, 5, 0.9), score(3, 1, 0.2),
+        score(4, 4, 0.25), score(4, 2, 0.25), score(4, 1, 0.5),
+        score(5, 3, 0), score(5, 4, 0),
+        score(6, 2, 0), score(6, 5, 1), score(6, 1, 0)), scores).repartition(3);
+    List<Row> medians = Resolve.cumulativeWeights(cases, col("cell")).groupBy("cell")
+        .agg(Resolve.weightedMedian().as("median")).orderBy("cell").collectAsList();
+    assertEquals(List.of(RowFactory.create(1, 2.5), RowFactory.create(2, 2.0), RowFactory.create(3, 5.0),
+        RowFactory.create(4, 1.5), RowFactory.create(5, null), RowFactory.create(6, 5.0)), medians,
+        "cell 5 has no weight, so no median; cell 6's weightless scores are outweighed");
   }
 
-  static Row score(double value, double weight) {
-    return RowFactory.create(value, weight);
+  static Row score(int cell, double value, double weight) {
+    return RowFactory.create(cell, value, weight);
   }
 
   @Test
