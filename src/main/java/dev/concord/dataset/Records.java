@@ -15,6 +15,7 @@ import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
 import dev.concord.dedup.Contradictions;
+import dev.concord.dedup.Dedup;
 import dev.concord.dedup.MinHash;
 import dev.concord.dedup.NearDuplicates;
 import dev.concord.dedup.Normalize;
@@ -73,7 +74,8 @@ public final class Records {
             col("rejected_text")), 256))
         .otherwise(sha2(concat_ws("\u001f", lit("l"), col(Col.PROMPT_KEY),
             when(labeled.isNull(), lit("\u0000")).otherwise(col("labeled_text")), col(Col.LABEL)), 256));
-    return candidates.join(items, Col.ITEM_ID)
+    // The narrow side is the hash table: the items' texts stream past once, never sorted.
+    return candidates.hint(Dedup.SHUFFLE_HASH).join(items, Col.ITEM_ID)
         .withColumn("chosen_text", chosenText)
         .withColumn("rejected_text", rejectedText)
         .withColumn("labeled_text", labeledText)
@@ -102,7 +104,7 @@ public final class Records {
   public static Dataset<Row> sft(Dataset<Row> keptSft, Dataset<Row> items, boolean ignoreCase) {
     Column completion = col(Col.ANSWER).getField(Col.COMPLETION);
     Column completionText = Normalize.text(completion, ignoreCase);
-    return keptSft.join(items, Col.ITEM_ID).select(
+    return keptSft.hint(Dedup.SHUFFLE_HASH).join(items, Col.ITEM_ID).select(
         concat_ws("\u001f", lit(SFT), col(Col.SUBMISSION_ID)).as(Resolve.CANDIDATE),
         lit(SFT).as(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.PROMPT),
         assistant(completion).as(Col.COMPLETION), col(Col.SUBMISSION_ID), col(Col.ANNOTATOR),

@@ -44,6 +44,11 @@ public final class Dedup {
   public static final String TRAIN = "train";
   public static final String TEST = "test";
   static final long BUCKETS = 1_000_000L;
+  /**
+   * The join hint for a narrow table joined to texts: a shuffled hash join keeps the narrow side in a hash table and
+   * streams the texts past it, where a sort-merge join would sort both, texts and all.
+   */
+  public static final String SHUFFLE_HASH = "shuffle_hash";
 
   /** What became of a candidate record: published, or the kind of its removal. */
   public static final String FATE = "dedup_fate";
@@ -133,6 +138,7 @@ public final class Dedup {
     Dataset<Row> docs = exact.filter(col("exact_rank").equalTo(1))
         .withColumn("cluster_records", count(lit(1)).over(sameCluster))
         .filter(col("cluster_records").gt(1))
+        .hint(SHUFFLE_HASH)
         .join(candidates.select(Resolve.CANDIDATE, NearDuplicates.TEXT), Resolve.CANDIDATE)
         .select(col(Col.ID).as(NearDuplicates.DOC),
             concat_ws("\u001f", col(NearDuplicates.BLOCK), col(PROMPT_CLUSTER)).as(NearDuplicates.BLOCK),
@@ -186,7 +192,7 @@ public final class Dedup {
         .select(col(Resolve.CANDIDATE), col(Col.ID), col(FATE), col(Col.RECORD_ID), col(Col.SIMILARITY),
             col(Col.DETAIL), col(KEEPER), col(Col.MERGED_COUNT), col(Col.SPLIT), col(PROMPT_CLUSTER),
             col("review_votes"));
-    return candidates.join(decided, Resolve.CANDIDATE);
+    return candidates.join(decided.hint(SHUFFLE_HASH), Resolve.CANDIDATE);
   }
 
   /** The documented keeper order: highest agreement, most annotators, smallest id, smallest item id. */
