@@ -70,7 +70,10 @@ public final class Resolve {
   public static final String PREFERENCES = "preferences";
   public static final String LABELS = "labels";
 
-  /** Sums of weights are compared after rounding, so that float noise never breaks or makes a tie. */
+  /**
+   * Sums of weights, weighted scores and their differences are compared after rounding, so that float noise never
+   * breaks or makes a tie, nor decides a margin: the order Spark happens to add in changes the last bits.
+   */
   private static final int WEIGHT_DIGITS = 9;
   /** Strength of a pairwise answer that gives none: "clearly better". */
   private static final double DEFAULT_STRENGTH = 2.0;
@@ -377,10 +380,12 @@ public final class Resolve {
         .withColumn("score", coalesce(col("gold_score"), col("vote_score")));
     Dataset<Row> overall = cells.filter(col("score").isNotNull())
         .groupBy(Col.ITEM_ID, Col.PROJECT, Units.PART_A).agg(
-            sum(col("dim_weight").multiply(col("score"))).divide(sum("dim_weight")).as("overall"),
+            round(sum(col("dim_weight").multiply(col("score"))).divide(sum("dim_weight")), WEIGHT_DIGITS)
+                .as("overall"),
             max(col("gold_score").isNotNull().cast("int")).as("gold"));
     Dataset<Row> own = v.groupBy(Col.ITEM_ID, Col.SUBMISSION_ID, Col.ANNOTATOR, Col.WEIGHT, Units.PART_A).agg(
-        sum(col("dim_weight").multiply(col(Col.ORDINAL))).divide(sum("dim_weight")).as("own"));
+        round(sum(col("dim_weight").multiply(col(Col.ORDINAL))).divide(sum("dim_weight")), WEIGHT_DIGITS)
+            .as("own"));
 
     Column margin = PerProject.value(config, col(Col.PROJECT), ProjectSettings::ratingMargin);
     Dataset<Row> x = overall.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Units.PART_A).as(Col.CHOSEN_RESPONSE_ID),
@@ -388,7 +393,7 @@ public final class Resolve {
     Dataset<Row> y = overall.select(col(Col.ITEM_ID), col(Units.PART_A).as(Col.REJECTED_RESPONSE_ID),
         col("overall").as("rejected_score"), col("gold").as("rejected_gold"));
     Dataset<Row> pairCandidates = x.join(y, Col.ITEM_ID)
-        .filter(col("chosen_score").minus(col("rejected_score")).geq(margin))
+        .filter(scoreMargin().geq(margin))
         .withColumn(CANDIDATE, concat_ws("\u001f", lit(PREFERENCES), col(Col.ITEM_ID), col(Col.CHOSEN_RESPONSE_ID),
             col(Col.REJECTED_RESPONSE_ID)))
         // Read by the ballots and again by the judgement: computed once, medians and all.
@@ -404,7 +409,8 @@ public final class Resolve {
         .withColumn("agrees", col("own_chosen").gt(col("own_rejected")))
         .localCheckpoint();
     Dataset<Row> support = ballots.groupBy(CANDIDATE).agg(
-        sum(when(col("agrees"), col(Col.WEIGHT)).otherwise(lit(0.0))).divide(sum(Col.WEIGHT)).as("share"),
+        round(sum(when(col("agrees"), col(Col.WEIGHT)).otherwise(lit(0.0))).divide(sum(Col.WEIGHT)), WEIGHT_DIGITS)
+            .as("share"),
         sum(col("agrees").cast("int")).as("n_agree"), count(lit(1)).as("n"),
         array_sort(collect_set(Col.ANNOTATOR)).as(Col.ANNOTATORS));
 
@@ -426,7 +432,7 @@ public final class Resolve {
         coalesce(col("n"), lit(0L)).cast("int").as(Col.ANNOTATOR_COUNT),
         coalesce(col("n_agree"), lit(0L)).cast("int").as(Col.AGREED_COUNT),
         coalesce(col(Col.ANNOTATORS), org.apache.spark.sql.functions.array().cast("array<string>")).as(Col.ANNOTATORS),
-        col("chosen_score").minus(col("rejected_score")).as(Col.MARGIN));
+        scoreMargin().as(Col.MARGIN));
 
     Dataset<Row> perItem = items.filter(col(Col.TASK_TYPE).equalTo("rating"))
         .join(judged.groupBy(Col.ITEM_ID).agg(max(col("emit").cast("int")).as("emitted"),
@@ -458,6 +464,11 @@ public final class Resolve {
         .select(col(CANDIDATE), col(Col.ITEM_ID), col(Col.SUBMISSION_ID),
             role(col("agrees"), col(Col.RESOLUTION)).as(Col.ROLE));
     return new Result(outcomes, candidates, edges);
+  }
+
+  /** The chosen response's overall score less the rejected one's. */
+  private static Column scoreMargin() {
+    return round(col("chosen_score").minus(col("rejected_score")), WEIGHT_DIGITS);
   }
 
   /** How ratings resolve: the plain median under majority_vote, else the reliability-weighted median. */

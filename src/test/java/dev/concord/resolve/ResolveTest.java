@@ -304,6 +304,29 @@ class ResolveTest {
         r.outcomes().first().<String>getAs(Col.DETAIL));
   }
 
+  /**
+   * r1 scores 0.5*1 + 0.3*3 + 0.2*5 = 2.4 and r2 0.5*1 + 0.3*1 + 0.2*3 = 1.4: exactly rating_margin apart. In floating
+   * point, whatever order the terms are added in, 2.4 - 1.4 comes out as 0.9999999999999998, which fell short.
+   */
+  @Test
+  void aMarginOfExactlyTheThresholdMakesAPair() {
+    List<Row> votes = new ArrayList<>();
+    for (String who : List.of("x", "y")) {
+      votes.add(rating("m", "r1", "helpfulness", 1, who));
+      votes.add(rating("m", "r1", "accuracy", 3, who));
+      votes.add(rating("m", "r1", "harmlessness", 5, who));
+      votes.add(rating("m", "r2", "helpfulness", 1, who));
+      votes.add(rating("m", "r2", "accuracy", 1, who));
+      votes.add(rating("m", "r2", "harmlessness", 3, who));
+    }
+    Resolve.Result r = resolve(votes, List.of(),
+        List.of(RowFactory.create("m", "helpfulness-v3", "rating", List.of("r1", "r2"))));
+    List<Row> pairs = r.candidates().collectAsList();
+    assertEquals(1, pairs.size(), "the pair is published");
+    assertEquals(1.0, (double) pairs.get(0).getAs(Col.MARGIN), 0.0);
+    assertEquals(2, (int) pairs.get(0).getAs(Col.AGREED_COUNT), "both annotators' own scores favour r1");
+  }
+
   /** One careless score among three moves the median not at all, where the mean would lose the pair's margin. */
   @Test
   void ratingsTakeTheMedianScore() {
