@@ -34,6 +34,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
  * Conflict resolution over the kept annotators' units: gold first, then a vote weighted by each annotator's
@@ -487,7 +488,7 @@ public final class Resolve {
    */
   static Dataset<Row> cumulativeWeights(Dataset<Row> scores, Column... cell) {
     // Both sums share one ordering, so the weights are added in the same order in every run.
-    org.apache.spark.sql.expressions.WindowSpec ordered = Window.partitionBy(cell)
+    WindowSpec ordered = Window.partitionBy(cell)
         .orderBy(col(Col.ORDINAL), col(Col.WEIGHT));
     return scores
         .withColumn(RUNNING_WEIGHT, sum(Col.WEIGHT).over(ordered.rowsBetween(Window.unboundedPreceding(),

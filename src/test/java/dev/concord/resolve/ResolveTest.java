@@ -173,17 +173,21 @@ class ResolveTest {
         String.valueOf(score), (double) score, annotator, item + "-" + annotator, null, 1.0);
   }
 
+  /** One annotator's scores of one response on helpfulness-v3's three dimensions. */
+  static List<Row> ratings(String item, String response, String annotator, int helpfulness, int accuracy,
+      int harmlessness) {
+    return List.of(rating(item, response, "helpfulness", helpfulness, annotator),
+        rating(item, response, "accuracy", accuracy, annotator),
+        rating(item, response, "harmlessness", harmlessness, annotator));
+  }
+
   @Test
   void ratingPairsNeedTheMargin() {
     List<Row> votes = new ArrayList<>();
     // helpfulness-v3 weighs helpfulness 0.5, accuracy 0.3, harmlessness 0.2; rating_margin 1.0.
     for (String who : List.of("x", "y")) {
-      votes.add(rating("m", "r1", "helpfulness", 5, who));
-      votes.add(rating("m", "r1", "accuracy", 5, who));
-      votes.add(rating("m", "r1", "harmlessness", 5, who));
-      votes.add(rating("m", "r2", "helpfulness", 2, who));
-      votes.add(rating("m", "r2", "accuracy", 3, who));
-      votes.add(rating("m", "r2", "harmlessness", 5, who));
+      votes.addAll(ratings("m", "r1", who, 5, 5, 5));
+      votes.addAll(ratings("m", "r2", who, 2, 3, 5));
       votes.add(rating("n", "r1", "helpfulness", 4, who));
       votes.add(rating("n", "r2", "helpfulness", 4, who));
     }
@@ -312,12 +316,8 @@ class ResolveTest {
   void aMarginOfExactlyTheThresholdMakesAPair() {
     List<Row> votes = new ArrayList<>();
     for (String who : List.of("x", "y")) {
-      votes.add(rating("m", "r1", "helpfulness", 1, who));
-      votes.add(rating("m", "r1", "accuracy", 3, who));
-      votes.add(rating("m", "r1", "harmlessness", 5, who));
-      votes.add(rating("m", "r2", "helpfulness", 1, who));
-      votes.add(rating("m", "r2", "accuracy", 1, who));
-      votes.add(rating("m", "r2", "harmlessness", 3, who));
+      votes.addAll(ratings("m", "r1", who, 1, 3, 5));
+      votes.addAll(ratings("m", "r2", who, 1, 1, 3));
     }
     Resolve.Result r = resolve(votes, List.of(),
         List.of(RowFactory.create("m", "helpfulness-v3", "rating", List.of("r1", "r2"))));
