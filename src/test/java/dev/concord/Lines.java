@@ -14,13 +14,20 @@ public final class Lines {
   private Lines() {}
 
   public static Dataset<Row> of(String... raw) {
+    return ofBytes(java.util.Arrays.stream(raw).map(l -> l.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .toArray(byte[][]::new));
+  }
+
+  /** Lines given as bytes, which need not be valid UTF-8. */
+  public static Dataset<Row> ofBytes(byte[]... raw) {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < raw.length; i++) {
-      rows.add(RowFactory.create("test.jsonl", 0L, (long) i, raw[i]));
+      rows.add(RowFactory.create("test.jsonl", 0L, (long) i, raw[i], null, null));
     }
     return SparkTest.spark().createDataFrame(rows, new StructType().add(Col.SOURCE_FILE, DataTypes.StringType)
         .add(Col.BLOCK_START, DataTypes.LongType).add(Col.ROW_ID, DataTypes.LongType)
-        .add(Col.RAW, DataTypes.StringType));
+        .add(Col.RAW, DataTypes.BinaryType).add(Col.REASON, DataTypes.StringType)
+        .add(Col.DETAIL, DataTypes.StringType));
   }
 
   /** A valid pairwise submission line; {@code extra} replaces or adds top-level JSON fields. */

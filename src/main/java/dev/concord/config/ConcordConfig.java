@@ -49,12 +49,12 @@ public record ConcordConfig(
 
   /** The gates of a configuration that does not list its own. */
   public static final List<Gate> DEFAULT_GATES = List.of(
-      new Gate("quarantined_share", Gate.ERROR, 0.25, null, null),
+      new Gate("quarantined_share", Gate.WARNING, 0.25, null, null),
       new Gate("dropped_annotator_share", Gate.WARNING, 0.3, null, null),
       new Gate("review_share", Gate.WARNING, 0.2, null, null),
       new Gate("chosen_equals_rejected", Gate.ERROR, 0.0, null, null),
       new Gate("empty_prompts", Gate.ERROR, 0.0, null, null),
-      new Gate("min_rows", Gate.ERROR, 1.0, "preferences", null),
+      new Gate("min_rows", Gate.ERROR, 1.0, Gate.RECORDS, null),
       new Gate("drift", Gate.WARNING, 0.1, null, "quarantined_share"),
       new Gate("drift", Gate.WARNING, 0.1, null, "review_share"));
 
@@ -103,8 +103,14 @@ public record ConcordConfig(
   /** @param testShare share of prompts in the test split; @param salt varies the split between datasets */
   public record SplitSettings(Double testShare, String salt) {}
 
-  /** @param maxFieldChars the longest text field accepted (prompt, response, completion, justification, ids) */
-  public record Limits(Integer maxFieldChars) {}
+  /**
+   * @param maxFieldChars the longest text field accepted (prompt, response, completion, justification, metadata
+   *     value)
+   * @param maxIdChars the longest id accepted (submission, item, project, annotator, response, label, dimension,
+   *     model, guideline version, metadata key)
+   * @param maxLineBytes the longest input line read whole; a longer one is quarantined with its beginning
+   */
+  public record Limits(Integer maxFieldChars, Integer maxIdChars, Integer maxLineBytes) {}
 
   /** @param jdbcUrl JDBC URL of the job repository; null keeps an embedded H2 file under ROOT/.concord */
   public record JobStateSettings(String jdbcUrl, String username, String password) {}
@@ -166,14 +172,22 @@ public record ConcordConfig(
     if (testShare < 0 || testShare >= 1) {
       throw new ConfigException("split.test_share must be within [0, 1), got " + testShare);
     }
-    Limits l = limits == null ? new Limits(null) : limits;
+    Limits l = limits == null ? new Limits(null, null, null) : limits;
     int maxField = l.maxFieldChars() == null ? 200_000 : l.maxFieldChars();
     if (maxField < 1) {
       throw new ConfigException("limits.max_field_chars must be positive, got " + maxField);
     }
+    int maxId = l.maxIdChars() == null ? 1000 : l.maxIdChars();
+    if (maxId < 1) {
+      throw new ConfigException("limits.max_id_chars must be positive, got " + maxId);
+    }
+    int maxLine = l.maxLineBytes() == null ? 64 << 20 : l.maxLineBytes();
+    if (maxLine < 1024 || maxLine > 1 << 30) {
+      throw new ConfigException("limits.max_line_bytes must be within [1024, 1073741824], got " + maxLine);
+    }
     return new ConcordConfig(defaults, Map.copyOf(new TreeMap<>(own)),
         new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
-        new Limits(maxField),
+        new Limits(maxField, maxId, maxLine),
         jobState == null ? new JobStateSettings(null, null, null) : jobState,
         agreementSettings(), dawidSkeneSettings(), dedupSettings(), openLineageSettings(), gates(),
         retentionSettings());

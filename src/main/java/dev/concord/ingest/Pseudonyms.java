@@ -1,66 +1,93 @@
 package dev.concord.ingest;
 
-import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.encode;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sha2;
-import static org.apache.spark.sql.functions.substring;
-import static org.apache.spark.sql.functions.unhex;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import org.apache.spark.sql.Column;
 
 /**
- * Annotator pseudonyms: HMAC-SHA256 of the platform id under a secret key, built from Spark's own {@code sha2} so it
- * runs as a column expression. HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)) with K padded to the 64-byte block.
+ * Annotator pseudonyms: HMAC-SHA256 of the platform id under a secret key, as {@code ann-} and 80 bits in hex, and
+ * the scrubbing of free texts (metadata, problem details) so that no raw id reaches a published table.
  */
 public final class Pseudonyms {
-  private static final int BLOCK = 64;
   /** Hex characters kept of the HMAC: 80 bits, collision-free for any realistic workforce. */
   static final int HEX_CHARS = 20;
   static final String PREFIX = "ann-";
 
   private Pseudonyms() {}
 
-  public static Column of(Column rawId, byte[] key) {
-    byte[] k = blockKey(key);
-    byte[] ipad = new byte[BLOCK];
-    byte[] opad = new byte[BLOCK];
-    for (int i = 0; i < BLOCK; i++) {
-      ipad[i] = (byte) (k[i] ^ 0x36);
-      opad[i] = (byte) (k[i] ^ 0x5c);
-    }
-    Column inner = unhex(sha2(concat(lit(ipad), encode(rawId, "UTF-8")), 256));
-    Column mac = sha2(concat(lit(opad), inner), 256);
-    return concat(lit(PREFIX), substring(mac, 1, HEX_CHARS));
+  /** The pseudonym of one id, for {@code trace}, the exclusion list and the tests. */
+  public static String of(String rawId, byte[] key) {
+    return new Hasher(key).of(rawId);
   }
 
-  /** The same pseudonym computed on the driver, for {@code trace} and the tests. */
-  public static String of(String rawId, byte[] key) {
-    try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+  /** Pseudonyms computed in per-record Java code, one MAC reused; not thread-safe, so one per task. */
+  public static final class Hasher {
+    private final javax.crypto.Mac mac;
+
+    public Hasher(byte[] key) {
+      try {
+        mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    public String of(String rawId) {
       String hex = HexFormat.of().formatHex(mac.doFinal(rawId.getBytes(StandardCharsets.UTF_8)));
       return PREFIX + hex.substring(0, HEX_CHARS);
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException(e);
     }
   }
 
-  /** An e-mail address; the look-behind starts a match only where a run of name characters starts (linear time). */
-  private static final String EMAIL = "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+";
+  private static final java.util.regex.Pattern EMAIL_PATTERN = java.util.regex.Pattern.compile(
+      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+");
+  /** What separates the words of a free text: whitespace, brackets, quotes and list punctuation. */
+  private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile("[^\\s,;:()\\[\\]{}<>\"'`|=]+");
 
   /**
-   * Submission metadata with no raw identifier left: a value that is the annotator's raw id or an e-mail address
-   * becomes its pseudonym (so that equal values stay equal), and an e-mail address inside a longer value is removed.
+   * {@code text} with no raw identifier left: every e-mail address becomes its pseudonym, and so does every word
+   * (or the whole text) that {@code asPseudonym} recognises as a raw annotator id (it returns the pseudonym, else
+   * null). A word's trailing sentence punctuation is not part of it. Equal ids give equal pseudonyms, so the text
+   * still says who, to someone with the key.
    */
-  public static Column scrub(Column metadata, Column rawAnnotatorId, byte[] key) {
-    return org.apache.spark.sql.functions.transform_values(metadata, (k, v) ->
-        org.apache.spark.sql.functions.when(v.equalTo(rawAnnotatorId).or(v.rlike("^" + EMAIL + "$")), of(v, key))
-            .otherwise(org.apache.spark.sql.functions.regexp_replace(v, EMAIL, "[e-mail removed]")));
+  public static String scrubText(String text, Hasher hasher, java.util.function.Function<String, String> asPseudonym) {
+    if (text == null) {
+      return null;
+    }
+    String whole = asPseudonym.apply(text);
+    if (whole != null) {
+      return whole;
+    }
+    java.util.regex.Matcher email = EMAIL_PATTERN.matcher(text);
+    String noEmails = email.find() ? email.replaceAll(m -> hasher.of(m.group())) : text;
+    java.util.regex.Matcher word = WORD.matcher(noEmails);
+    StringBuilder out = new StringBuilder(noEmails.length());
+    int last = 0;
+    while (word.find()) {
+      int end = word.end();
+      while (end > word.start() && ".!?".indexOf(noEmails.charAt(end - 1)) >= 0) {
+        end--;
+      }
+      String w = noEmails.substring(word.start(), end);
+      String pseudonym = w.isEmpty() || isPseudonym(w) ? null : asPseudonym.apply(w);
+      if (pseudonym != null) {
+        out.append(noEmails, last, word.start()).append(pseudonym);
+        last = end;
+      }
+    }
+    return last == 0 ? noEmails : out.append(noEmails, last, noEmails.length()).toString();
+  }
+
+  /** {@link #scrubText} over a map's keys and values. */
+  public static java.util.Map<String, String> scrubMap(java.util.Map<String, String> map, Hasher hasher,
+      java.util.function.Function<String, String> asPseudonym) {
+    if (map == null) {
+      return null;
+    }
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    map.forEach((k, v) -> out.put(scrubText(k, hasher, asPseudonym), scrubText(v, hasher, asPseudonym)));
+    return out;
   }
 
   /** Whether {@code id} has the shape of a pseudonym rather than of a raw platform id. */
@@ -76,17 +103,5 @@ public final class Pseudonyms {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static byte[] blockKey(byte[] key) {
-    byte[] k = key;
-    if (k.length > BLOCK) {
-      try {
-        k = MessageDigest.getInstance("SHA-256").digest(k);
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-    return java.util.Arrays.copyOf(k, BLOCK);
   }
 }

@@ -18,6 +18,7 @@ import dev.concord.dedup.NearDuplicates;
 import dev.concord.filter.AnnotatorFilter;
 import dev.concord.ingest.Gold;
 import dev.concord.ingest.Ingest;
+import dev.concord.ingest.IngestSettings;
 import dev.concord.ingest.Reconcile;
 import dev.concord.resolve.DawidSkene;
 import dev.concord.resolve.Resolve;
@@ -65,9 +66,11 @@ public final class Steps {
 
   /** Parse and validate every input line once; the only full read of the input. */
   public void ingest() {
-    store.stage("lines", () -> Ingest.parse(store.readLines(inputs, "--input"), config, pseudonymKey));
+    IngestSettings settings = IngestSettings.of(config);
+    int maxLine = config.limits().maxLineBytes();
+    store.stage("lines", () -> Ingest.parse(store.readLines(inputs, "--input", maxLine), settings, pseudonymKey));
     if (!gold.isEmpty()) {
-      store.stage("gold_lines", () -> Gold.parse(store.readLines(gold, "--gold")));
+      store.stage("gold_lines", () -> Gold.parse(store.readLines(gold, "--gold", maxLine), settings));
     }
     if (!evalPrompts.isEmpty()) {
       store.stage("eval_prompts", () -> store.readEvalPrompts(evalPrompts)
@@ -87,15 +90,19 @@ public final class Steps {
 
   /** The cross-line checks, and gold matched to the batch's items. */
   public void reconcile() {
-    Dataset<Row> good = store.staged("lines").filter(col(Col.REASON).isNull()).drop(Col.RAW, Col.PROMPT,
-        Col.RESPONSES, Col.REASON, Col.DETAIL);
+    Dataset<Row> lines = store.staged("lines");
+    // Annotators are few next to submissions: their pseudonyms go to every task, to find raw ids in metadata.
+    java.util.Set<String> annotators = new java.util.HashSet<>(lines.filter(col(Col.ANNOTATOR).isNotNull())
+        .select(Col.ANNOTATOR).distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    Dataset<Row> good = Ingest.scrubMetadata(lines.filter(col(Col.REASON).isNull()).drop(Col.RAW, Col.RAW_BYTES,
+        Col.PROMPT, Col.RESPONSES, Col.REASON, Col.DETAIL), annotators, pseudonymKey);
     store.stage("submissions", () -> Reconcile.exclude(Reconcile.apply(good), excluded));
     store.stage("excluded", () -> store.spark().createDataFrame(excluded.stream()
         .map(org.apache.spark.sql.RowFactory::create).toList(),
         new org.apache.spark.sql.types.StructType().add(Col.ANNOTATOR, "string")));
     Dataset<Row> items = Gold.items(active());
     Dataset<Row> goodGold = gold.isEmpty() ? emptyGold() : store.staged("gold_lines").filter(col(Col.REASON).isNull());
-    store.stage("gold", () -> Gold.match(goodGold, items));
+    store.stage("gold", () -> Gold.match(goodGold, items, Gold.projectRules(active(), IngestSettings.of(config))));
   }
 
   /** Units, contingency tables, kappas and the keep/drop decision. */

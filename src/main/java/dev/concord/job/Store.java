@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -73,10 +75,12 @@ public final class Store {
   }
 
   /**
-   * Every line of the input files, plain or gzip, from files or directories read recursively, with where it came
-   * from. The block start and Spark's row id are taken at the scan, before anything can reorder the lines.
+   * Every line of the input files, plain or gzip, from files or directories read recursively (every file, whatever
+   * its name), with where it came from: {@code source_file, block_start, row_id} and the line's bytes in {@code raw};
+   * {@code reason, detail} set on a row that stands for a fault of its file (a gzip file that breaks off), else
+   * null. Crowd label CSV files become lines in the contract's format.
    */
-  public Dataset<Row> readLines(List<Path> inputs, String option) {
+  public Dataset<Row> readLines(List<Path> inputs, String option, int maxLineBytes) {
     for (Path p : inputs) {
       if (!Files.exists(p)) {
         throw new ConfigException(option + " " + p + " does not exist");
@@ -84,24 +88,31 @@ public final class Store {
     }
     List<Path> csv = inputs.stream().filter(p -> p.toString().endsWith(".csv")).toList();
     List<Path> jsonLines = inputs.stream().filter(p -> !p.toString().endsWith(".csv")).toList();
-    Dataset<Row> lines = null;
-    if (!jsonLines.isEmpty()) {
-      lines = readJsonLines(jsonLines);
-    }
+    Dataset<Row> lines = readJsonLines(jsonLines, maxLineBytes);
     if (!csv.isEmpty()) {
-      Dataset<Row> fromCsv = readCrowdCsv(csv, option.equals("--gold"));
-      lines = lines == null ? fromCsv : lines.unionByName(fromCsv);
+      lines = lines.unionByName(readCrowdCsv(csv, option.equals("--gold")));
     }
     return lines;
   }
 
-  private Dataset<Row> readJsonLines(List<Path> inputs) {
-    String[] paths = inputs.stream().map(p -> p.toAbsolutePath().normalize().toString()).toArray(String[]::new);
-    return spark.read().option("recursiveFileLookup", "true").text(paths)
-        .select(regexp_replace(input_file_name(), "^file:(//)?", "").as(Col.SOURCE_FILE),
-            input_file_block_start().as(Col.BLOCK_START), monotonically_increasing_id().as(Col.ROW_ID),
-            col("value").as(Col.RAW));
+  private Dataset<Row> readJsonLines(List<Path> inputs, int maxLineBytes) {
+    // Split and packed as Spark's own file sources would be, by the same two settings.
+    long splitBytes = bytes("spark.sql.files.maxPartitionBytes", "128m");
+    long openCost = bytes("spark.sql.files.openCostInBytes", "4m");
+    List<List<LineReader.Split>> tasks = LineReader.pack(LineReader.splits(InputFiles.list(inputs), splitBytes),
+        splitBytes, openCost);
+    JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(tasks, Math.max(1, tasks.size()))
+        .flatMap(task -> LineReader.read(task, maxLineBytes));
+    return spark.createDataFrame(rows, LineReader.LINES);
   }
+
+  private long bytes(String setting, String fallback) {
+    return org.apache.spark.network.util.JavaUtils.byteStringAsBytes(spark.conf().get(setting, fallback));
+  }
+
+  /** The longest evaluation prompt line read whole. */
+  static final int EVAL_LINE_BYTES = 64 << 20;
 
   /**
    * Evaluation prompts: JSON Lines (a {@code prompt} field per line) or Parquet (a {@code prompt} column), the prompt
@@ -136,10 +147,10 @@ public final class Store {
                 org.apache.spark.sql.functions.from_json(asString, messages))
             .when(asString.isNotNull(), org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.struct(
                 lit("user").as(Col.ROLE), asString.as(Col.CONTENT))));
-        read = spark.read().option("recursiveFileLookup", "true").text(path)
+        read = readJsonLines(List.of(p), EVAL_LINE_BYTES)
+            .select(col(Col.SOURCE_FILE), col(Col.RAW).cast(DataTypes.StringType).as("value"))
             .filter(org.apache.spark.sql.functions.trim(value).notEqual(""))
-            .select(regexp_replace(input_file_name(), "^file:(//)?", "").as(Col.SOURCE_FILE), value.as(Col.RAW),
-                prompt.as(Col.PROMPT));
+            .select(col(Col.SOURCE_FILE), value.as(Col.RAW), prompt.as(Col.PROMPT));
       }
       out = out == null ? read : out.unionByName(read);
     }
@@ -190,7 +201,9 @@ public final class Store {
             col("task").as(Col.ITEM_ID), project.as(Col.PROJECT), lit("label").as(Col.TASK_TYPE),
             col("worker").as(Col.ANNOTATOR_ID), lit("1970-01-01T00:00:00Z").as(Col.SUBMITTED_AT),
             org.apache.spark.sql.functions.concat(lit("item "), col("task")).as(Col.PROMPT), answer.as(Col.ANSWER)));
-    return rows.select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), raw.as(Col.RAW));
+    return rows.select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID),
+        org.apache.spark.sql.functions.encode(raw, "UTF-8").as(Col.RAW), lit(null).cast("string").as(Col.REASON),
+        lit(null).cast("string").as(Col.DETAIL));
   }
 
   /**

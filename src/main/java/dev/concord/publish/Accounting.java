@@ -50,14 +50,15 @@ public final class Accounting {
   /** Bad lines, plus the good lines rejected by the cross-line checks, with the raw text as received. */
   static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> submissions) {
     Dataset<Row> bad = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
-        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.REASON), col(Col.DETAIL), col(Col.SUBMISSION_ID),
-        col(Col.ITEM_ID), col(Col.ANNOTATOR));
+        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.RAW_BYTES), col(Col.REASON), col(Col.DETAIL),
+        col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.ANNOTATOR));
     Dataset<Row> rejected = submissions.filter(col(Col.STATUS).isin(Reconcile.DUPLICATE_SUBMISSION_ID,
             Reconcile.ITEM_CONTENT_CONFLICT))
         .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.STATUS).as(Col.REASON),
             col(Col.DETAIL));
     Dataset<Row> raw = lines.filter(col(Col.REASON).isNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
-        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.ANNOTATOR));
+        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.RAW_BYTES), col(Col.SUBMISSION_ID), col(Col.ITEM_ID),
+        col(Col.ANNOTATOR));
     Dataset<Row> crossLine = raw.join(broadcast(rejected), new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID});
     return bad.unionByName(crossLine);
   }
@@ -65,14 +66,16 @@ public final class Accounting {
   /** Bad gold lines and gold labels that could not be used (conflicting, or not fitting their item). */
   public static Dataset<Row> goldQuarantine(Dataset<Row> goldLines, Dataset<Row> goldMatched) {
     Dataset<Row> bad = goldLines.filter(col(Col.REASON).isNotNull()).select(col(Col.SOURCE_FILE),
-        col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.REASON), col(Col.DETAIL),
+        col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.RAW_BYTES), col(Col.REASON),
+        col(Col.DETAIL),
         lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.ITEM_ID), lit(null).cast("string").as(Col.ANNOTATOR));
-    Dataset<Row> rejected = goldMatched.filter(col(Col.STATUS).isin("gold_conflict", "gold_mismatch"))
+    Dataset<Row> rejected = goldMatched.filter(col(Col.STATUS).isin("gold_conflict", "gold_mismatch", "bad_gold"))
         .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.STATUS).as(Col.REASON),
             col(Col.DETAIL));
     Dataset<Row> crossLine = goldLines.filter(col(Col.REASON).isNull())
         .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT),
-            lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.ITEM_ID), lit(null).cast("string").as(Col.ANNOTATOR))
+            col(Col.RAW_BYTES), lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.ITEM_ID),
+            lit(null).cast("string").as(Col.ANNOTATOR))
         .join(broadcast(rejected), new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID});
     return bad.unionByName(crossLine);
   }

@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.forall;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
 import dev.concord.schema.Col;
@@ -33,6 +32,8 @@ public final class Figures {
         .mapToDouble(e -> number(e.getValue())).sum();
     f.put(Gate.Rule.REVIEW_SHARE.name, share(review, total(items)));
     map(counts, "tables").forEach((table, rows) -> f.put("rows." + table, number(rows)));
+    f.put("rows." + Gate.RECORDS, java.util.stream.Stream.of("preferences", "sft", "labels")
+        .mapToDouble(t -> number(map(counts, "tables").get(t))).sum());
 
     Row p = preferences.agg(
         sum(when(col(Col.CHOSEN).equalTo(col(Col.REJECTED)), 1).otherwise(0)),
@@ -43,9 +44,13 @@ public final class Figures {
     return f;
   }
 
-  /** No message, or only messages whose content is blank. */
+  /**
+   * No message, or only messages whose content is blank: nothing but whitespace (Unicode's, not only the space),
+   * control and invisible format characters.
+   */
   static Column emptyPrompt() {
-    return forall(col(Col.PROMPT), m -> trim(m.getField("content")).equalTo(lit("")));
+    return forall(col(Col.PROMPT), m -> m.getField("content").isNull()
+        .or(m.getField("content").rlike("^[\\s\\p{Z}\\p{Cc}\\p{Cf}]*$")));
   }
 
   private static double share(double part, double whole) {

@@ -10,12 +10,14 @@ import java.util.List;
  * @param level {@code error} (the run publishes nothing and exits 3) or {@code warning} (noted in the manifest)
  * @param threshold the most the figure may be, or for {@code min_rows} the least; for {@code drift} the most the share
  *     may move from the previous published version's, in absolute terms
- * @param table for {@code min_rows}: the published table counted
+ * @param table for {@code min_rows}: the published table counted, or {@link #RECORDS}
  * @param metric for {@code drift}: the share compared with the previous version's
  */
 public record Gate(String rule, String level, Double threshold, String table, String metric) {
   public static final String ERROR = "error";
   public static final String WARNING = "warning";
+  /** For {@code min_rows}: the record tables together (preferences, sft and labels), so a gate fits every project. */
+  public static final String RECORDS = "records";
 
   /** The rules, each with the figure it reads and whether the figure is bounded from above or below. */
   public enum Rule {
@@ -59,8 +61,9 @@ public record Gate(String rule, String level, Double threshold, String table, St
     if (threshold == null || threshold.isNaN() || threshold < 0) {
       return "threshold must be a number, at least 0, got " + threshold;
     }
-    if (r == Rule.MIN_ROWS ? !tables.contains(table) : table != null) {
-      return r == Rule.MIN_ROWS ? "table '" + table + "' is not one of " + tables : "table applies to min_rows only";
+    if (r == Rule.MIN_ROWS ? !tables.contains(table) && !RECORDS.equals(table) : table != null) {
+      return r == Rule.MIN_ROWS ? "table '" + table + "' is not one of " + tables + " nor " + RECORDS
+          : "table applies to min_rows only";
     }
     if (r == Rule.DRIFT ? !SHARES.contains(metric) : metric != null) {
       return r == Rule.DRIFT ? "metric '" + metric + "' is not one of " + SHARES : "metric applies to drift only";

@@ -75,6 +75,8 @@ public final class Col {
   public static final String VOTES = "votes";
   public static final String SUBMISSION_IDS = "submission_ids";
   public static final String RAW_TEXT = "raw_text";
+  /** A quarantined line's bytes as received, set only when they are not valid UTF-8 (raw_text cannot hold them). */
+  public static final String RAW_BYTES = "raw_bytes";
 
   public static final String RECORD_ID = "record_id";
   public static final String RECORD_TABLE = "record_table";

@@ -15,11 +15,12 @@ import org.junit.jupiter.api.Test;
 
 class IngestTest {
   static final ConcordConfig CONFIG = ConcordConfig.load(Path.of("conf", "concord.yaml"));
+  static final IngestSettings SETTINGS = IngestSettings.of(CONFIG);
   static final byte[] KEY = {1, 2, 3};
   static final String GOOD = Lines.pairwise("s1", "i1", "w1@x.example", "r1", "2026-11-21T03:12:44Z");
 
   private static Row parse(String line) {
-    return Ingest.parse(Lines.of(line), CONFIG, KEY).first();
+    return Ingest.parse(Lines.of(line), SETTINGS, KEY).first();
   }
 
   private static void assertRejected(String line, String reason, String detailPart) {
@@ -59,7 +60,7 @@ class IngestTest {
   @Test
   void everyKindOfBadLineGetsItsReason() {
     assertRejected("{not json", "invalid_json", "not valid JSON");
-    assertRejected("[1, 2]", "not_an_object", "array");
+    assertRejected("[1, 2]", "not_an_object", "list");
     assertRejected("   ", "blank_line", "empty");
     assertRejected(GOOD.replace("\"annotator_id\":\"w1@x.example\",", ""), "missing_field", "annotator_id");
     assertRejected(GOOD.replace("\"pairwise\"", "\"essay\""), "unknown_task_type", "'essay'");
@@ -74,7 +75,7 @@ class IngestTest {
     assertRejected(GOOD.replace("\"Which is better?\"", "[{\"role\":\"assistant\",\"content\":\"Hi\"}]"),
         "bad_prompt", "user turn");
     String longText = "x".repeat(CONFIG.limits().maxFieldChars() + 1);
-    assertRejected(GOOD.replace("\"Two\"", "\"" + longText + "\""), "field_too_large", "responses[].text");
+    assertRejected(GOOD.replace("\"Two\"", "\"" + longText + "\""), "field_too_large", "responses[1].text");
   }
 
   @Test
@@ -116,7 +117,7 @@ class IngestTest {
     String conflictA = Lines.pairwise("s5", "i3", "w1", "r1", "2026-11-21T01:00:00Z");
     String conflictB = Lines.pairwise("s6", "i3", "w2", "r1", "2026-11-21T01:00:00Z").replace("Which is better?", "Other?");
     var parsed = Ingest.parse(Lines.of(later, earlier, earlier, other, sameIdOtherContent, sameIdOtherContent2,
-        conflictA, conflictB), CONFIG, KEY).filter(col(Col.REASON).isNull());
+        conflictA, conflictB), SETTINGS, KEY).filter(col(Col.REASON).isNull());
     var status = Reconcile.apply(parsed).collectAsList();
     assertEquals(8, status.size());
     java.util.Map<String, Long> counts = new java.util.TreeMap<>();

@@ -27,11 +27,11 @@ class LineNumbersTest {
     String before = spark.conf().get("spark.sql.files.maxPartitionBytes");
     spark.conf().set("spark.sql.files.maxPartitionBytes", "4096");
     try {
-      Dataset<Row> lines = new Store(spark, dir.resolve("out"), "r").readLines(List.of(dir), "--input");
+      Dataset<Row> lines = new Store(spark, dir.resolve("out"), "r").readLines(List.of(dir), "--input", 1 << 20);
       assertEquals(true, lines.select(Col.SOURCE_FILE, Col.BLOCK_START).distinct().count() > 5, "several blocks");
       Dataset<Row> numbered = LineNumbers.attach(lines, LineNumbers.blocks(lines));
       for (Row r : numbered.collectAsList()) {
-        String text = r.getAs(Col.RAW);
+        String text = new String(r.<byte[]>getAs(Col.RAW), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(Long.parseLong(text.split(" ")[1]), (long) r.getAs(Col.LINE_NUMBER), text);
         assertEquals(text.endsWith("a"), r.<String>getAs(Col.SOURCE_FILE).endsWith("a.jsonl"));
       }
