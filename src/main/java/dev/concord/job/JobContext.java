@@ -5,9 +5,9 @@ import dev.concord.publish.Publisher;
 import java.util.Map;
 
 /** What the job's beans share: the run's store, configuration and steps. */
-public record JobContext(Store store, ConcordConfig config, String configText, byte[] pseudonymKey, Steps steps) {
+public record JobContext(Store store, ConcordConfig config, String configText, byte[] pseudonymKey, Steps steps,
+    RunInputs runInputs) {
   void publish(Map<String, Double> stepSeconds) {
-    new Publisher(store, config, configText, pseudonymKey)
-        .publish(steps.inputs(), steps.gold(), steps.evalPrompts(), stepSeconds);
+    new Publisher(store, config, pseudonymKey).publish(runInputs, !steps.gold().isEmpty(), stepSeconds);
   }
 }

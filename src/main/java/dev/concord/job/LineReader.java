@@ -19,7 +19,7 @@ import java.util.NoSuchElementException;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -89,7 +89,7 @@ final class LineReader {
   }
 
   /**
-   * Splits packed into tasks of about {@code taskBytes}, each small file counted at least {@code openCost} (as
+   * Splits packed into tasks of about {@code taskBytes}, each split costing its bytes plus {@code openCost} (as
    * Spark packs file partitions), so a thousand tiny files are not a thousand tasks.
    */
   static List<List<Split>> pack(List<Split> splits, long taskBytes, long openCost) {
@@ -97,7 +97,7 @@ final class LineReader {
     List<Split> current = new ArrayList<>();
     long bytes = 0;
     for (Split s : splits) {
-      long cost = Math.max(s.end() - s.start(), openCost);
+      long cost = s.end() - s.start() + openCost;
       if (!current.isEmpty() && bytes + cost > taskBytes) {
         tasks.add(current);
         current = new ArrayList<>();
@@ -245,7 +245,7 @@ final class LineReader {
     }
 
     private Row row(byte[] raw, String reason, String detail) {
-      return RowFactory.create(split.file(), split.start(), row++, raw, reason, detail);
+      return new GenericRowWithSchema(new Object[] {split.file(), split.start(), row++, raw, reason, detail}, LINES);
     }
 
     /** Opens the file at the split's first line; false when the split holds no line start. */

@@ -100,15 +100,23 @@ public final class Runner {
     spark.sparkContext().addSparkListener(progress);
     try {
       Store store = new Store(spark, root, runId);
+      RunInputs runInputs = RunInputs.of(request.inputs(), request.gold(), request.evalPrompts(), configText, excluded);
+      java.util.Optional<String> published = publishedFromOtherInputs(store, runInputs);
+      if (published.isPresent()) {
+        System.out.println(published.get());
+        return 0;
+      }
+      startOverIfInputsChanged(store, runInputs);
       Steps steps = new Steps(store, config, key, request.inputs(), request.gold(), request.evalPrompts(), excluded);
-      JobContext context = new JobContext(store, config, configText, key, steps);
+      JobContext context = new JobContext(store, config, configText, key, steps, runInputs);
       try (AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext()) {
         spring.registerBean(JobContext.class, () -> context);
         spring.register(BatchConfig.class);
         spring.refresh();
         // The output root identifies the run too: two roots sharing one job repository may reuse a run id.
+        // So are its inputs: a run id started again over changed inputs is a new job instance, from the start.
         JobParameters params = new JobParametersBuilder().addString("run.id", runId)
-            .addString("out", root.toString()).toJobParameters();
+            .addString("out", root.toString()).addString("inputs", runInputs.fingerprint()).toJobParameters();
         JobOperator operator = spring.getBean(JobOperator.class);
         recoverDeadExecution(spring.getBean(JobRepository.class), operator, params, runId);
         JobExecution execution;
@@ -143,6 +151,44 @@ public final class Runner {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * A run id already published from other inputs changes nothing (a completed run is never redone), but says so,
+   * since the new inputs are not in any version.
+   */
+  static java.util.Optional<String> publishedFromOtherInputs(Store store, RunInputs now) {
+    Path manifest = store.versionDir().resolve("manifest.json");
+    if (!Files.exists(manifest) || Files.exists(store.publishingDir())) {
+      return java.util.Optional.empty();
+    }
+    String recorded;
+    try {
+      recorded = RunInputs.JSON.readTree(manifest.toFile()).path("inputs_fingerprint").asText(null);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + manifest, e);
+    }
+    if (recorded == null || recorded.equals(now.fingerprint())) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("run " + store.runId() + " already completed and published to " + store.versionDir()
+        + " from other inputs or settings than these; nothing changed. To publish these, start a run with a new"
+        + " --run-id.");
+  }
+
+  /**
+   * A failed run's staged data came from the inputs it began with. If they changed since (a fixed input file, say),
+   * resuming would publish stale data, so the staging is discarded and the run starts over from its first step.
+   */
+  static void startOverIfInputsChanged(Store store, RunInputs now) {
+    Path file = store.stagingDir().resolve(RunInputs.FILE);
+    java.util.Optional<RunInputs> began = RunInputs.read(file);
+    if (began.isPresent() && !began.get().fingerprint().equals(now.fingerprint())) {
+      LOG.warn("run {}: changed since it began: {}; its staged data is discarded and it starts over from the first"
+          + " step", store.runId(), now.differencesFrom(began.get()));
+      store.clearStaging();
+    }
+    now.write(file);
   }
 
   private static java.util.Optional<dev.concord.quality.Gates.Failure> gateFailure(Throwable t) {

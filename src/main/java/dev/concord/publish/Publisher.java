@@ -7,6 +7,7 @@ import dev.concord.config.ConcordConfig;
 import dev.concord.dedup.Dedup;
 import dev.concord.ingest.Pseudonyms;
 import dev.concord.ingest.Reconcile;
+import dev.concord.job.RunInputs;
 import dev.concord.job.Store;
 import dev.concord.quality.Figures;
 import dev.concord.quality.Gates;
@@ -36,19 +37,16 @@ public final class Publisher {
   private static final Logger LOG = LogManager.getLogger(Publisher.class);
   private final Store store;
   private final ConcordConfig config;
-  private final String configText;
   private final byte[] pseudonymKey;
 
-  public Publisher(Store store, ConcordConfig config, String configText, byte[] pseudonymKey) {
+  public Publisher(Store store, ConcordConfig config, byte[] pseudonymKey) {
     this.store = store;
     this.config = config;
-    this.configText = configText;
     this.pseudonymKey = pseudonymKey.clone();
   }
 
   /** Writes and publishes the version; returns the manifest. */
-  public Map<String, Object> publish(List<Path> inputs, List<Path> gold, List<Path> evalPrompts,
-      Map<String, Double> stepSeconds) {
+  public Map<String, Object> publish(RunInputs runInputs, boolean hasGold, Map<String, Double> stepSeconds) {
     if (Files.exists(store.versionDir()) && !Files.exists(store.publishingDir())) {
       // The rename happened before a crash; only LATEST and the clean-up may be missing.
       writeLatest();
@@ -77,7 +75,7 @@ public final class Publisher {
 
     Dataset<Row> excluded = store.staged("excluded");
     Dataset<Row> quarantine = LineNumbers.attach(Accounting.quarantine(lines, submissions, excluded), blocks);
-    if (!gold.isEmpty()) {
+    if (hasGold) {
       Dataset<Row> goldLines = store.staged("gold_lines");
       Dataset<Row> goldBlocks = LineNumbers.blocks(goldLines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
       quarantine = quarantine.unionByName(LineNumbers.attach(
@@ -98,7 +96,7 @@ public final class Publisher {
 
     Map<String, Double> seconds = new LinkedHashMap<>(stepSeconds);
     seconds.put("publish (tables)", (System.nanoTime() - started) / 1e9);
-    Map<String, Object> manifest = manifest(inputs, gold, evalPrompts, seconds, tables);
+    Map<String, Object> manifest = manifest(runInputs, hasGold, seconds, tables);
     checkGates(manifest);
     Manifest.write(store.publishingDir().resolve("manifest.json"), manifest);
     DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
@@ -109,7 +107,7 @@ public final class Publisher {
     return manifest;
   }
 
-  private Map<String, Object> manifest(List<Path> inputs, List<Path> gold, List<Path> evalPrompts,
+  private Map<String, Object> manifest(RunInputs runInputs, boolean hasGold,
       Map<String, Double> stepSeconds, Map<String, Object> tables) {
     Path out = store.publishingDir();
     Map<String, Object> m = new LinkedHashMap<>();
@@ -117,11 +115,12 @@ public final class Publisher {
     m.put("created_at", Instant.now().toString());
     m.put("concord_version", Publisher.class.getPackage().getImplementationVersion());
     m.put("configuration", config.describe());
-    m.put("configuration_sha256", Manifest.sha256(configText));
+    m.put("configuration_sha256", runInputs.description().get("configuration_sha256"));
     m.put("pseudonym_key_fingerprint", Pseudonyms.fingerprint(pseudonymKey));
-    m.put("inputs", Manifest.files(inputs));
-    m.put("gold", Manifest.files(gold));
-    m.put("eval_prompts", Manifest.files(evalPrompts));
+    m.put("inputs", runInputs.files("inputs"));
+    m.put("gold", runInputs.files("gold"));
+    m.put("eval_prompts", runInputs.files("eval_prompts"));
+    m.put("inputs_fingerprint", runInputs.fingerprint());
 
     Map<String, Object> counts = new LinkedHashMap<>();
     Dataset<Row> lines = store.staged("lines");
@@ -137,7 +136,7 @@ public final class Publisher {
     counts.put("annotators", countBy(store.staged("annotators"), Col.DECISION));
     counts.put("items", countBy(store.staged("final_outcomes").withColumn("k",
         org.apache.spark.sql.functions.concat_ws("/", col(Col.TASK_TYPE), col(Col.STATUS))), "k"));
-    if (!gold.isEmpty()) {
+    if (hasGold) {
       counts.put("gold", countBy(store.staged("gold"), Col.STATUS));
     }
     counts.put("tables", tables);

@@ -43,14 +43,14 @@ class ExitCodesIT {
   void aFailedErrorGateExitsThreeNamingTheGateAndPublishesNothing() throws Exception {
     Path strict = dir.resolve("strict.yaml");
     Files.writeString(strict, Files.readString(conf).replace(
-        "{rule: min_rows, table: preferences, level: error, threshold: 1}",
-        "{rule: min_rows, table: preferences, level: error, threshold: 1000000}"));
+        "{rule: min_rows, table: records, level: error, threshold: 1}",
+        "{rule: min_rows, table: records, level: error, threshold: 1000000}"));
     Path root = dir.resolve("gated");
     try (ChildRun child = ChildRun.start(run(root, strict))) {
       assertEquals(3, child.exitCode(900), child.output());
       assertTrue(child.output().contains("published nothing"), child.output());
       assertTrue(child.output().matches(
-          "(?s).*\\n  error min_rows\\(preferences\\): 1\\d\\d\\.0, must be at least 1000000\\.0: FAILED\\n.*"),
+          "(?s).*\\n  error min_rows\\(records\\): \\d+\\.0, must be at least 1000000\\.0: FAILED\\n.*"),
           "the gate and its figure: " + child.output());
     }
     assertFalse(Files.exists(root.resolve("nightly")), "nothing published");
