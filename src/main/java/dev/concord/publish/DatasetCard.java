@@ -48,7 +48,7 @@ final class DatasetCard {
         .append("| project | task type | units | Fleiss' kappa | alpha (nominal) | Light's kappa | more |\n")
         .append("|---|---|---|---|---|---|---|\n");
     for (Map<String, Object> a : (java.util.List<Map<String, Object>>) manifest.get("agreement")) {
-      md.append("| ").append(a.get("project")).append(" | ").append(a.get("task_type")).append(" | ")
+      md.append("| ").append(cell(a.get("project"))).append(" | ").append(cell(a.get("task_type"))).append(" | ")
           .append(a.get("units")).append(" | ").append(Publisher.interval(a, "fleiss_kappa")).append(" | ")
           .append(Publisher.interval(a, "alpha_nominal")).append(" | ")
           .append(Publisher.interval(a, "light_kappa")).append(" | ")
@@ -63,11 +63,11 @@ final class DatasetCard {
         .append("|---|---|---|---|---|---|---|\n");
     for (Map<String, Object> a : (java.util.List<Map<String, Object>>) manifest.get("agreement")) {
       Object kappa = a.get("mean_deciding_kappa");
-      md.append("| ").append(a.get("project")).append(" | ").append(a.get("task_type")).append(" | ")
+      md.append("| ").append(cell(a.get("project"))).append(" | ").append(cell(a.get("task_type"))).append(" | ")
           .append(a.get("annotators")).append(" | ")
           .append(kappa == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", (Double) kappa)).append(" | ")
           .append(a.get("peer_units")).append(" | ").append(a.get("gold_units")).append(" | ")
-          .append(a.get("decisions")).append(" |\n");
+          .append(cell(a.get("decisions"))).append(" |\n");
     }
     md.append("\n## Figures\n\n```json\n");
     try {
@@ -85,6 +85,15 @@ final class DatasetCard {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A value from the data as one Markdown table cell: a '|' escaped and line breaks made spaces, so a project named
+   * {@code a|b} cannot add a column; HTML's angle brackets escaped, so a name cannot add markup.
+   */
+  static String cell(Object value) {
+    return String.valueOf(value).replace("\\", "\\\\").replace("|", "\\|").replaceAll("[\\r\\n]+", " ")
+        .replace("<", "&lt;").replace(">", "&gt;");
   }
 
   private static void row(StringBuilder md, Map<String, Object> tables, String name, String what) {

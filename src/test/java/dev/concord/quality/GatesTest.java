@@ -68,7 +68,8 @@ class GatesTest {
     assertGateError("- {rule: review_share, level: fatal, threshold: 0.1}", "quality_gates[0]", "level 'fatal'");
     assertGateError("- {rule: review_share, level: error, threshold: 1.5}", "quality_gates[0]", "at most 1");
     assertGateError("- {rule: review_share, level: error}", "quality_gates[0]", "threshold");
-    assertGateError("- {rule: min_rows, level: error, threshold: 1, table: prefs}", "min_rows(prefs)", "table 'prefs'");
+    assertGateError("- {rule: min_rows, level: error, threshold: 1, table: prefs}", "min_rows(prefs)", "table 'prefs'",
+        "nor records");
     assertGateError("- {rule: drift, level: error, threshold: 0.1, metric: rows}", "drift(rows)", "metric 'rows'");
     assertGateError("- {rule: review_share, level: error, threshold: 0.1, table: sft}", "quality_gates[0]", "min_rows");
     assertGateError("- {rule: review_share, level: error, thresold: 0.1}", "thresold", "unknown key");
@@ -94,7 +95,10 @@ class GatesTest {
            array(named_struct('role', 'assistant', 'content', 'B'))),
           (array(named_struct('role', 'user', 'content', 'Hi')),
            array(named_struct('role', 'assistant', 'content', 'A')),
-           array(named_struct('role', 'assistant', 'content', 'a')))
+           array(named_struct('role', 'assistant', 'content', 'a'))),
+          (array(named_struct('role', 'user', 'content', '\\t\\u00a0\\u3000\\u200b\\n')),
+           array(named_struct('role', 'assistant', 'content', 'A')),
+           array(named_struct('role', 'assistant', 'content', 'B')))
         AS t(prompt, chosen, rejected)""");
     Dataset<Row> sft = SparkTest.spark().sql("""
         SELECT * FROM VALUES
@@ -103,13 +107,27 @@ class GatesTest {
         AS t(prompt)""");
     Map<String, Object> counts = Map.of("decisions", 200L, "fates", Map.of("used", 150L, "quarantined", 50L),
         "annotators", Map.of("kept", 9L, "dropped", 3L), "items", Map.of("pairwise/resolved", 90L, "pairwise/review", 10L),
-        "tables", Map.of("preferences", 3L, "sft", 2L));
+        "tables", Map.of("preferences", 4L, "sft", 2L, "labels", 5L));
     Map<String, Double> f = Figures.of(counts, preferences, sft);
     assertEquals(1.0, f.get("chosen_equals_rejected"), "case matters: 'A' and 'a' differ");
-    assertEquals(2.0, f.get("empty_prompts"), "a blank message and no message at all");
+    assertEquals(3.0, f.get("empty_prompts"), "blank messages (spaces; tab, NBSP, ideographic space, zero-width"
+        + " space, newline) and no message at all");
     assertEquals(0.25, f.get("quarantined_share"), 1e-12);
     assertEquals(0.25, f.get("dropped_annotator_share"), 1e-12);
     assertEquals(0.1, f.get("review_share"), 1e-12);
-    assertEquals(3.0, f.get("rows.preferences"));
+    assertEquals(4.0, f.get("rows.preferences"));
+    assertEquals(11.0, f.get("rows.records"), "preferences, sft and labels together");
+  }
+
+  @Test
+  void theDefaultGatesPassADatasetOfLabelsOnly() {
+    Map<String, Double> labelsOnly = new java.util.HashMap<>(FIGURES);
+    labelsOnly.putAll(Map.of("rows.preferences", 0.0, "rows.records", 40.0, "empty_prompts", 0.0,
+        "quarantined_share", 0.3));
+    List<Gates.Result> results = Gates.evaluate(ConcordConfig.DEFAULT_GATES, labelsOnly, Map.of());
+    assertTrue(results.stream().noneMatch(Gates.Result::failedAsError), () -> results.stream()
+        .map(Gates.Result::line).toList().toString());
+    assertTrue(results.stream().anyMatch(r -> !r.passed() && r.gate().rule().equals("quarantined_share")),
+        "a mostly bad batch is a warning: its good part is published and the warning says how much was bad");
   }
 }
