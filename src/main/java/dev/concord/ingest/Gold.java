@@ -75,7 +75,7 @@ public final class Gold {
     try {
       text = JsonReading.decode(raw);
       if (reason == null) {
-        String[] failed = problem(raw, text, g, json, settings);
+        String[] failed = problem(text, g, json, settings);
         if (failed != null) {
           reason = failed[0];
           detail = failed[1];
@@ -96,13 +96,13 @@ public final class Gold {
         good && g.createdAtText != null ? java.sql.Timestamp.from(Rfc3339.parse(g.createdAtText)) : null);
   }
 
-  private static String[] problem(byte[] raw, String text, Label g, JsonFactory json, IngestSettings settings) {
+  private static String[] problem(String text, Label g, JsonFactory json, IngestSettings settings) {
     try {
       if (JsonReading.isBlank(text)) {
         throw new Problem("blank_line", "the line is empty or holds only whitespace; a gold line must hold one"
             + " JSON object {item_id, task_type, answer, source, created_at?}");
       }
-      read(raw, g, json);
+      read(JsonReading.json(text), g, json);
       return check(g, settings);
     } catch (Problem p) {
       return new String[] {p.reason(), p.detail()};
@@ -112,8 +112,8 @@ public final class Gold {
     }
   }
 
-  private static void read(byte[] raw, Label g, JsonFactory json) throws Problem {
-    try (JsonParser p = json.createParser(raw)) {
+  private static void read(String text, Label g, JsonFactory json) throws Problem {
+    try (JsonParser p = json.createParser(text)) {
       try {
         JsonToken root = p.nextToken();
         if (root != JsonToken.START_OBJECT) {

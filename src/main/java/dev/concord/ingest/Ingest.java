@@ -124,7 +124,7 @@ public final class Ingest {
       try {
         text = JsonReading.decode(raw);
         if (reason == null) {
-          String[] failed = problem(raw, text, s);
+          String[] failed = problem(text, s);
           if (failed != null) {
             reason = failed[0];
             detail = failed[1];
@@ -165,13 +165,13 @@ public final class Ingest {
     }
 
     /** The line's (reason, detail), or null for a good line; {@code s} holds what was read. */
-    private String[] problem(byte[] raw, String text, Submission s) {
+    private String[] problem(String text, Submission s) {
       try {
         if (JsonReading.isBlank(text)) {
           throw new Problem("blank_line", "the line is empty or holds only whitespace; a line must hold one"
               + " submission as a JSON object");
         }
-        parser.parse(raw, s);
+        parser.parse(JsonReading.json(text), s);
         return Rules.firstFailing(rules, s);
       } catch (Problem p) {
         return new String[] {p.reason(), p.detail()};

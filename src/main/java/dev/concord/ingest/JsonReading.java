@@ -2,7 +2,6 @@ package dev.concord.ingest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -65,6 +64,11 @@ final class JsonReading {
     decoder.flush(out);
     out.flip();
     return out.toString();
+  }
+
+  /** The text JSON is parsed from: without a byte order mark before it (editors on Windows write one). */
+  static String json(String text) {
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
   }
 
   /** The line's text with every invalid byte sequence replaced by U+FFFD, for the quarantine. */
@@ -204,7 +208,7 @@ final class JsonReading {
    * brace) is a problem, since one line holds one JSON value.
    */
   static void requireEnd(JsonParser p) throws Problem {
-    long end = p.currentLocation().getByteOffset();
+    long end = offset(p.currentLocation());
     try {
       if (p.nextToken() == null) {
         return;
@@ -212,12 +216,12 @@ final class JsonReading {
     } catch (IOException e) {
       // Garbage after the value: reported as trailing content below, not as the garbage's own syntax error.
     }
-    throw new Problem("trailing_content", "the line holds more after its JSON value ends at byte " + end
+    throw new Problem("trailing_content", "the line holds more after its JSON value ends at character " + end
         + "; a line must hold exactly one JSON object (two submissions on one line, or stray characters?)");
   }
 
   private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) ['\"](.*)['\"]");
-  private static final Pattern UNEXPECTED = Pattern.compile("Unexpected character \\('(.)' \\(code (\\d+)\\)\\)");
+  private static final Pattern UNEXPECTED = Pattern.compile("Unexpected character \\('(.)' \\(code (\\d+)");
 
   /**
    * A Jackson failure as a problem: its kind in words, the field it happened in and the byte where, but no token
@@ -281,10 +285,15 @@ final class JsonReading {
       sb.append(" in field '").append(path).append("'");
     }
     JsonLocation at = p.currentLocation();
-    if (at != null && at.getByteOffset() >= 0) {
-      sb.append(" at byte ").append(at.getByteOffset() + 1);
+    if (at != null && offset(at) >= 0) {
+      sb.append(" at character ").append(offset(at) + 1);
     }
     return sb.toString();
+  }
+
+  /** Where the parser stands in the line, 0-based: lines are parsed as text, so in characters. */
+  private static long offset(JsonLocation at) {
+    return at.getByteOffset() >= 0 ? at.getByteOffset() : at.getCharOffset();
   }
 
   static String path(JsonStreamContext context) {
@@ -305,8 +314,4 @@ final class JsonReading {
     return message.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
   }
 
-  /** Whether the exception is one of Jackson's parse failures (as opposed to an I/O failure of the source). */
-  static boolean isParseFailure(IOException e) {
-    return e instanceof JsonProcessingException || e instanceof JsonParseException;
-  }
 }

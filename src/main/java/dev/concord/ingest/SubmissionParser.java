@@ -35,8 +35,11 @@ final class SubmissionParser {
     this.json = json;
   }
 
-  /** Parses {@code line} (valid UTF-8) into {@code into}. */
-  void parse(byte[] line, Submission into) throws Problem {
+  /**
+   * Parses {@code line} into {@code into}. The line is parsed as the text it was decoded to (strict UTF-8), never as
+   * bytes, which Jackson would read as UTF-16 or UTF-32 when their patterns suggest so.
+   */
+  void parse(String line, Submission into) throws Problem {
     try (JsonParser p = json.createParser(line)) {
       try {
         JsonToken root = p.nextToken();

@@ -228,7 +228,17 @@ public final class Store {
   public long publish(Table table, Dataset<Row> data) {
     spark.sparkContext().setJobDescription("publishing " + table.folder());
     Dataset<Row> shaped = conform(data, table);
-    shaped.write().mode(SaveMode.Overwrite).parquet(publishingDir().resolve(table.folder()).toString());
+    try {
+      shaped.write().mode(SaveMode.Overwrite).parquet(publishingDir().resolve(table.folder()).toString());
+    } catch (RuntimeException e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String first = String.valueOf(root.getMessage()).lines().findFirst().orElse("");
+      throw new IllegalStateException("publishing table " + table.folder() + " failed (" + root.getClass()
+          .getSimpleName() + ": " + first + "); nothing was published", e);
+    }
     long rows = spark.read().parquet(publishingDir().resolve(table.folder()).toString()).count();
     LOG.info("wrote table {}: {} rows", table.folder(), String.format("%,d", rows));
     return rows;

@@ -119,6 +119,17 @@ class HostileLinesTest {
   }
 
   @Test
+  void aLineInUtf16IsNotReadAsJson() {
+    Row r = parse(GOOD.getBytes(StandardCharsets.UTF_16LE));
+    assertEquals("invalid_json", r.getAs(Col.REASON), () -> "detail: " + r.getAs(Col.DETAIL));
+  }
+
+  @Test
+  void aByteOrderMarkBeforeTheObjectIsNoProblem() {
+    assertGood("\ufeff" + GOOD);
+  }
+
+  @Test
   void aLoneSurrogateIsNoText() {
     Row r = assertRejected(GOOD.replace("w1@x.example", "w1\\ud800"), "bad_text", "annotator_id");
     assertNull(r.getAs(Col.ANNOTATOR), "no pseudonym of an id that is no text");
