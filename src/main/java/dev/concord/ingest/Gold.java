@@ -66,50 +66,18 @@ public final class Gold {
     String createdAtText;
   }
 
-  private static Row parseLine(Row line, JsonFactory json, IngestSettings settings) {
-    byte[] raw = line.getAs(Col.RAW);
-    String reason = line.getAs(Col.REASON);
-    String detail = line.getAs(Col.DETAIL);
+  private static Row parseLine(Row line, JsonFactory jsonFactory, IngestSettings settings) {
     Label g = new Label();
-    String text = null;
-    try {
-      text = JsonReading.decode(raw);
-      if (reason == null) {
-        String[] failed = problem(text, g, json, settings);
-        if (failed != null) {
-          reason = failed[0];
-          detail = failed[1];
-        }
-      }
-    } catch (Problem p) {
-      if (reason == null) {
-        reason = p.reason();
-        detail = p.detail();
-      }
-    }
-    boolean good = reason == null;
+    JsonReading.Outcome read = JsonReading.read(line, "one gold label as a JSON object {item_id, task_type, answer,"
+        + " source, created_at?}", json -> {
+          read(json, g, jsonFactory);
+          return check(g, settings);
+        });
+    boolean good = read.good();
     return RowFactory.create(line.getAs(Col.SOURCE_FILE), line.getAs(Col.BLOCK_START), line.getAs(Col.ROW_ID),
-        text != null ? text : JsonReading.lenientText(raw), text != null ? null : raw, reason, detail,
-        g.itemId, g.taskType,
-        good ? Ingest.answerRow(g.answer) : null,
-        good ? g.source : null,
+        read.rawText(), read.rawBytes(), read.reason(), read.detail(), g.itemId, g.taskType,
+        good ? Ingest.answerRow(g.answer) : null, good ? g.source : null,
         good && g.createdAtText != null ? java.sql.Timestamp.from(Rfc3339.parse(g.createdAtText)) : null);
-  }
-
-  private static String[] problem(String text, Label g, JsonFactory json, IngestSettings settings) {
-    try {
-      if (JsonReading.isBlank(text)) {
-        throw new Problem("blank_line", "the line is empty or holds only whitespace; a gold line must hold one"
-            + " JSON object {item_id, task_type, answer, source, created_at?}");
-      }
-      read(JsonReading.json(text), g, json);
-      return check(g, settings);
-    } catch (Problem p) {
-      return new String[] {p.reason(), p.detail()};
-    } catch (RuntimeException e) {
-      return new String[] {"unreadable_line", "the gold line could not be read (" + e.getClass().getSimpleName()
-          + "); it is kept here as received"};
-    }
   }
 
   private static void read(String text, Label g, JsonFactory json) throws Problem {

@@ -111,42 +111,26 @@ public final class Ingest {
     }
 
     Row parse(Row line) {
-      byte[] raw = line.getAs(Col.RAW);
       Object[] out = new Object[PARSED.size()];
       put(out, Col.SOURCE_FILE, line.getAs(Col.SOURCE_FILE));
       put(out, Col.BLOCK_START, line.getAs(Col.BLOCK_START));
       put(out, Col.ROW_ID, line.getAs(Col.ROW_ID));
-      // A reason given with the line is the reader's (a truncated file): it stands, whatever the bytes hold.
-      String reason = line.getAs(Col.REASON);
-      String detail = line.getAs(Col.DETAIL);
       Submission s = new Submission();
-      String text = null;
-      try {
-        text = JsonReading.decode(raw);
-        if (reason == null) {
-          String[] failed = problem(text, s);
-          if (failed != null) {
-            reason = failed[0];
-            detail = failed[1];
-          }
-        }
-      } catch (Problem p) {
-        if (reason == null) {
-          reason = p.reason();
-          detail = p.detail();
-        }
-      }
-      put(out, Col.RAW, text != null ? text : JsonReading.lenientText(raw));
-      put(out, Col.RAW_BYTES, text != null ? null : raw);
+      JsonReading.Outcome read = JsonReading.read(line, "one submission as a JSON object", json -> {
+        parser.parse(json, s);
+        return Rules.firstFailing(rules, s);
+      });
+      put(out, Col.RAW, read.rawText());
+      put(out, Col.RAW_BYTES, read.rawBytes());
       put(out, Col.SUBMISSION_ID, s.submissionId);
       put(out, Col.ITEM_ID, s.itemId);
       put(out, Col.PROJECT, s.project);
       put(out, Col.TASK_TYPE, s.taskType);
       put(out, Col.ANNOTATOR, s.annotatorId == null || JsonReading.unpairedSurrogate(s.annotatorId) >= 0 ? null
           : hasher.of(s.annotatorId));
-      if (reason != null) {
-        put(out, Col.REASON, reason);
-        put(out, Col.DETAIL, scrub(detail, s.annotatorId));
+      if (!read.good()) {
+        put(out, Col.REASON, read.reason());
+        put(out, Col.DETAIL, scrub(read.detail(), s.annotatorId));
         return RowFactory.create(out);
       }
       put(out, Col.SUBMITTED_AT, Timestamp.from(s.submittedAt));
@@ -162,24 +146,6 @@ public final class Ingest {
       put(out, Col.CONTENT_HASH, Hashes.content(s));
       put(out, Col.ITEM_HASH, Hashes.item(s));
       return RowFactory.create(out);
-    }
-
-    /** The line's (reason, detail), or null for a good line; {@code s} holds what was read. */
-    private String[] problem(String text, Submission s) {
-      try {
-        if (JsonReading.isBlank(text)) {
-          throw new Problem("blank_line", "the line is empty or holds only whitespace; a line must hold one"
-              + " submission as a JSON object");
-        }
-        parser.parse(JsonReading.json(text), s);
-        return Rules.firstFailing(rules, s);
-      } catch (Problem p) {
-        return new String[] {p.reason(), p.detail()};
-      } catch (RuntimeException e) {
-        // No line may stop the run: whatever went wrong is this line's problem, kept with its position.
-        return new String[] {"unreadable_line", "the line could not be read (" + e.getClass().getSimpleName()
-            + "); it is kept here as received"};
-      }
     }
 
     private String ownId(String word, String rawId) {

@@ -48,6 +48,65 @@ final class JsonReading {
     return f;
   }
 
+  /**
+   * What reading one line came to: its bytes, its text (null when they are not UTF-8) and, for a bad line, the reason
+   * and the detail.
+   */
+  record Outcome(byte[] raw, String text, String reason, String detail) {
+    /** The raw text the quarantine keeps: the line as received, each invalid UTF-8 sequence as U+FFFD. */
+    String rawText() {
+      return text != null ? text : lenientText(raw);
+    }
+
+    /** The exact bytes, only when the text cannot hold them. */
+    byte[] rawBytes() {
+      return text != null ? null : raw;
+    }
+
+    boolean good() {
+      return reason == null;
+    }
+  }
+
+  /** Reads one line's JSON; returns the (reason, detail) of a rule that fails, else null. */
+  interface Reading {
+    String[] read(String json) throws Problem;
+  }
+
+  /**
+   * Reads a line ({@code raw} bytes, and {@code reason, detail} where the file reader already found it bad, which
+   * stand): decoded as strict UTF-8, refused when blank, else given to {@code reading}. Whatever fails, even a bug,
+   * is the line's problem and never the run's. {@code holds} says what a line holds, for the blank line's detail.
+   */
+  static Outcome read(org.apache.spark.sql.Row line, String holds, Reading reading) {
+    byte[] raw = line.getAs(dev.concord.schema.Col.RAW);
+    String reason = line.getAs(dev.concord.schema.Col.REASON);
+    String detail = line.getAs(dev.concord.schema.Col.DETAIL);
+    String text = null;
+    try {
+      text = decode(raw);
+      if (reason == null) {
+        if (isBlank(text)) {
+          throw new Problem("blank_line", "the line is empty or holds only whitespace; a line must hold " + holds);
+        }
+        String[] failed = reading.read(json(text));
+        if (failed != null) {
+          reason = failed[0];
+          detail = failed[1];
+        }
+      }
+    } catch (Problem p) {
+      if (reason == null) {
+        reason = p.reason();
+        detail = p.detail();
+      }
+    } catch (RuntimeException e) {
+      reason = "unreadable_line";
+      detail = "the line could not be read (" + e.getClass().getSimpleName() + "); it is kept here as received";
+    }
+    return new Outcome(raw, text, reason, detail);
+  }
+
   /** A line's text, or the problem that it is not valid UTF-8 (with the byte offset of the first bad byte). */
   static String decode(byte[] line) throws Problem {
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()

@@ -46,7 +46,7 @@ class GoldTest {
     assertRejected(PAIRWISE.replace("{\"preferred\":\"r1\"}", "{\"label\":\"x\"}"), "bad_gold", "answer.preferred");
     assertRejected(PAIRWISE.replace("{\"preferred\":\"r1\"}", "{\"preferred\":\"r1\",\"strength\":9}"), "bad_gold",
         "strength");
-    assertRejected("  ", "blank_line", "gold line");
+    assertRejected("  ", "blank_line", "one gold label");
     Row good = parse(PAIRWISE.replace("\"expert\"", "\"expert\",\"created_at\":\"2026-11-20T10:00:00Z\""));
     assertNull(good.getAs(Col.REASON), () -> good.getAs(Col.DETAIL));
     assertEquals(java.time.Instant.parse("2026-11-20T10:00:00Z"), good.<java.sql.Timestamp>getAs(Col.CREATED_AT)
