@@ -88,6 +88,8 @@ public final class Runner {
 
     SparkSession.Builder builder = Sparks.configure(SparkSession.builder().appName("concord " + runId))
         .config("spark.ui.showConsoleProgress", "false")
+        // The web UI costs a second at start and memory all run long; -Dspark.ui.enabled=true brings it back.
+        .config("spark.ui.enabled", System.getProperty("spark.ui.enabled", "false"))
         .config("spark.local.dir", root.resolve(".concord").resolve("spark-tmp").toString());
     builder.master(request.master() != null ? request.master() : "local[*]");
     if (SparkSession.getDefaultSession().isEmpty()) {

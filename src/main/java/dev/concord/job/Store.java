@@ -212,8 +212,21 @@ public final class Store {
    */
   public void stage(String name, java.util.function.Supplier<Dataset<Row>> data) {
     spark.sparkContext().setJobDescription("staging " + name);
-    data.get().write().mode(SaveMode.Overwrite).parquet(stagingDir().resolve(name).toString());
-    LOG.info("staged {}: {} rows", name, String.format("%,d", staged(name).count()));
+    long rows = write(data.get(), stagingDir().resolve(name));
+    LOG.info("staged {}: {} rows", name, String.format("%,d", rows));
+  }
+
+  /** Writes {@code data} as Parquet and returns its rows, counted as they are written (no second job). */
+  private long write(Dataset<Row> data, Path dir) {
+    org.apache.spark.sql.Observation rows = new org.apache.spark.sql.Observation();
+    data.observe(rows, org.apache.spark.sql.functions.count(lit(1)).as("rows")).write().mode(SaveMode.Overwrite)
+        .parquet(dir.toString());
+    try {
+      return rows.getAsJava().get("rows") instanceof Long n ? n : 0L;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while counting the rows written to " + dir, e);
+    }
   }
 
   public Dataset<Row> staged(String name) {
@@ -228,8 +241,9 @@ public final class Store {
   public long publish(Table table, Dataset<Row> data) {
     spark.sparkContext().setJobDescription("publishing " + table.folder());
     Dataset<Row> shaped = conform(data, table);
+    long rows;
     try {
-      shaped.write().mode(SaveMode.Overwrite).parquet(publishingDir().resolve(table.folder()).toString());
+      rows = write(shaped, publishingDir().resolve(table.folder()));
     } catch (RuntimeException e) {
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) {
@@ -239,7 +253,6 @@ public final class Store {
       throw new IllegalStateException("publishing table " + table.folder() + " failed (" + root.getClass()
           .getSimpleName() + ": " + first + "); nothing was published", e);
     }
-    long rows = spark.read().parquet(publishingDir().resolve(table.folder()).toString()).count();
     LOG.info("wrote table {}: {} rows", table.folder(), String.format("%,d", rows));
     return rows;
   }
