@@ -6,8 +6,7 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
 
-import dev.concord.agreement.Agreement;
-import dev.concord.agreement.ProjectAgreement;
+import dev.concord.agreement.AgreementPass;
 import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
 import dev.concord.config.ProjectSettings;
@@ -25,6 +24,7 @@ import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -115,22 +115,22 @@ public final class Steps {
     store.stage("gold_units", () -> Units.of(matchedGold, Col.STRENGTH));
 
     Dataset<Row> units = store.staged("units");
-    store.stage("project_agreement", () -> ProjectAgreement.of(units, config.agreement().bootstrapReplicates(),
-        config.agreement().bootstrapMaxUnits(), config.agreement().pairwiseMaxAnnotators()));
-    store.stage("gold_counts", () -> Agreement.goldCounts(units, store.staged("gold_units")));
-    Dataset<Row> goldKappas = Agreement.kappas(store.staged("gold_counts"), config);
+    Dataset<Row> goldUnits = store.staged("gold_units");
     // Round one judges everyone against everyone; round two judges everyone again against the peers round one
-    // kept, so that adversarial or careless partners do not drag good annotators' figures down.
-    store.stage("peer_counts_1", () -> Agreement.peerCounts(units, units));
-    store.stage("scopes_1", () -> AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts_1"), config), goldKappas,
-        config));
-    Dataset<Row> firstDropped = AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
-            store.staged("scopes_1"), config)
-        .filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)).select(Col.ANNOTATOR);
-    Dataset<Row> partners = units.join(firstDropped, new String[] {Col.ANNOTATOR}, "left_anti");
-    store.stage("peer_counts", () -> Agreement.peerCounts(units, partners));
-    store.stage("scopes", () -> AnnotatorFilter.scopes(units, Agreement.kappas(store.staged("peer_counts"), config), goldKappas,
-        config));
+    // kept, so that adversarial or careless partners do not drag good annotators' figures down. Each round is one
+    // pass over the units; the first also works out the whole-scope figures and the kappas against gold.
+    store.stage("agreement_round_1", () -> AgreementPass.of(units, goldUnits, config, Set.of(), true));
+    Dataset<Row> first = store.staged("agreement_round_1");
+    store.stage("project_agreement", () -> AgreementPass.scopeFigures(first));
+    Dataset<Row> goldKappas = AgreementPass.kappas(first, true);
+    Dataset<Row> firstScopes = AnnotatorFilter.scopes(units, AgreementPass.kappas(first, false), goldKappas, config);
+    // The dropped are few next to the submissions (annotators, not their answers): the second pass gets them whole.
+    Set<String> firstDropped = Set.copyOf(AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
+            firstScopes, config).filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)).select(Col.ANNOTATOR)
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    store.stage("agreement_round_2", () -> AgreementPass.of(units, goldUnits, config, firstDropped, false));
+    store.stage("scopes", () -> AnnotatorFilter.scopes(units, AgreementPass.kappas(store.staged("agreement_round_2"),
+        false), goldKappas, config));
     store.stage("annotators", () -> AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
         store.staged("scopes"), config));
   }

@@ -46,6 +46,18 @@ class KappaReferenceTest {
     Dataset<Row> counts = contingency(Files.readAllLines(SparkTest.shared("reference/agreement/" + dataset + "_pairs.csv")));
     Row r = Kappa.of(counts, List.of("g"), weighting).first();
     assertEquals(published, r.getDouble(r.fieldIndex(Kappa.KAPPA)), 0.5 * Math.pow(10, -digits));
+    assertEquals(published, table(counts).figures(weighting).kappa(), 0.5 * Math.pow(10, -digits),
+        "the one-pass agreement's table");
+  }
+
+  /** The counts as the one-pass agreement holds a table. */
+  static CountTable table(Dataset<Row> counts) {
+    CountTable t = new CountTable();
+    for (Row r : counts.collectAsList()) {
+      t.add(new CountTable.Category(r.getAs(Col.CATEGORY), r.getAs(Col.ORDINAL)),
+          new CountTable.Category(r.getAs(Col.OTHER_CATEGORY), r.getAs(Col.OTHER_ORDINAL)), r.getAs(Col.COUNT));
+    }
+    return t;
   }
 
   @ParameterizedTest(name = "irr anxiety r2 vs r3 {0} = {1}")
@@ -59,6 +71,7 @@ class KappaReferenceTest {
     }
     Row r = Kappa.of(contingency(pairs), List.of("g"), weighting).first();
     assertEquals(published, r.getDouble(r.fieldIndex(Kappa.KAPPA)), 5e-7);
+    assertEquals(published, table(contingency(pairs)).figures(weighting).kappa(), 5e-7);
   }
 
   static Stream<Arguments> anxiety() {
