@@ -90,7 +90,8 @@ public record ConcordConfig(
    *     annotator seen on few units is taken to be like the average annotator until their answers show otherwise,
    *     which keeps a small, self-consistent group from looking like annotators who always give the same answer
    */
-  public record DawidSkeneSettings(Double tolerance, Integer maxIterations, Double smoothing, Double pooledPrior) {}
+  public record DawidSkeneSettings(Double tolerance, Integer maxIterations, Double smoothing, Double pooledPrior)
+      implements java.io.Serializable {}
 
   /**
    * @param bootstrapReplicates replicates of the Poisson bootstrap behind the project-level intervals (0: none)

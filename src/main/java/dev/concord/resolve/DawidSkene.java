@@ -1,16 +1,7 @@
 package dev.concord.resolve;
 
-import static org.apache.spark.sql.functions.array_position;
-import static org.apache.spark.sql.functions.array_sort;
-import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.collect_set;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.struct;
 
 import dev.concord.config.ConcordConfig.DawidSkeneSettings;
 import dev.concord.schema.Col;
@@ -18,16 +9,11 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * each unit's true answer and those parameters are estimated in turn until the mean log-likelihood per unit stops
  * improving. Gold units stay at their gold answer throughout, so that they anchor the annotators' matrices.
  *
- * <p>The votes are grouped by unit once, into compact rows of integers (the unit's scope, its gold answer, and per
- * vote the annotator's slot in the model and the answer's class index), kept in memory. An iteration is then one
- * pass over those rows with no shuffle: the E-step reads the parameters from a broadcast array, and the M-step's
- * sufficient statistics (posterior mass per annotator, answer and true class; per class; the log-likelihood) are
- * summed into arrays the size of the model, from which the driver works out the next parameters. The model is
- * indexed by integers; no annotator name or unit reaches the driver.
+ * <p>The whole estimation is one Spark task: the votes, sorted by unit, are read once into compact rows of integers
+ * (the unit's scope, its gold answer, and per vote the annotator's slot in the model and the answer's class index),
+ * and every iteration is a pass over them in memory, the E-step under the current parameters and the M-step's
+ * sufficient statistics (posterior mass per annotator, answer and true class; per class; the log-likelihood) summed
+ * into arrays the size of the model. A Spark job per iteration would cost more in scheduling than the pass itself;
+ * the memory is a few integers a vote. No annotator name or unit reaches the driver.
  *
  * <p>Posteriors are rounded to nine digits and the statistics summed as integers of 10^-9, so the sums are exact and
  * neither the partitioning nor the order of the votes changes any figure.
@@ -53,12 +39,7 @@ public final class DawidSkene {
   private static final Logger LOG = LoggerFactory.getLogger(DawidSkene.class);
 
   public static final String POSTERIOR = "posterior";
-  private static final String CLASSES = "classes";
-  private static final String SCOPE = "scope";
-  private static final String SLOT = "slot";
-  private static final String K = "k";
-  private static final String GOLD_K = "gold_k";
-  private static final String VOTES = "votes";
+  private static final String IS_GOLD = "is_gold";
   /** Posteriors are kept to this many decimals; the statistics count in units of 10^-DIGITS. */
   static final double SCALE = 1e9;
   /** Floor of a probability before its log, for smoothing 0: an impossible answer is very unlikely, not -inf. */
@@ -193,105 +174,137 @@ public final class DawidSkene {
    */
   public static Estimate estimate(Dataset<Row> votes, Dataset<Row> gold, DawidSkeneSettings settings) {
     SparkSession spark = votes.sparkSession();
-    Dataset<Row> goldSeen = gold.select(col(Col.UNIT), col(Col.CATEGORY))
-        .join(votes.select(Col.UNIT, Col.PROJECT, Col.TASK_TYPE).distinct(), Col.UNIT);
-    // One row per scope: as many as the configuration has projects and task types.
-    List<Row> scopeRows = votes.select(Col.PROJECT, Col.TASK_TYPE, Col.CATEGORY)
-        .unionByName(goldSeen.select(Col.PROJECT, Col.TASK_TYPE, Col.CATEGORY))
-        .groupBy(Col.PROJECT, Col.TASK_TYPE).agg(array_sort(collect_set(Col.CATEGORY)).as(CLASSES))
-        .orderBy(Col.PROJECT, Col.TASK_TYPE).collectAsList();
-    List<Row> scoped = new ArrayList<>();
-    String[][] names = new String[scopeRows.size()][];
-    for (int s = 0; s < scopeRows.size(); s++) {
-      Row r = scopeRows.get(s);
-      names[s] = r.getList(2).toArray(String[]::new);
-      scoped.add(RowFactory.create(r.getString(0), r.getString(1), s, r.getList(2)));
-    }
-    Dataset<Row> scopes = spark.createDataFrame(scoped, new StructType().add(Col.PROJECT, "string")
-        .add(Col.TASK_TYPE, "string").add(SCOPE, "int").add(CLASSES, "array<string>"));
-    Column index = array_position(col(CLASSES), col(Col.CATEGORY)).minus(1).cast("int");
+    // The whole estimation is one task: every iteration is a pass over arrays in memory, where a Spark job per
+    // iteration would cost more in scheduling than the pass itself. Its input is the votes, sorted by unit.
+    Dataset<Row> rows = votes.select(col(Col.UNIT), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
+            col(Col.CATEGORY), lit(false).as(IS_GOLD))
+        .unionByName(gold.select(col(Col.UNIT), lit(null).cast("string").as(Col.PROJECT),
+            lit(null).cast("string").as(Col.TASK_TYPE), lit(null).cast("string").as(Col.ANNOTATOR),
+            col(Col.CATEGORY), lit(true).as(IS_GOLD)))
+        .repartition(1).sortWithinPartitions(Col.UNIT, IS_GOLD);
+    org.apache.spark.util.CollectionAccumulator<double[]> summary = spark.sparkContext().collectionAccumulator();
+    JavaRDD<Row> estimated = rows.javaRDD().mapPartitions(part -> fit(part, settings, summary));
+    Dataset<Row> posteriors = spark.createDataFrame(estimated, POSTERIORS).localCheckpoint();
+    List<double[]> runs = summary.value();
+    double[] last = runs.isEmpty() ? new double[] {0, 0, 1} : runs.get(runs.size() - 1);
+    return new Estimate(posteriors, (int) last[0], last[1], last[2] == 1);
+  }
 
-    // Slots numbered by scope, then annotator: each scope's slots are one contiguous range.
-    Dataset<Row> slots = votes.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).distinct()
-        .join(broadcast(scopes.select(Col.PROJECT, Col.TASK_TYPE, SCOPE)), new String[] {Col.PROJECT, Col.TASK_TYPE})
-        .withColumn(SLOT, row_number().over(Window.partitionBy(SCOPE).orderBy(Col.ANNOTATOR)).minus(1).cast("int"))
-        .localCheckpoint();
-    int[] perScope = new int[names.length];
-    for (Row r : slots.groupBy(SCOPE).agg(count(lit(1))).collectAsList()) {
-      perScope[r.getInt(0)] = (int) r.getLong(1);
+  /**
+   * The estimation in one task over rows sorted by unit: the model laid out (scopes in sorted order, each scope's
+   * classes and annotators sorted), the units compacted, EM run to convergence, the posteriors returned. The
+   * iteration count, the last mean log-likelihood and whether it converged go to {@code summary}.
+   */
+  static java.util.Iterator<Row> fit(java.util.Iterator<Row> rows, DawidSkeneSettings settings,
+      org.apache.spark.util.CollectionAccumulator<double[]> summary) {
+    record Vote(String annotator, String category) {}
+    java.util.TreeMap<String, java.util.TreeSet<String>> classesOf = new java.util.TreeMap<>();
+    java.util.TreeMap<String, java.util.TreeSet<String>> annotatorsOf = new java.util.TreeMap<>();
+    List<String> unitIds = new ArrayList<>();
+    List<String> unitScopes = new ArrayList<>();
+    List<String> unitGold = new ArrayList<>();
+    List<List<Vote>> unitVotes = new ArrayList<>();
+    String current = null;
+    List<Vote> votes = new ArrayList<>();
+    String scope = null;
+    String goldAnswer = null;
+    while (true) {
+      Row r = rows.hasNext() ? rows.next() : null;
+      if (current != null && (r == null || !r.getString(0).equals(current))) {
+        if (!votes.isEmpty()) {
+          unitIds.add(current);
+          unitScopes.add(scope);
+          unitGold.add(goldAnswer);
+          unitVotes.add(votes);
+          if (goldAnswer != null) {
+            classesOf.get(scope).add(goldAnswer);
+          }
+        }
+        votes = new ArrayList<>();
+        scope = null;
+        goldAnswer = null;
+      }
+      if (r == null) {
+        break;
+      }
+      current = r.getString(0);
+      if (r.getBoolean(5)) {
+        goldAnswer = r.getString(4);
+      } else {
+        scope = r.getString(1) + "\u001f" + r.getString(2);
+        votes.add(new Vote(r.getString(3), r.getString(4)));
+        classesOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(4));
+        annotatorsOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(3));
+      }
     }
-    int[] firstSlot = new int[names.length + 1];
-    int[] classes = new int[names.length];
-    for (int s = 0; s < names.length; s++) {
-      firstSlot[s + 1] = firstSlot[s] + perScope[s];
+    List<String> scopes = new ArrayList<>(classesOf.keySet());
+    String[][] names = new String[scopes.size()][];
+    int[] classes = new int[scopes.size()];
+    int[] firstSlot = new int[scopes.size() + 1];
+    java.util.Map<String, Integer> scopeIndex = new java.util.HashMap<>();
+    List<java.util.Map<String, Integer>> classIndex = new ArrayList<>();
+    List<java.util.Map<String, Integer>> slotIndex = new ArrayList<>();
+    for (int s = 0; s < scopes.size(); s++) {
+      scopeIndex.put(scopes.get(s), s);
+      names[s] = classesOf.get(scopes.get(s)).toArray(String[]::new);
       classes[s] = names[s].length;
+      java.util.Map<String, Integer> ks = new java.util.HashMap<>();
+      for (int k = 0; k < names[s].length; k++) {
+        ks.put(names[s][k], k);
+      }
+      classIndex.add(ks);
+      java.util.Map<String, Integer> slots = new java.util.HashMap<>();
+      for (String a : annotatorsOf.get(scopes.get(s))) {
+        slots.put(a, firstSlot[s] + slots.size());
+      }
+      slotIndex.add(slots);
+      firstSlot[s + 1] = firstSlot[s] + slots.size();
     }
     Shape shape = new Shape(classes, firstSlot);
-    Dataset<Row> firstSlots = spark.createDataFrame(java.util.stream.IntStream.range(0, names.length)
-        .mapToObj(s -> RowFactory.create(s, firstSlot[s])).toList(),
-        new StructType().add(SCOPE, "int").add("first_slot", "int"));
+    List<Unit> units = new ArrayList<>(unitIds.size());
+    for (int u = 0; u < unitIds.size(); u++) {
+      int s = scopeIndex.get(unitScopes.get(u));
+      List<Vote> vs = unitVotes.get(u);
+      int[][] pairs = new int[vs.size()][];
+      for (int v = 0; v < pairs.length; v++) {
+        pairs[v] = new int[] {slotIndex.get(s).get(vs.get(v).annotator()), classIndex.get(s).get(vs.get(v).category())};
+      }
+      // Votes in (slot, class) order: the E-step adds their logs in this order, the same in every run.
+      java.util.Arrays.sort(pairs, java.util.Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
+      int[] slots = new int[pairs.length];
+      int[] answers = new int[pairs.length];
+      for (int v = 0; v < pairs.length; v++) {
+        slots[v] = pairs[v][0];
+        answers[v] = pairs[v][1];
+      }
+      String g = unitGold.get(u);
+      units.add(new Unit(unitIds.get(u), s, g == null ? NO_GOLD : classIndex.get(s).get(g), slots, answers));
+    }
 
-    Dataset<Row> goldK = goldSeen.join(broadcast(scopes), new String[] {Col.PROJECT, Col.TASK_TYPE})
-        .select(col(Col.UNIT), index.as(GOLD_K));
-    JavaRDD<Unit> units = votes
-        .join(broadcast(scopes), new String[] {Col.PROJECT, Col.TASK_TYPE})
-        .select(col(Col.PROJECT), col(Col.TASK_TYPE), col(SCOPE), col(Col.UNIT), col(Col.ANNOTATOR), index.as(K))
-        .join(slots.join(broadcast(firstSlots), SCOPE).select(col(Col.PROJECT), col(Col.TASK_TYPE),
-            col(Col.ANNOTATOR), col(SLOT).plus(col("first_slot")).as(SLOT)),
-            new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR})
-        .join(goldK, new String[] {Col.UNIT}, "left")
-        .groupBy(Col.UNIT).agg(first(SCOPE).as(SCOPE), first(GOLD_K).as(GOLD_K),
-            array_sort(collect_list(struct(col(SLOT), col(K)))).as(VOTES))
-        .javaRDD()
-        .map(DawidSkene::unit)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-
-    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Statistics stats = Statistics.of(units, shape, null);
     Params params = params(stats, shape, settings);
     int iteration = 0;
     double previous = Double.NEGATIVE_INFINITY;
     boolean converged = false;
-    List<Broadcast<Params>> sent = new ArrayList<>();
     while (iteration < settings.maxIterations() && !converged) {
       iteration++;
-      Broadcast<Params> current = context.broadcast(params);
-      sent.add(current);
-      stats = Statistics.of(units, shape, current);
+      stats = Statistics.of(units, shape, params);
       params = params(stats, shape, settings);
       double ll = stats.meanLogLikelihood();
       converged = Math.abs(ll - previous) < settings.tolerance();
       LOG.info("Dawid-Skene iteration {}: mean log-likelihood per unit {}", iteration, ll);
       previous = ll;
     }
-    Broadcast<Params> last = context.broadcast(params);
-    sent.add(last);
-    Broadcast<String[][]> categories = context.broadcast(names);
-    JavaRDD<Row> rows = units.flatMap(u -> {
+    summary.add(new double[] {iteration, previous, converged ? 1 : 0});
+    List<Row> out = new ArrayList<>();
+    for (Unit u : units) {
       double[] p = new double[shape.classes()[u.scope()]];
-      posterior(u, shape, last.value(), p);
-      List<Row> out = new ArrayList<>(p.length);
+      posterior(u, shape, params, p);
       for (int c = 0; c < p.length; c++) {
-        out.add(RowFactory.create(u.id(), categories.value()[u.scope()][c], p[c]));
+        out.add(RowFactory.create(u.id(), names[u.scope()][c], p[c]));
       }
-      return out.iterator();
-    });
-    Dataset<Row> posteriors = spark.createDataFrame(rows, POSTERIORS).localCheckpoint();
-    units.unpersist(false);
-    sent.forEach(b -> b.destroy());
-    categories.destroy();
-    return new Estimate(posteriors, iteration, previous, converged);
-  }
-
-  private static Unit unit(Row r) {
-    List<Row> votes = r.getList(3);
-    int[] slots = new int[votes.size()];
-    int[] answers = new int[votes.size()];
-    for (int i = 0; i < slots.length; i++) {
-      slots[i] = votes.get(i).getInt(0);
-      answers[i] = votes.get(i).getInt(1);
     }
-    return new Unit(r.getString(0), r.getInt(1), r.isNullAt(2) ? NO_GOLD : r.getInt(2), slots, answers);
+    return out.iterator();
   }
 
   /**
@@ -362,18 +375,11 @@ public final class DawidSkene {
     }
 
     /** One pass over the units: the E-step under {@code params} (null: vote shares) and the sums of the M-step. */
-    static Statistics of(JavaRDD<Unit> units, Shape shape, Broadcast<Params> params) {
-      if (units.getNumPartitions() == 0) {
-        return new Statistics(shape);
-      }
+    static Statistics of(List<Unit> units, Shape shape, Params params) {
       int[] bases = shape.matrixBases();
-      // Each task makes its own arrays: a zero value would be shipped in every task's closure.
-      return units.mapPartitions(part -> {
-        Statistics acc = new Statistics(shape);
-        Params current = params == null ? null : params.value();
-        part.forEachRemaining(u -> acc.add(u, shape, bases, current));
-        return List.of(acc).iterator();
-      }).treeReduce(Statistics::merge);
+      Statistics acc = new Statistics(shape);
+      units.forEach(u -> acc.add(u, shape, bases, params));
+      return acc;
     }
 
     Statistics add(Unit u, Shape shape, int[] matrixBases, Params params) {
