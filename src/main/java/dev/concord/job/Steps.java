@@ -191,15 +191,27 @@ public final class Steps {
     store.stage("sft_candidates", () -> Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft"))
         .join(kept, Col.ANNOTATOR), items, ignoreCase));
     Dataset<Row> clusters = store.staged("prompt_clusters");
-    store.stage("judged_records", () -> Dedup.apply(store.staged("judged_candidates"), clusters, config));
-    store.stage("sft_records", () -> Dedup.apply(store.staged("sft_candidates"), clusters, config));
-    store.stage("sft_edges", () -> store.staged("sft_records").select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
+    // One pass over every candidate record: no block, content key or comparison is shared between SFT and judged
+    // records, so deciding them together decides each as alone.
+    store.stage("records", () -> Dedup.apply(store.staged("judged_candidates")
+        .unionByName(store.staged("sft_candidates"), true), clusters, config));
+    store.stage("sft_edges", () -> sftRecords(store).select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
-    Dataset<Row> contradicted = Contradictions.reviews(store.staged("judged_records"));
+    Dataset<Row> contradicted = Contradictions.reviews(judgedRecords(store));
     store.stage("final_outcomes", () -> store.staged("outcomes")
         .join(contradicted.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_anti")
         .unionByName(contradicted.withColumn(Col.STATUS, lit(Resolve.REVIEW)), true));
+  }
+
+  /** The preference and label records, each with its dedup fate. */
+  public static Dataset<Row> judgedRecords(Store store) {
+    return store.staged("records").filter(col(Col.RECORD_TABLE).notEqual(Records.SFT));
+  }
+
+  /** The SFT records, each with its dedup fate. */
+  public static Dataset<Row> sftRecords(Store store) {
+    return store.staged("records").filter(col(Col.RECORD_TABLE).equalTo(Records.SFT));
   }
 
   Dataset<Row> active() {

@@ -58,8 +58,8 @@ public final class Publisher {
     Dataset<Row> lines = store.staged("lines");
     Dataset<Row> submissions = store.staged("submissions");
     Dataset<Row> blocks = LineNumbers.blocks(lines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
-    Dataset<Row> judged = store.staged("judged_records");
-    Dataset<Row> sft = store.staged("sft_records");
+    Dataset<Row> judged = dev.concord.job.Steps.judgedRecords(store);
+    Dataset<Row> sft = dev.concord.job.Steps.sftRecords(store);
 
     Map<String, Object> tables = new TreeMap<>();
     tables.put("preferences", store.publish(Table.PREFERENCES, judged.filter(col(Dedup.KEEPER)
