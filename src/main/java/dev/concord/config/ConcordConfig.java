@@ -110,8 +110,9 @@ public record ConcordConfig(
    * @param maxIdChars the longest id accepted (submission, item, project, annotator, response, label, dimension,
    *     model, guideline version, metadata key)
    * @param maxLineBytes the longest input line read whole; a longer one is quarantined with its beginning
+   * @param maxResponses the most responses one item may show (a ranking of n responses is n (n - 1) / 2 units)
    */
-  public record Limits(Integer maxFieldChars, Integer maxIdChars, Integer maxLineBytes) {}
+  public record Limits(Integer maxFieldChars, Integer maxIdChars, Integer maxLineBytes, Integer maxResponses) {}
 
   /** @param jdbcUrl JDBC URL of the job repository; null keeps an embedded H2 file under ROOT/.concord */
   public record JobStateSettings(String jdbcUrl, String username, String password) {}
@@ -173,7 +174,7 @@ public record ConcordConfig(
     if (testShare < 0 || testShare >= 1) {
       throw new ConfigException("split.test_share must be within [0, 1), got " + testShare);
     }
-    Limits l = limits == null ? new Limits(null, null, null) : limits;
+    Limits l = limits == null ? new Limits(null, null, null, null) : limits;
     int maxField = l.maxFieldChars() == null ? 200_000 : l.maxFieldChars();
     if (maxField < 1) {
       throw new ConfigException("limits.max_field_chars must be positive, got " + maxField);
@@ -186,9 +187,13 @@ public record ConcordConfig(
     if (maxLine < 1024 || maxLine > 1 << 30) {
       throw new ConfigException("limits.max_line_bytes must be within [1024, 1073741824], got " + maxLine);
     }
+    int maxResponses = l.maxResponses() == null ? 100 : l.maxResponses();
+    if (maxResponses < 2 || maxResponses > 10_000) {
+      throw new ConfigException("limits.max_responses must be within [2, 10000], got " + maxResponses);
+    }
     return new ConcordConfig(defaults, Map.copyOf(new TreeMap<>(own)),
         new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
-        new Limits(maxField, maxId, maxLine),
+        new Limits(maxField, maxId, maxLine, maxResponses),
         jobState == null ? new JobStateSettings(null, null, null) : jobState,
         agreementSettings(), dawidSkeneSettings(), dedupSettings(), openLineageSettings(), gates(),
         retentionSettings());

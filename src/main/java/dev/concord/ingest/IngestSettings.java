@@ -14,12 +14,14 @@ import java.util.TreeSet;
  * project's answer rules. Small and serializable, since every task reads it.
  *
  * @param maxFieldChars the longest text field (prompt, response, completion, justification, metadata value)
+ * @param maxResponses the most responses one item may show
  * @param maxIdChars the longest id (submission, item, project, annotator, response, model, label, dimension,
  *     guideline version, metadata key)
  * @param ignoreCase whether texts are compared case-folded (two responses of one item must differ)
  * @param defaults the rules of a project not named in {@code projects}
  */
-public record IngestSettings(int maxFieldChars, int maxIdChars, boolean ignoreCase, ProjectRules defaults,
+public record IngestSettings(int maxFieldChars, int maxIdChars, int maxResponses, boolean ignoreCase,
+    ProjectRules defaults,
     Map<String, ProjectRules> projects) implements Serializable {
 
   /**
@@ -40,7 +42,7 @@ public record IngestSettings(int maxFieldChars, int maxIdChars, boolean ignoreCa
     Map<String, ProjectRules> projects = new TreeMap<>();
     config.projects().keySet().forEach(name -> projects.put(name, ProjectRules.of(config.forProject(name))));
     return new IngestSettings(config.limits().maxFieldChars(), config.limits().maxIdChars(),
-        config.dedup().ignoreCase(), ProjectRules.of(config.defaults()), projects);
+        config.limits().maxResponses(), config.dedup().ignoreCase(), ProjectRules.of(config.defaults()), projects);
   }
 
   ProjectRules project(String name) {

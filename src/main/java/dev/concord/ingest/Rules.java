@@ -52,6 +52,8 @@ final class Rules {
     rules.add(new Rule("bad_prompt", s -> badMessage(s) != null, Rules::badMessage));
     rules.add(new Rule("bad_value", s -> s.timeSpentS != null && !(s.timeSpentS >= 0),
         s -> "time_spent_s must be a number of seconds, zero or more, got " + s.timeSpentS));
+    rules.add(new Rule("field_too_large", s -> count(s) > settings.maxResponses(),
+        s -> "the item shows " + count(s) + " responses, above limits.max_responses = " + settings.maxResponses()));
     rules.add(new Rule("bad_responses", s -> !countFits(s),
         s -> "a " + s.taskType + " item needs " + expectedCount(s.taskType) + " responses, got " + count(s)));
     rules.add(new Rule("bad_responses", s -> badResponse(s) >= 0,

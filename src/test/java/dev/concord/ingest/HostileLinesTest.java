@@ -201,6 +201,21 @@ class HostileLinesTest {
   }
 
   @Test
+  void anItemShowsABoundedNumberOfResponses() {
+    StringBuilder responses = new StringBuilder();
+    StringBuilder ranking = new StringBuilder();
+    for (int i = 0; i < 101; i++) {
+      responses.append(i == 0 ? "" : ",").append("{\"response_id\":\"r").append(i).append("\",\"text\":\"t")
+          .append(i).append("\"}");
+      ranking.append(i == 0 ? "" : ",").append("\"r").append(i).append("\"");
+    }
+    String line = GOOD.replace("\"pairwise\"", "\"ranking\"")
+        .replaceFirst("\"responses\":\\[.*?\\],\"answer\"", "\"responses\":[" + responses + "],\"answer\"")
+        .replace("{\"preferred\":\"r1\"}", "{\"ranking\":[" + ranking + "]}");
+    assertRejected(line, "field_too_large", "101 responses, above limits.max_responses = 100");
+  }
+
+  @Test
   void anItemMustShowDifferentResponses() {
     assertRejected(GOOD.replace("\"Two\"", "\"One\""), "bad_responses", "the same text");
     assertRejected(GOOD.replace("\"Two\"", "\" One \""), "bad_responses", "the same text");
