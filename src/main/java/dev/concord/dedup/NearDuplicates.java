@@ -233,10 +233,27 @@ public final class NearDuplicates {
   static final long SAMPLE = 2_000;
 
   /**
-   * The cluster of every doc that has a pair: the smallest doc id reachable through pairs. Minimum-label
-   * propagation, one hop per round, until no label changes; the rounds are bounded by the longest chain.
+   * Clusters of near duplicates, chains included (A~B, B~C): per doc of {@code pairs} ({@code a, b}) its {@code
+   * cluster}, the smallest doc linked to it. The pairs are few next to the docs (most texts have no near duplicate),
+   * so the components are found in one task by union-find; more than {@link #SINGLE_TASK_PAIRS} pairs are left to
+   * label propagation in Spark, a few jobs per step of the longest chain.
    */
   public static Dataset<Row> clusters(Dataset<Row> pairs) {
+    Dataset<Row> edges = pairs.select(col(A), col(B)).localCheckpoint();
+    if (edges.count() > SINGLE_TASK_PAIRS) {
+      return propagated(edges);
+    }
+    org.apache.spark.api.java.JavaRDD<Row> components = edges.repartition(1).javaRDD()
+        .mapPartitions(Components::of);
+    return pairs.sparkSession().createDataFrame(components, new StructType().add(DOC, DataTypes.StringType)
+        .add(CLUSTER, DataTypes.StringType));
+  }
+
+  /** Above this many pairs, clusters are found by label propagation across the cluster rather than in one task. */
+  static final long SINGLE_TASK_PAIRS = 5_000_000L;
+
+  /** Label propagation: every doc takes the smallest label among itself and its neighbours until none changes. */
+  static Dataset<Row> propagated(Dataset<Row> pairs) {
     Dataset<Row> edges = pairs.select(col(A).as("src"), col(B).as("dst"))
         .union(pairs.select(col(B).as("src"), col(A).as("dst")))
         .localCheckpoint();
