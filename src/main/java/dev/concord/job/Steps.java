@@ -153,12 +153,8 @@ public final class Steps {
     } else {
       store.stage("posteriors", () -> store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
     }
-    // Each task type's resolution joins the items: grouped from the submissions once, not once per join.
-    Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft")).localCheckpoint();
-    Resolve.Result result = Resolve.apply(votes, goldUnits, items, store.staged("posteriors"), config);
-    store.stage("outcomes", () -> result.outcomes());
-    store.stage("candidates", () -> result.candidates());
-    store.stage("edges", () -> result.edges());
+    Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft"));
+    store.stage("resolution", () -> Resolve.apply(votes, goldUnits, items, store.staged("posteriors"), config));
   }
 
   /**
@@ -187,7 +183,7 @@ public final class Steps {
 
     Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
-    store.stage("judged_candidates", () -> Records.judged(store.staged("candidates"), items, ignoreCase));
+    store.stage("judged_candidates", () -> Records.judged(Resolve.candidatesOf(store.staged("resolution")), items, ignoreCase));
     store.stage("sft_candidates", () -> Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft"))
         .join(kept, Col.ANNOTATOR), items, ignoreCase));
     Dataset<Row> clusters = store.staged("prompt_clusters");
@@ -199,7 +195,7 @@ public final class Steps {
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
     Dataset<Row> contradicted = Contradictions.reviews(judgedRecords(store));
-    store.stage("final_outcomes", () -> store.staged("outcomes")
+    store.stage("final_outcomes", () -> Resolve.outcomesOf(store.staged("resolution"))
         .join(contradicted.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_anti")
         .unionByName(contradicted.withColumn(Col.STATUS, lit(Resolve.REVIEW)), true));
   }

@@ -87,7 +87,7 @@ public final class Publisher {
             Col.DETAIL)
         .unionByName(sft.select(Resolve.CANDIDATE, Col.ITEM_ID, Col.RECORD_ID, Col.RECORD_TABLE, Dedup.FATE,
             Col.DETAIL));
-    Dataset<Row> edges = store.staged("edges").unionByName(store.staged("sft_edges"));
+    Dataset<Row> edges = Resolve.edgesOf(store.staged("resolution")).unionByName(store.staged("sft_edges"));
     tables.put("lineage", store.publish(Table.LINEAGE, Accounting.lineage(edges, records, submissions)));
     Dataset<Row> lineage = store.spark().read().parquet(store.publishingDir().resolve("lineage").toString());
     Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged("annotators"),

@@ -71,7 +71,7 @@ class ResolveTest {
     Dataset<Row> g = spark.createDataFrame(gold, GOLD);
     Dataset<Row> posteriors = DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY),
         config.dawidSkene()).posteriors().localCheckpoint();
-    return Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config);
+    return Resolve.Result.of(Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config));
   }
 
   static Map<String, String> outcomes(Resolve.Result r) {
@@ -281,7 +281,7 @@ class ResolveTest {
         ? DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY), config.dawidSkene())
             .posteriors().localCheckpoint()
         : spark.createDataFrame(List.of(), DawidSkene.POSTERIORS);
-    Resolve.Result r = Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config);
+    Resolve.Result r = Resolve.Result.of(Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config));
     List<String> out = new ArrayList<>();
     r.outcomes().collectAsList().forEach(o -> out.add(o.getAs(Col.ITEM_ID) + " " + o.getAs(Col.STATUS) + " "
         + o.getAs(Col.REASON) + " " + o.getAs(Col.DETAIL)));
@@ -349,21 +349,22 @@ class ResolveTest {
 
   @Test
   void weightedMedianByHand() {
-    var spark = SparkTest.spark();
-    StructType scores = new StructType().add("cell", DataTypes.IntegerType)
-        .add(Col.ORDINAL, DataTypes.DoubleType).add(Col.WEIGHT, DataTypes.DoubleType);
     // Out of order within each cell: the median must not depend on the order the scores arrive in.
-    Dataset<Row> cases = spark.createDataFrame(List.of(
-        score(1, 3, 1), score(1, 1, 1), score(1, 4, 1), score(1, 2, 1),
-        score(2, 9, 1), score(2, 1, 1), score(2, 2, 1),
-        score(3, 5, 0.9), score(3, 1, 0.2),
-        score(4, 4, 0.25), score(4, 2, 0.25), score(4, 1, 0.5),
-        score(5, 3, 0), score(5, 4, 0),
-        score(6, 2, 0), score(6, 5, 1), score(6, 1, 0)), scores).repartition(3);
-    List<Row> medians = Resolve.cumulativeWeights(cases, col("cell")).groupBy("cell")
-        .agg(Resolve.weightedMedian().as("median")).orderBy("cell").collectAsList();
-    assertEquals(List.of(RowFactory.create(1, 2.5), RowFactory.create(2, 2.0), RowFactory.create(3, 5.0),
-        RowFactory.create(4, 1.5), RowFactory.create(5, null), RowFactory.create(6, 5.0)), medians,
+    List<double[]> cases = List.of(
+        new double[] {1, 3, 1}, new double[] {1, 1, 1}, new double[] {1, 4, 1}, new double[] {1, 2, 1},
+        new double[] {2, 9, 1}, new double[] {2, 1, 1}, new double[] {2, 2, 1},
+        new double[] {3, 5, 0.9}, new double[] {3, 1, 0.2},
+        new double[] {4, 4, 0.25}, new double[] {4, 2, 0.25}, new double[] {4, 1, 0.5},
+        new double[] {5, 3, 0}, new double[] {5, 4, 0},
+        new double[] {6, 2, 0}, new double[] {6, 5, 1}, new double[] {6, 1, 0});
+    Map<Integer, List<ItemResolution.Vote>> cells = new TreeMap<>();
+    for (double[] c : cases) {
+      cells.computeIfAbsent((int) c[0], k -> new ArrayList<>()).add(new ItemResolution.Vote("u", "r", "d",
+          String.valueOf(c[1]), c[1], "a", "s", null, c[2], "weighted_vote"));
+    }
+    List<Double> medians = new ArrayList<>();
+    cells.values().forEach(v -> medians.add(ItemResolution.weightedMedian(v)));
+    assertEquals(java.util.Arrays.asList(2.5, 2.0, 5.0, 1.5, null, 5.0), medians,
         "cell 5 has no weight, so no median; cell 6's weightless scores are outweighed");
   }
 
