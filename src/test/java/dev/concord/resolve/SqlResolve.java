@@ -2,6 +2,23 @@ package dev.concord.resolve;
 
 // The SQL resolution the one-pass resolution replaced, kept as the oracle of ResolveOracleTest.
 
+import static dev.concord.resolve.Resolve.AGREED;
+import static dev.concord.resolve.Resolve.CANDIDATE;
+import static dev.concord.resolve.Resolve.DEFAULT_STRENGTH;
+import static dev.concord.resolve.Resolve.GOLD;
+import static dev.concord.resolve.Resolve.LABELS;
+import static dev.concord.resolve.Resolve.MEDIAN;
+import static dev.concord.resolve.Resolve.METHOD;
+import static dev.concord.resolve.Resolve.NO_RECORD;
+import static dev.concord.resolve.Resolve.OUTVOTED;
+import static dev.concord.resolve.Resolve.OVERRIDDEN_BY_GOLD;
+import static dev.concord.resolve.Resolve.PREFERENCES;
+import static dev.concord.resolve.Resolve.RESOLVED;
+import static dev.concord.resolve.Resolve.REVIEW;
+import static dev.concord.resolve.Resolve.SUPPORT;
+import static dev.concord.resolve.Resolve.UNANIMOUS;
+import static dev.concord.resolve.Resolve.WEIGHTED_MEDIAN;
+import static dev.concord.resolve.Resolve.WEIGHT_DIGITS;
 import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.avg;
@@ -51,58 +68,12 @@ import org.apache.spark.sql.expressions.WindowSpec;
 final class SqlResolve {
   private SqlResolve() {}
 
-  public static final String RESOLVED = "resolved";
-  public static final String REVIEW = "review";
-  /** Resolved, but nothing to learn from: a tie, or no two ratings far enough apart. */
-  public static final String NO_RECORD = "no_record";
-
-  public static final String GOLD = "gold";
-  public static final String UNANIMOUS = "unanimous";
-  public static final String MEDIAN = "median";
-  public static final String WEIGHTED_MEDIAN = "weighted_median";
-  /** Column: the project's resolution method, and an answer's support under it. */
-  public static final String METHOD = "method";
-  static final String SUPPORT = "support";
-
-  public static final String AGREED = "agreed";
-  public static final String OUTVOTED = "outvoted";
-  public static final String OVERRIDDEN_BY_GOLD = "overridden_by_gold";
-
-  /** The key of a candidate record: its table, item and what it says. */
-  public static final String CANDIDATE = "candidate";
-  public static final String PREFERENCES = "preferences";
-  public static final String LABELS = "labels";
-
-  /**
-   * Sums of weights, weighted scores and their differences are compared after rounding, so that float noise never
-   * breaks or makes a tie, nor decides a margin: the order Spark happens to add in changes the last bits.
-   */
-  private static final int WEIGHT_DIGITS = 9;
-  /** Strength of a pairwise answer that gives none: "clearly better". */
-  private static final double DEFAULT_STRENGTH = 2.0;
+  // The names and constants are the one-pass resolution's own (static imports above).
 
   public record Result(Dataset<Row> outcomes, Dataset<Row> candidates, Dataset<Row> edges) {}
 
   /**
-   * The kept annotators' units ({@link Units#of} with {@code annotator, submission_id, strength} and the annotator's
-   * reliability {@code weight}), each with its project's resolution {@code method} and the weight its vote carries
-   * under it: 1 in a majority vote, the reliability in a weighted vote.
-   */
-  public static Dataset<Row> votes(Dataset<Row> units, ConcordConfig config) {
-    Column method = PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod);
-    return units.withColumn(METHOD, method)
-        .withColumn(Col.WEIGHT, when(col(METHOD).equalTo(ProjectSettings.MAJORITY_VOTE), lit(1.0))
-            .otherwise(col(Col.WEIGHT)));
-  }
-
-  /** The votes Dawid-Skene estimates: those of projects that resolve by it, ratings aside. */
-  public static Dataset<Row> dawidSkeneVotes(Dataset<Row> votes) {
-    return votes.filter(col(METHOD).equalTo(ProjectSettings.DAWID_SKENE).and(col(Col.TASK_TYPE).notEqual("rating")))
-        .select(Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.ANNOTATOR, Col.CATEGORY);
-  }
-
-  /**
-   * @param votes {@link #votes}
+   * @param votes {@link Resolve#votes}
    * @param goldUnits gold's units with {@code strength}
    * @param items {@code item_id, project, task_type, response_ids} of every judged item in play
    * @param posteriors {@code unit, category, posterior} from {@link DawidSkene} for the units of projects resolved
