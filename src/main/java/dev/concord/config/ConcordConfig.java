@@ -75,8 +75,9 @@ public record ConcordConfig(
    * @param shingleChars the length, in characters, of a shingle
    * @param bands MinHash bands of locality-sensitive hashing: texts sharing one band are candidates
    * @param rows MinHash values per band; bands times rows hash functions in all
-   * @param bucketWindow within one band's bucket, each text is compared with at most this many following texts
-   *     (in id order), which bounds the cost of a bucket of thousands of near-identical texts
+   * @param bucketWindow a band's bucket of at most this many texts is compared in full; in a larger one each text is
+   *     compared with at most this many texts before it that share the next band too, which bounds the cost of a
+   *     bucket of thousands of texts
    */
   public record DedupSettings(Boolean ignoreCase, Double jaccardThreshold, Integer shingleChars, Integer bands,
       Integer rows, Integer bucketWindow) {}

@@ -195,24 +195,12 @@ public final class MinHash implements java.io.Serializable {
 
   /**
    * The band keys of a text: one per band, hashing the band's number with its rows, so that two texts share a key
-   * exactly when they agree on every row of that band. A text without shingles has none.
+   * exactly when they agree on every row of that band. Every shingle counts, so two texts share a band with
+   * probability (their Jaccard similarity)^rows. A text without shingles has none. A text hashed by both schemes has
+   * its classic keys first, then its one-permutation keys: {@code bands} keys each.
    */
   public long[] bandKeys(String text) {
-    return bandKeys(text, new long[0]);
-  }
-
-  /**
-   * The band keys of a text, its shingles in {@code common} (sorted) left out unless nothing else is left. Shingles
-   * most texts share (a template's words, a small vocabulary) say nothing about which texts are near duplicates, but
-   * make every text's minima alike and pile unrelated texts into the same buckets; near duplicates share their rarer
-   * shingles too.
-   */
-  public long[] bandKeys(String text, long[] common) {
-    long[] all = shingles(text);
-    long[] shingles = Arrays.stream(all).filter(x -> Arrays.binarySearch(common, x) < 0).toArray();
-    if (shingles.length == 0) {
-      shingles = all;
-    }
+    long[] shingles = shingles(text);
     int size = bands * rows;
     if (shingles.length == 0) {
       return new long[0];
@@ -222,6 +210,11 @@ public final class MinHash implements java.io.Serializable {
     long[] keys = Arrays.copyOf(classic, classic.length + permuted.length);
     System.arraycopy(permuted, 0, keys, classic.length, permuted.length);
     return keys;
+  }
+
+  /** The number of bands of each scheme ({@link #bandKeys(String)}). */
+  int bands() {
+    return bands;
   }
 
   /** A key per band, hashing the band's number (offset by the scheme) with its rows. */
@@ -294,20 +287,10 @@ public final class MinHash implements java.io.Serializable {
     return z ^ (z >>> 31);
   }
 
-  /** {@link #bandKeys(String, long[])} as a column function. */
-  public Column bandKeys(Column text, long[] common) {
+  /** {@link #bandKeys(String)} as a column function. */
+  public Column bandKeys(Column text) {
     MinHash self = this;
-    long[] sorted = common.clone();
-    Arrays.sort(sorted);
-    UserDefinedFunction f = udf((UDF1<String, long[]>) t -> self.bandKeys(t, sorted),
-        DataTypes.createArrayType(DataTypes.LongType, false));
-    return f.apply(text);
-  }
-
-  /** {@link #shingles} as a column function. */
-  public Column shingles(Column text) {
-    MinHash self = this;
-    UserDefinedFunction f = udf((UDF1<String, long[]>) self::shingles,
+    UserDefinedFunction f = udf((UDF1<String, long[]>) self::bandKeys,
         DataTypes.createArrayType(DataTypes.LongType, false));
     return f.apply(text);
   }

@@ -229,37 +229,42 @@ class DedupTest {
   }
 
   /**
-   * 400 short prompts made of one template and a few words of a small vocabulary: the template's and the words'
-   * shingles are common and left out of the band keys, so unrelated prompts stop sharing buckets, while a prompt and
-   * its copy with one word changed still do.
+   * 400 prompts that differ in an id and in the order of 10 words, so every word and every pair of words is common,
+   * unrelated prompts share bands often and the buckets hold far more than the window; and 40 near copies among
+   * them (one word changed, Jaccard 0.9 or more). Every near copy is found. Band keys without the common shingles
+   * (left with the id's and the changed word's) or a window over hashes alone in such buckets lose some.
    */
   @Test
-  void commonShinglesAreLeftOutOfTheBandKeys() {
+  void nearCopiesAreFoundInBucketsCrowdedByASmallVocabulary() {
     SplittableRandom rnd = new SplittableRandom(9);
-    String template = "Question about the following topic, answer briefly: ";
     List<Row> rows = new ArrayList<>();
+    List<String> planted = new ArrayList<>();
+    MinHash m = new MinHash(CONFIG.dedup());
     for (int i = 0; i < 400; i++) {
-      rows.add(RowFactory.create("d" + i, "prompt", template + "case " + i + " " + words(rnd, 40)));
+      StringBuilder prompt = new StringBuilder("Question it-" + i + ":");
+      while (prompt.length() < 600) {
+        prompt.append(' ').append(WORDS[rnd.nextInt(10)]);
+      }
+      rows.add(RowFactory.create(String.format("d%03d", i), "prompt", prompt.toString()));
+      if (i < 40) {
+        String copy = changeWords(prompt.toString(), 1, rnd);
+        assertTrue(m.jaccard(prompt.toString(), copy) >= 0.9, "a near copy: " + m.jaccard(prompt.toString(), copy));
+        rows.add(RowFactory.create(String.format("d%03d-copy", i), "prompt", copy));
+        planted.add(String.format("d%03d d%03d-copy", i, i));
+      }
     }
+    int window = 4;
+    Map<Long, Integer> bucketSizes = new java.util.HashMap<>();
+    rows.forEach(r -> java.util.Arrays.stream(m.bandKeys(r.getString(2))).forEach(k -> bucketSizes.merge(k, 1,
+        Integer::sum)));
+    long crowded = bucketSizes.values().stream().filter(n -> n > window).count();
+    assertTrue(crowded > 100, "buckets holding more than the window: " + crowded);
     StructType schema = new StructType().add(NearDuplicates.DOC, DataTypes.StringType)
         .add(NearDuplicates.BLOCK, DataTypes.StringType).add(NearDuplicates.TEXT, DataTypes.StringType);
-    MinHash m = new MinHash(CONFIG.dedup());
-    long[] common = NearDuplicates.commonShingles(SparkTest.spark().createDataFrame(rows, schema), m);
-    for (long templateShingle : m.shingles(template)) {
-      assertTrue(java.util.Arrays.binarySearch(common, templateShingle) >= 0, "template shingles are common");
-    }
-    int withAll = 0;
-    int withoutCommon = 0;
-    for (int i = 0; i + 1 < rows.size(); i += 2) {
-      String a = rows.get(i).getString(2);
-      String b = rows.get(i + 1).getString(2);
-      withAll += shareBand(m, a, b) ? 1 : 0;
-      withoutCommon += shareBand(m.bandKeys(a, common), m.bandKeys(b, common)) ? 1 : 0;
-    }
-    assertTrue(withAll > 20, "unrelated pairs sharing a band on every shingle: " + withAll);
-    assertTrue(withoutCommon <= 2, "unrelated pairs sharing a band without the common shingles: " + withoutCommon);
-    String prompt = rows.get(0).getString(2);
-    assertTrue(shareBand(m.bandKeys(prompt, common), m.bandKeys(prompt.replace("case 0", "case zero"), common)));
+    java.util.Set<String> found = new java.util.HashSet<>();
+    NearDuplicates.pairs(SparkTest.spark().createDataFrame(rows, schema), m, 0.7, window).collectAsList()
+        .forEach(r -> found.add(r.getString(0) + " " + r.getString(1)));
+    assertEquals(List.of(), planted.stream().filter(p -> !found.contains(p)).toList());
   }
 
   private static boolean shareBand(long[] x, long[] y) {
@@ -366,13 +371,22 @@ class DedupTest {
     }
   }
 
+  /** Members are (bucket, next band key, hash), sorted so. */
   @Test
-  void bucketMembersArePairedWithTheWindowBeforeThemInTheirBucket() {
-    List<Row> members = List.of(RowFactory.create(1L, 10L), RowFactory.create(1L, 20L), RowFactory.create(1L, 30L),
-        RowFactory.create(1L, 40L), RowFactory.create(2L, 50L), RowFactory.create(3L, 60L), RowFactory.create(3L, 70L));
-    assertEquals(List.of("10 20", "10 30", "20 30", "20 40", "30 40", "60 70"), windowPairs(members, 2));
-    assertEquals(List.of("10 20", "20 30", "30 40", "60 70"), windowPairs(members, 1));
-    assertEquals(List.of(), windowPairs(List.of(RowFactory.create(5L, 1L)), 3));
+  void smallBucketsArePairedInFullAndLargeOnesWithinTheWindowOfTheirNextBand() {
+    List<Row> members = List.of(member(1, 7, 10), member(1, 8, 20), member(1, 9, 30), member(2, 5, 50),
+        member(3, 1, 60), member(3, 2, 70));
+    assertEquals(List.of("10 20", "10 30", "20 30", "60 70"), windowPairs(members, 3));
+    // Bucket 1 has 5 members, more than the window of 2: only members with the same next key meet, two back at most.
+    List<Row> large = List.of(member(1, 7, 10), member(1, 7, 20), member(1, 7, 30), member(1, 7, 40),
+        member(1, 8, 50), member(1, 8, 60), member(2, 7, 70), member(2, 7, 80));
+    assertEquals(List.of("10 20", "10 30", "20 30", "20 40", "30 40", "50 60", "70 80"), windowPairs(large, 2));
+    assertEquals(List.of(), windowPairs(List.of(member(5, 1, 1)), 3));
+    assertEquals(List.of(), windowPairs(List.of(member(5, 1, 1), member(5, 2, 1)), 3));
+  }
+
+  private static Row member(long bucket, long next, long h) {
+    return RowFactory.create(bucket, next, h);
   }
 
   private static List<String> windowPairs(List<Row> members, int window) {
