@@ -148,6 +148,9 @@ public final class Runner {
         throw new IllegalStateException(e);
       }
     } finally {
+      // bench/run reads this line: where the Spark jobs and stages went.
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      LOG.info("spark work per step: {}", progress.work());
       spark.sparkContext().removeSparkListener(progress);
       if (ownSession) {
         spark.stop();

@@ -213,7 +213,16 @@ public final class Store {
   public void stage(String name, java.util.function.Supplier<Dataset<Row>> data) {
     spark.sparkContext().setJobDescription("staging " + name);
     long rows = write(data.get(), stagingDir().resolve(name));
-    LOG.info("staged {}: {} rows", name, String.format("%,d", rows));
+    LOG.info("staged {}: {} rows, {} bytes", name, String.format("%,d", rows), bytes(stagingDir().resolve(name)));
+  }
+
+  /** The bytes of the files under {@code dir} (bench/run sums what was staged). */
+  private static long bytes(Path dir) {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot list the staged table " + dir, e);
+    }
   }
 
   /** Writes {@code data} as Parquet and returns its rows, counted as they are written (no second job). */

@@ -44,6 +44,8 @@ class SamplesEndToEndTest {
   static SparkSession spark;
   static final Set<String> JOB_GROUPS = java.util.concurrent.ConcurrentHashMap.newKeySet();
   static final List<String> PROGRESS = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+  /** Each step's Spark jobs and stages in the run ({@link dev.concord.job.Progress#work}). */
+  static String work;
 
   @BeforeAll
   @SuppressWarnings("unchecked")
@@ -67,6 +69,7 @@ class SamplesEndToEndTest {
     spark.sparkContext().listenerBus().waitUntilEmpty();
     spark.sparkContext().removeSparkListener(groups);
     spark.sparkContext().removeSparkListener(progress);
+    work = progress.work();
     version = out.resolve("samples");
     counts = (Map<String, Object>) JSON.readValue(version.resolve("manifest.json").toFile(), Map.class).get("counts");
   }
@@ -93,6 +96,8 @@ class SamplesEndToEndTest {
     for (String step : dev.concord.job.Steps.NAMES) {
       assertTrue(PROGRESS.stream().anyMatch(l -> l.matches("step " + step
           + " in progress: \\d+ s in, [1-9]\\d* Spark stages and [1-9]\\d* tasks done")), step + ": " + PROGRESS);
+      String counted = "(^|, )" + step + " [1-9]\\d* jobs [1-9]\\d* stages(,|$)";
+      assertTrue(java.util.regex.Pattern.compile(counted).matcher(work).find(), step + ": " + work);
     }
   }
 
