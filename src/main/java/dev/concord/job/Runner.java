@@ -149,7 +149,11 @@ public final class Runner {
       }
     } finally {
       // bench/run reads this line: where the Spark jobs and stages went.
-      spark.sparkContext().listenerBus().waitUntilEmpty();
+      try {
+        spark.sparkContext().listenerBus().waitUntilEmpty(10_000L);
+      } catch (java.util.concurrent.TimeoutException e) {
+        LOG.warn("Spark's listener events are late: the counts below may miss the last few");
+      }
       LOG.info("spark work per step: {}", progress.work());
       spark.sparkContext().removeSparkListener(progress);
       if (ownSession) {
