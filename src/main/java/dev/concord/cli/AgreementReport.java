@@ -1,5 +1,6 @@
 package dev.concord.cli;
 
+import dev.concord.job.Staged;
 import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -88,8 +89,8 @@ final class AgreementReport {
       steps.ingest();
       steps.reconcile();
       steps.agreement();
-      Dataset<Row> projects = store.staged("project_agreement").orderBy(Col.PROJECT, Col.TASK_TYPE);
-      Dataset<Row> annotators = store.staged("annotators");
+      Dataset<Row> projects = store.staged(Staged.PROJECT_AGREEMENT).orderBy(Col.PROJECT, Col.TASK_TYPE);
+      Dataset<Row> annotators = store.staged(Staged.ANNOTATORS);
       printTable(projects, annotators, store, out);
       if (json != null) {
         writeJson(json, projects, annotators, store);
@@ -106,8 +107,8 @@ final class AgreementReport {
   }
 
   private static void printTable(Dataset<Row> projects, Dataset<Row> annotators, Store store, PrintStream out) {
-    long lines = store.staged("lines").count();
-    long bad = store.staged("lines").filter(col(Col.REASON).isNotNull()).count();
+    long lines = store.staged(Staged.LINES).count();
+    long bad = store.staged(Staged.LINES).filter(col(Col.REASON).isNotNull()).count();
     out.printf(Locale.ROOT, "%d lines read, %d quarantined%n%n", lines, bad);
     out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  %-26s %-26s %-26s%n", "project", "task", "units", "raters",
         "Fleiss' kappa (95%)", "alpha nominal (95%)", "Light's kappa (95%)");
@@ -145,8 +146,8 @@ final class AgreementReport {
     try (JsonGenerator g = mapper.createGenerator(file.toFile(), com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
       g.useDefaultPrettyPrinter();
       g.writeStartObject();
-      g.writeNumberField("lines", store.staged("lines").count());
-      g.writeNumberField("quarantined", store.staged("lines").filter(col(Col.REASON).isNotNull()).count());
+      g.writeNumberField("lines", store.staged(Staged.LINES).count());
+      g.writeNumberField("quarantined", store.staged(Staged.LINES).filter(col(Col.REASON).isNotNull()).count());
       g.writeArrayFieldStart("projects");
       for (Iterator<String> it = projects.toJSON().toLocalIterator(); it.hasNext(); ) {
         g.writeTree(mapper.readTree(it.next()));

@@ -62,20 +62,21 @@ public final class Steps {
     this.excluded = List.copyOf(excluded);
   }
 
-  public static final List<String> NAMES = List.of("ingest", "reconcile", "agreement", "resolve", "dedup", "publish");
+  /** The steps' names in order ({@link StepGraph}). */
+  public static final List<String> NAMES = StepGraph.NAMES;
 
   /** Parse and validate every input line once; the only full read of the input. */
   public void ingest() {
     IngestSettings settings = IngestSettings.of(config);
     int maxLine = config.limits().maxLineBytes();
-    store.stage("lines", () -> Ingest.parse(store.readLines(inputs, "--input", maxLine), settings, pseudonymKey));
+    store.stage(Staged.LINES, () -> Ingest.parse(store.readLines(inputs, "--input", maxLine), settings, pseudonymKey));
     if (!gold.isEmpty()) {
-      store.stage("gold_lines", () -> Gold.parse(store.readLines(gold, "--gold", maxLine), settings));
+      store.stage(Staged.GOLD_LINES, () -> Gold.parse(store.readLines(gold, "--gold", maxLine), settings));
     }
     if (!evalPrompts.isEmpty()) {
-      store.stage("eval_prompts", () -> store.readEvalPrompts(evalPrompts)
+      store.stage(Staged.EVAL_PROMPTS, () -> store.readEvalPrompts(evalPrompts)
           .withColumn(Records.PROMPT_TEXT, Records.promptText(col(Col.PROMPT), config.dedup().ignoreCase())));
-      Dataset<Row> unreadable = store.staged("eval_prompts").filter(col(Col.PROMPT).isNull()
+      Dataset<Row> unreadable = store.staged(Staged.EVAL_PROMPTS).filter(col(Col.PROMPT).isNull()
           .or(col(Records.PROMPT_TEXT).equalTo("")));
       long bad = unreadable.count();
       if (bad > 0) {
@@ -90,71 +91,73 @@ public final class Steps {
 
   /** The cross-line checks, and gold matched to the batch's items. */
   public void reconcile() {
-    Dataset<Row> lines = store.staged("lines");
+    Dataset<Row> lines = store.staged(Staged.LINES);
     // Annotators are few next to submissions: their pseudonyms go to every task, to find raw ids in metadata.
     java.util.Set<String> annotators = new java.util.HashSet<>(lines.filter(col(Col.ANNOTATOR).isNotNull())
         .select(Col.ANNOTATOR).distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     Dataset<Row> good = Ingest.scrubMetadata(lines.filter(col(Col.REASON).isNull()).drop(Col.RAW, Col.RAW_BYTES,
         Col.PROMPT, Col.RESPONSES, Col.REASON, Col.DETAIL), annotators, pseudonymKey);
-    store.stage("submissions", () -> Reconcile.exclude(Reconcile.apply(good), excluded));
-    store.stage("excluded", () -> store.spark().createDataFrame(excluded.stream()
+    store.stage(Staged.SUBMISSIONS, () -> Reconcile.exclude(Reconcile.apply(good), excluded));
+    store.stage(Staged.EXCLUDED, () -> store.spark().createDataFrame(excluded.stream()
         .map(org.apache.spark.sql.RowFactory::create).toList(),
         new org.apache.spark.sql.types.StructType().add(Col.ANNOTATOR, "string")));
     Dataset<Row> items = Gold.items(active());
-    Dataset<Row> goodGold = gold.isEmpty() ? emptyGold() : store.staged("gold_lines").filter(col(Col.REASON).isNull());
-    store.stage("gold", () -> Gold.match(goodGold, items, Gold.projectRules(active(), IngestSettings.of(config))));
+    Dataset<Row> goodGold = gold.isEmpty() ? emptyGold()
+        : store.staged(Staged.GOLD_LINES).filter(col(Col.REASON).isNull());
+    store.stage(Staged.GOLD, () -> Gold.match(goodGold, items, Gold.projectRules(active(), IngestSettings.of(config))));
   }
 
   /** Units, contingency tables, kappas and the keep/drop decision. */
   public void agreement() {
     Dataset<Row> judged = active().filter(col(Col.TASK_TYPE).notEqual("sft"))
         .withColumn(Col.STRENGTH, col(Col.ANSWER).getField(Col.STRENGTH));
-    store.stage("units", () -> Units.of(judged, Col.ANNOTATOR, Col.SUBMISSION_ID, Col.STRENGTH));
-    Dataset<Row> matchedGold = store.staged("gold").filter(col(Col.STATUS).equalTo(Gold.MATCHED))
+    store.stage(Staged.UNITS, () -> Units.of(judged, Col.ANNOTATOR, Col.SUBMISSION_ID, Col.STRENGTH));
+    Dataset<Row> matchedGold = store.staged(Staged.GOLD).filter(col(Col.STATUS).equalTo(Gold.MATCHED))
         .withColumn(Col.STRENGTH, col(Col.ANSWER).getField(Col.STRENGTH));
-    store.stage("gold_units", () -> Units.of(matchedGold, Col.STRENGTH));
+    store.stage(Staged.GOLD_UNITS, () -> Units.of(matchedGold, Col.STRENGTH));
 
-    Dataset<Row> units = store.staged("units");
-    Dataset<Row> goldUnits = store.staged("gold_units");
+    Dataset<Row> units = store.staged(Staged.UNITS);
+    Dataset<Row> goldUnits = store.staged(Staged.GOLD_UNITS);
     // Round one judges everyone against everyone; round two judges everyone again against the peers round one
     // kept, so that adversarial or careless partners do not drag good annotators' figures down. Each round is one
     // pass over the units; the first also works out the whole-scope figures and the kappas against gold.
-    store.stage("agreement_round_1", () -> AgreementPass.of(units, goldUnits, config, Set.of(), true));
-    Dataset<Row> first = store.staged("agreement_round_1");
-    store.stage("project_agreement", () -> AgreementPass.scopeFigures(first));
+    store.stage(Staged.AGREEMENT_ROUND_1, () -> AgreementPass.of(units, goldUnits, config, Set.of(), true));
+    Dataset<Row> first = store.staged(Staged.AGREEMENT_ROUND_1);
+    store.stage(Staged.PROJECT_AGREEMENT, () -> AgreementPass.scopeFigures(first));
     Dataset<Row> goldKappas = AgreementPass.kappas(first, true);
     Dataset<Row> firstScopes = AnnotatorFilter.scopes(units, AgreementPass.kappas(first, false), goldKappas, config);
     // The dropped are few next to the submissions (annotators, not their answers): the second pass gets them whole.
     Set<String> firstDropped = Set.copyOf(AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
             firstScopes, config).filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)).select(Col.ANNOTATOR)
         .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-    store.stage("agreement_round_2", () -> AgreementPass.of(units, goldUnits, config, firstDropped, false));
-    store.stage("scopes", () -> AnnotatorFilter.scopes(units, AgreementPass.kappas(store.staged("agreement_round_2"),
-        false), goldKappas, config));
-    store.stage("annotators", () -> AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
-        store.staged("scopes"), config));
+    store.stage(Staged.AGREEMENT_ROUND_2, () -> AgreementPass.of(units, goldUnits, config, firstDropped, false));
+    store.stage(Staged.SCOPES, () -> AnnotatorFilter.scopes(units,
+        AgreementPass.kappas(store.staged(Staged.AGREEMENT_ROUND_2), false), goldKappas, config));
+    store.stage(Staged.ANNOTATORS, () -> AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
+        store.staged(Staged.SCOPES), config));
   }
 
   /** Gold first, then the project's method (a vote, or Dawid-Skene estimation); undecided items to review. */
   void resolve() {
-    Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
+    Dataset<Row> kept = store.staged(Staged.ANNOTATORS).filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
-    Dataset<Row> weights = store.staged("scopes").select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
-    store.stage("votes", () -> Resolve.votes(store.staged("units").join(kept, Col.ANNOTATOR)
+    Dataset<Row> weights = store.staged(Staged.SCOPES).select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
+    store.stage(Staged.VOTES, () -> Resolve.votes(store.staged(Staged.UNITS).join(kept, Col.ANNOTATOR)
         .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), config));
-    Dataset<Row> votes = store.staged("votes");
-    Dataset<Row> goldUnits = store.staged("gold_units");
+    Dataset<Row> votes = store.staged(Staged.VOTES);
+    Dataset<Row> goldUnits = store.staged(Staged.GOLD_UNITS);
     if (config.uses(ProjectSettings.DAWID_SKENE)) {
       DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.dawidSkeneVotes(votes),
           goldUnits.select(Col.UNIT, Col.CATEGORY), config.dawidSkene());
-      store.stage("posteriors", () -> estimate.posteriors());
+      store.stage(Staged.POSTERIORS, () -> estimate.posteriors());
       LOG.info("Dawid-Skene: {} iterations, {}, mean log-likelihood per unit {}", estimate.iterations(),
           estimate.converged() ? "converged" : "stopped at dawid_skene.max_iterations", estimate.logLikelihood());
     } else {
-      store.stage("posteriors", () -> store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
+      store.stage(Staged.POSTERIORS, () -> store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
     }
     Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft"));
-    store.stage("resolution", () -> Resolve.apply(votes, goldUnits, items, store.staged("posteriors"), config));
+    store.stage(Staged.RESOLUTION, () -> Resolve.apply(votes, goldUnits, items, store.staged(Staged.POSTERIORS),
+        config));
   }
 
   /**
@@ -162,56 +165,57 @@ public final class Steps {
    * and near duplicates merged, the split drawn per prompt cluster.
    */
   void dedup() {
-    Dataset<Row> representatives = store.staged("submissions")
+    Dataset<Row> representatives = store.staged(Staged.SUBMISSIONS)
         .filter(col(Col.STATUS).isin(Reconcile.ACTIVE, Reconcile.SUPERSEDED))
         .groupBy(Col.ITEM_ID).agg(min(struct(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID))).as("loc"))
         .select(col("loc.*"));
     boolean ignoreCase = config.dedup().ignoreCase();
-    store.stage("items", () -> Records.items(store.staged("lines").filter(col(Col.REASON).isNull()), representatives,
-        ignoreCase));
-    Dataset<Row> items = store.staged("items");
+    store.stage(Staged.ITEMS, () -> Records.items(store.staged(Staged.LINES).filter(col(Col.REASON).isNull()),
+        representatives, ignoreCase));
+    Dataset<Row> items = store.staged(Staged.ITEMS);
 
     Dataset<Row> prompts = items.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
         lit(false).as("eval"));
     if (!evalPrompts.isEmpty()) {
-      prompts = prompts.unionByName(store.staged("eval_prompts").select(
+      prompts = prompts.unionByName(store.staged(Staged.EVAL_PROMPTS).select(
           sha2(col(Records.PROMPT_TEXT), 256).as(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
           lit(true).as("eval")));
     }
     Dataset<Row> allPrompts = prompts;
-    store.stage("prompt_clusters", () -> Dedup.promptClusters(allPrompts, config));
+    store.stage(Staged.PROMPT_CLUSTERS, () -> Dedup.promptClusters(allPrompts, config));
 
-    Dataset<Row> kept = store.staged("annotators").filter(AnnotatorFilter.used(col(Col.DECISION)))
+    Dataset<Row> kept = store.staged(Staged.ANNOTATORS).filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
-    store.stage("judged_candidates", () -> Records.judged(Resolve.candidatesOf(store.staged("resolution")), items, ignoreCase));
-    store.stage("sft_candidates", () -> Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft"))
+    store.stage(Staged.JUDGED_CANDIDATES, () -> Records.judged(Resolve.candidatesOf(store.staged(Staged.RESOLUTION)),
+        items, ignoreCase));
+    store.stage(Staged.SFT_CANDIDATES, () -> Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft"))
         .join(kept, Col.ANNOTATOR), items, ignoreCase));
-    Dataset<Row> clusters = store.staged("prompt_clusters");
+    Dataset<Row> clusters = store.staged(Staged.PROMPT_CLUSTERS);
     // One pass over every candidate record: no block, content key or comparison is shared between SFT and judged
     // records, so deciding them together decides each as alone.
-    store.stage("records", () -> Dedup.apply(store.staged("judged_candidates")
-        .unionByName(store.staged("sft_candidates"), true), clusters, config));
-    store.stage("sft_edges", () -> sftRecords(store).select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
+    store.stage(Staged.RECORDS, () -> Dedup.apply(store.staged(Staged.JUDGED_CANDIDATES)
+        .unionByName(store.staged(Staged.SFT_CANDIDATES), true), clusters, config));
+    store.stage(Staged.SFT_EDGES, () -> sftRecords(store).select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
     Dataset<Row> contradicted = Contradictions.reviews(judgedRecords(store));
-    store.stage("final_outcomes", () -> Resolve.outcomesOf(store.staged("resolution"))
+    store.stage(Staged.FINAL_OUTCOMES, () -> Resolve.outcomesOf(store.staged(Staged.RESOLUTION))
         .join(contradicted.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_anti")
         .unionByName(contradicted.withColumn(Col.STATUS, lit(Resolve.REVIEW)), true));
   }
 
   /** The preference and label records, each with its dedup fate. */
   public static Dataset<Row> judgedRecords(Store store) {
-    return store.staged("records").filter(col(Col.RECORD_TABLE).notEqual(Records.SFT));
+    return store.staged(Staged.RECORDS).filter(col(Col.RECORD_TABLE).notEqual(Records.SFT));
   }
 
   /** The SFT records, each with its dedup fate. */
   public static Dataset<Row> sftRecords(Store store) {
-    return store.staged("records").filter(col(Col.RECORD_TABLE).equalTo(Records.SFT));
+    return store.staged(Staged.RECORDS).filter(col(Col.RECORD_TABLE).equalTo(Records.SFT));
   }
 
   Dataset<Row> active() {
-    return store.staged("submissions").filter(col(Col.STATUS).equalTo(Reconcile.ACTIVE));
+    return store.staged(Staged.SUBMISSIONS).filter(col(Col.STATUS).equalTo(Reconcile.ACTIVE));
   }
 
   private Dataset<Row> emptyGold() {

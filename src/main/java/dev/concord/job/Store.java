@@ -210,10 +210,17 @@ public final class Store {
    * Writes {@code data} to the staging area as {@code name}. The Spark jobs are named after it (in the event log and
    * the progress lines) before {@code data} is built, since building may already run jobs (checkpoints).
    */
-  public void stage(String name, java.util.function.Supplier<Dataset<Row>> data) {
+  public void stage(Staged table, java.util.function.Supplier<Dataset<Row>> data) {
+    StepGraph.checkWrite(currentStep(), table);
+    String name = table.folder();
     spark.sparkContext().setJobDescription("staging " + name);
     long rows = write(data.get(), stagingDir().resolve(name));
     LOG.info("staged {}: {} rows, {} bytes", name, String.format("%,d", rows), bytes(stagingDir().resolve(name)));
+  }
+
+  /** The step running on this thread (its Spark job group), null outside the job's steps. */
+  private String currentStep() {
+    return spark.sparkContext().getLocalProperty("spark.jobGroup.id");
   }
 
   /** The bytes of the files under {@code dir} (bench/run sums what was staged). */
@@ -238,12 +245,9 @@ public final class Store {
     }
   }
 
-  public Dataset<Row> staged(String name) {
-    return spark.read().parquet(stagingDir().resolve(name).toString());
-  }
-
-  public boolean isStaged(String name) {
-    return Files.exists(stagingDir().resolve(name).resolve("_SUCCESS"));
+  public Dataset<Row> staged(Staged table) {
+    StepGraph.checkRead(currentStep(), table);
+    return spark.read().parquet(stagingDir().resolve(table.folder()).toString());
   }
 
   /** Writes a published table in its .avsc's exact shape; a null in a required field fails the run loudly. */

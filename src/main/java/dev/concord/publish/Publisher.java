@@ -1,5 +1,6 @@
 package dev.concord.publish;
 
+import dev.concord.job.Staged;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
@@ -55,8 +56,8 @@ public final class Publisher {
       return Map.of();
     }
     long started = System.nanoTime();
-    Dataset<Row> lines = store.staged("lines");
-    Dataset<Row> submissions = store.staged("submissions");
+    Dataset<Row> lines = store.staged(Staged.LINES);
+    Dataset<Row> submissions = store.staged(Staged.SUBMISSIONS);
     Dataset<Row> blocks = LineNumbers.blocks(lines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
     Dataset<Row> judged = dev.concord.job.Steps.judgedRecords(store);
     Dataset<Row> sft = dev.concord.job.Steps.sftRecords(store);
@@ -67,19 +68,19 @@ public final class Publisher {
     tables.put("labels", store.publish(Table.LABELS, judged.filter(col(Dedup.KEEPER)
         .and(col(Col.RECORD_TABLE).equalTo(Resolve.LABELS)))));
     tables.put("sft", store.publish(Table.SFT, sft.filter(col(Dedup.KEEPER))));
-    tables.put("annotators", store.publish(Table.ANNOTATORS, store.staged("annotators")));
+    tables.put("annotators", store.publish(Table.ANNOTATORS, store.staged(Staged.ANNOTATORS)));
     tables.put("review", store.publish(Table.REVIEW,
-        Accounting.review(store.staged("final_outcomes"), submissions, store.staged("items"))));
+        Accounting.review(store.staged(Staged.FINAL_OUTCOMES), submissions, store.staged(Staged.ITEMS))));
     tables.put("duplicates", store.publish(Table.DUPLICATES,
         Dedup.duplicates(judged).unionByName(Dedup.duplicates(sft))));
 
-    Dataset<Row> excluded = store.staged("excluded");
+    Dataset<Row> excluded = store.staged(Staged.EXCLUDED);
     Dataset<Row> quarantine = LineNumbers.attach(Accounting.quarantine(lines, submissions, excluded), blocks);
     if (hasGold) {
-      Dataset<Row> goldLines = store.staged("gold_lines");
+      Dataset<Row> goldLines = store.staged(Staged.GOLD_LINES);
       Dataset<Row> goldBlocks = LineNumbers.blocks(goldLines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
       quarantine = quarantine.unionByName(LineNumbers.attach(
-          Accounting.goldQuarantine(goldLines, store.staged("gold")), goldBlocks));
+          Accounting.goldQuarantine(goldLines, store.staged(Staged.GOLD)), goldBlocks));
     }
     tables.put("quarantine", store.publish(Table.QUARANTINE, quarantine));
 
@@ -87,11 +88,11 @@ public final class Publisher {
             Col.DETAIL)
         .unionByName(sft.select(Resolve.CANDIDATE, Col.ITEM_ID, Col.RECORD_ID, Col.RECORD_TABLE, Dedup.FATE,
             Col.DETAIL));
-    Dataset<Row> edges = Resolve.edgesOf(store.staged("resolution")).unionByName(store.staged("sft_edges"));
+    Dataset<Row> edges = Resolve.edgesOf(store.staged(Staged.RESOLUTION)).unionByName(store.staged(Staged.SFT_EDGES));
     tables.put("lineage", store.publish(Table.LINEAGE, Accounting.lineage(edges, records, submissions)));
     Dataset<Row> lineage = store.spark().read().parquet(store.publishingDir().resolve("lineage").toString());
-    Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged("annotators"),
-        store.staged("final_outcomes"), lineage, records, excluded);
+    Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged(Staged.ANNOTATORS),
+        store.staged(Staged.FINAL_OUTCOMES), lineage, records, excluded);
     tables.put("decisions", store.publish(Table.DECISIONS, LineNumbers.attach(decisions, blocks)));
 
     Map<String, Double> seconds = new LinkedHashMap<>(stepSeconds);
@@ -123,21 +124,21 @@ public final class Publisher {
     m.put("inputs_fingerprint", runInputs.fingerprint());
 
     Map<String, Object> counts = new LinkedHashMap<>();
-    Dataset<Row> lines = store.staged("lines");
+    Dataset<Row> lines = store.staged(Staged.LINES);
     counts.put("input_lines", lines.count());
-    counts.put("repeated_lines", store.staged("submissions").filter(col(Col.STATUS).equalTo(Reconcile.REPEATED_LINE))
-        .count());
+    counts.put("repeated_lines", store.staged(Staged.SUBMISSIONS)
+        .filter(col(Col.STATUS).equalTo(Reconcile.REPEATED_LINE)).count());
     Dataset<Row> decisions = store.spark().read().parquet(out.resolve("decisions").toString());
     counts.put("decisions", decisions.count());
-    counts.put("excluded_annotators", store.staged("excluded").count());
+    counts.put("excluded_annotators", store.staged(Staged.EXCLUDED).count());
     counts.put("fates", countBy(decisions, Col.FATE));
     counts.put("quarantine_reasons", countBy(store.spark().read().parquet(out.resolve("quarantine").toString()),
         Col.REASON));
-    counts.put("annotators", countBy(store.staged("annotators"), Col.DECISION));
-    counts.put("items", countBy(store.staged("final_outcomes").withColumn("k",
+    counts.put("annotators", countBy(store.staged(Staged.ANNOTATORS), Col.DECISION));
+    counts.put("items", countBy(store.staged(Staged.FINAL_OUTCOMES).withColumn("k",
         org.apache.spark.sql.functions.concat_ws("/", col(Col.TASK_TYPE), col(Col.STATUS))), "k"));
     if (hasGold) {
-      counts.put("gold", countBy(store.staged("gold"), Col.STATUS));
+      counts.put("gold", countBy(store.staged(Staged.GOLD), Col.STATUS));
     }
     counts.put("tables", tables);
     Dataset<Row> preferences = store.spark().read().parquet(out.resolve("preferences").toString());
@@ -151,7 +152,7 @@ public final class Publisher {
     counts.put("removed_records_by_kind", countBy(store.spark().read().parquet(out.resolve("duplicates").toString()),
         Col.KIND));
     m.put("counts", counts);
-    m.put("agreement", agreement(store.staged("scopes"), store.staged("project_agreement")));
+    m.put("agreement", agreement(store.staged(Staged.SCOPES), store.staged(Staged.PROJECT_AGREEMENT)));
     m.put("step_seconds", stepSeconds);
     return m;
   }

@@ -1,0 +1,61 @@
+package dev.concord.job;
+
+import java.util.Locale;
+
+/**
+ * Every table a step stages for itself or a later step, named in one place: its folder under the run's staging
+ * area is its name in lower case. Which step writes each and which read it is {@link StepGraph}.
+ */
+public enum Staged {
+  /** Every input line, parsed or quarantined, with its raw bytes and its place in its file. */
+  LINES,
+  /** Every gold line, parsed or quarantined. */
+  GOLD_LINES,
+  /** The evaluation prompts, with their normalised text. */
+  EVAL_PROMPTS,
+  /** Every parsed submission with its status (active, superseded, repeated, excluded), without its texts. */
+  SUBMISSIONS,
+  /** The annotators excluded on request. */
+  EXCLUDED,
+  /** Every gold label with its match status against the batch's items. */
+  GOLD,
+  /** The annotators' answers as units: one categorical value per unit (item, or item and dimension). */
+  UNITS,
+  /** The matched gold labels as units. */
+  GOLD_UNITS,
+  /** The first agreement pass: everyone against everyone. */
+  AGREEMENT_ROUND_1,
+  /** Fleiss' kappa, alpha and Light's kappa per project and task type, with intervals. */
+  PROJECT_AGREEMENT,
+  /** The second agreement pass: everyone against the peers the first kept. */
+  AGREEMENT_ROUND_2,
+  /** Per annotator and scope: kappas, weight and decision. */
+  SCOPES,
+  /** Per annotator: kept or dropped, and why. */
+  ANNOTATORS,
+  /** The kept annotators' weighted votes per unit. */
+  VOTES,
+  /** Dawid-Skene's posterior per unit and category (empty when no project uses it). */
+  POSTERIORS,
+  /** Per item: its outcome, its candidate records and its lineage edges. */
+  RESOLUTION,
+  /** Per item: its texts from its representative line, normalised and keyed. */
+  ITEMS,
+  /** Per prompt key: its near-duplicate cluster and whether that holds an evaluation prompt. */
+  PROMPT_CLUSTERS,
+  /** The preference and label candidate records with their texts. */
+  JUDGED_CANDIDATES,
+  /** The SFT candidate records with their texts. */
+  SFT_CANDIDATES,
+  /** Every candidate record with its dedup fate, published record and split. */
+  RECORDS,
+  /** The lineage edges of SFT records (their authors). */
+  SFT_EDGES,
+  /** Per item: its final outcome, contradictions settled. */
+  FINAL_OUTCOMES;
+
+  /** The table's folder in the staging area. */
+  public String folder() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}
