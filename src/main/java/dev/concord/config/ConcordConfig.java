@@ -269,7 +269,7 @@ public record ConcordConfig(
       throw new ConfigException("dedup.bands and dedup.rows must be positive with bands * rows at most 1024, got "
           + bands + " and " + rows);
     }
-    int window = d.bucketWindow() == null ? 50 : d.bucketWindow();
+    int window = d.bucketWindow() == null ? 10 : d.bucketWindow();
     if (window < 1) {
       throw new ConfigException("dedup.bucket_window must be positive, got " + window);
     }
