@@ -1,6 +1,5 @@
 package dev.concord.cli;
 
-import dev.concord.job.Staged;
 import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -9,6 +8,7 @@ import dev.concord.config.ConcordConfig;
 import dev.concord.config.ConfigException;
 import dev.concord.filter.AnnotatorFilter;
 import dev.concord.job.Sparks;
+import dev.concord.job.Staged;
 import dev.concord.job.Steps;
 import dev.concord.job.Store;
 import dev.concord.publish.Publisher;

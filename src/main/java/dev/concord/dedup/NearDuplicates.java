@@ -160,7 +160,6 @@ public final class NearDuplicates {
     public Iterator<Row> call(Iterator<Row> members) {
       return new Iterator<>() {
         private final ArrayDeque<Row> out = new ArrayDeque<>();
-        private boolean started;
         private long bucket;
         /** The bucket's first members, until it has more than {@code window}: then it is split. */
         private final long[] headNext = new long[window + 1];
@@ -195,9 +194,8 @@ public final class NearDuplicates {
         }
 
         private void accept(long b, long next, long h) {
-          if (!started || b != bucket) {
+          if (b != bucket) {
             endBucket();
-            started = true;
             bucket = b;
           }
           if (split) {

@@ -16,7 +16,8 @@ import org.apache.spark.scheduler.SparkListenerStageSubmitted;
  */
 public final class Progress extends SparkListener {
   private static final Logger LOG = LogManager.getLogger(Progress.class);
-  private static final String JOB_GROUP = "spark.jobGroup.id";
+  /** The local property Spark keeps a job group in: the step, as BatchConfig sets it. */
+  static final String JOB_GROUP = "spark.jobGroup.id";
 
   private final long intervalNanos;
   private final AtomicLong lastReport = new AtomicLong(System.nanoTime());
@@ -28,9 +29,11 @@ public final class Progress extends SparkListener {
   private final java.util.function.Consumer<String> sink;
   /** The step of each running stage. */
   private final java.util.Map<Integer, String> stageSteps = new java.util.concurrent.ConcurrentHashMap<>();
-  /** Per step (job group), in the order the steps first ran: its Spark jobs and its completed stages. */
-  private final java.util.Map<String, int[]> work = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>());
+  /**
+   * Per step (job group), in the order the steps first ran: its Spark jobs and its completed stages. Guarded by
+   * itself: the listener bus and the driver both touch it.
+   */
+  private final java.util.Map<String, int[]> work = new java.util.LinkedHashMap<>();
 
   Progress(long intervalSeconds) {
     this(intervalSeconds, LOG::info);

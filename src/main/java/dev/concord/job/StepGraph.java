@@ -63,9 +63,16 @@ public final class StepGraph {
   /** The steps' names in order. */
   public static final List<String> NAMES = STEPS.stream().map(Step::name).toList();
 
-  /** The step called {@code name}, or null for none (work outside the job's steps, e.g. a report after it). */
+  /**
+   * The step called {@code name}; null for no name (work outside the job's steps, e.g. a report after it). A name
+   * that is no step's is a job wired apart from this graph, and fails.
+   */
   static Step step(String name) {
-    return name == null ? null : STEPS.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+    if (name == null) {
+      return null;
+    }
+    return STEPS.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() ->
+        new IllegalStateException("step " + name + " runs but is not in StepGraph.STEPS " + NAMES));
   }
 
   /** Fails if the step running as {@code stepName} does not declare that it reads {@code table}. */

@@ -62,8 +62,6 @@ public final class Steps {
     this.excluded = List.copyOf(excluded);
   }
 
-  /** The steps' names in order ({@link StepGraph}). */
-  public static final List<String> NAMES = StepGraph.NAMES;
 
   /** Parse and validate every input line once; the only full read of the input. */
   public void ingest() {

@@ -220,7 +220,7 @@ public final class Store {
 
   /** The step running on this thread (its Spark job group), null outside the job's steps. */
   private String currentStep() {
-    return spark.sparkContext().getLocalProperty("spark.jobGroup.id");
+    return spark.sparkContext().getLocalProperty(Progress.JOB_GROUP);
   }
 
   /** The bytes of the files under {@code dir} (bench/run sums what was staged). */

@@ -1,6 +1,5 @@
 package dev.concord.publish;
 
-import dev.concord.job.Staged;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
@@ -9,6 +8,7 @@ import dev.concord.dedup.Dedup;
 import dev.concord.ingest.Pseudonyms;
 import dev.concord.ingest.Reconcile;
 import dev.concord.job.RunInputs;
+import dev.concord.job.Staged;
 import dev.concord.job.Store;
 import dev.concord.quality.Figures;
 import dev.concord.quality.Gates;

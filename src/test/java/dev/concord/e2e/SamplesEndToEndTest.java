@@ -92,8 +92,8 @@ class SamplesEndToEndTest {
 
   @Test
   void everySparkJobCarriesItsStepAsJobGroupAndStepsReportProgress() {
-    assertEquals(new java.util.TreeSet<>(dev.concord.job.Steps.NAMES), new java.util.TreeSet<>(JOB_GROUPS));
-    for (String step : dev.concord.job.Steps.NAMES) {
+    assertEquals(new java.util.TreeSet<>(dev.concord.job.StepGraph.NAMES), new java.util.TreeSet<>(JOB_GROUPS));
+    for (String step : dev.concord.job.StepGraph.NAMES) {
       assertTrue(PROGRESS.stream().anyMatch(l -> l.matches("step " + step
           + " in progress: \\d+ s in, [1-9]\\d* Spark stages and [1-9]\\d* tasks done")), step + ": " + PROGRESS);
       String counted = "(^|, )" + step + " [1-9]\\d* jobs [1-9]\\d* stages(,|$)";

@@ -49,7 +49,7 @@ class ResumeIT {
     try (ChildRun child = ChildRun.start(run(reference))) {
       assertEquals(0, child.exitCode(900), child.output());
       String out = child.output();
-      for (String step : Steps.NAMES) {
+      for (String step : StepGraph.NAMES) {
         assertTrue(out.contains("step " + step + " started") && out.contains("step " + step + " done in "), step);
       }
       assertTrue(out.contains("staged lines: 455 rows"), "counts as the steps go");
@@ -66,7 +66,7 @@ class ResumeIT {
   void killedInEveryStepInTurnAndResumedEachTimePublishesWhatAnUninterruptedRunPublishes() throws Exception {
     Path root = dir.resolve("killed");
     String previous = null;
-    for (String step : Steps.NAMES) {
+    for (String step : StepGraph.NAMES) {
       try (ChildRun child = ChildRun.start(run(root))) {
         assertTrue(child.awaitLine(l -> l.contains("step " + step + " started"), 900), child.output());
         Thread.sleep(1000);
@@ -91,7 +91,7 @@ class ResumeIT {
       return;
     }
     assertTrue(output.contains("marking it failed and resuming"), output);
-    for (String earlier : Steps.NAMES.subList(0, Steps.NAMES.indexOf(killedIn))) {
+    for (String earlier : StepGraph.NAMES.subList(0, StepGraph.NAMES.indexOf(killedIn))) {
       assertFalse(output.contains("step " + earlier + " started"), earlier + " was reused, not run again:\n"
           + output);
     }

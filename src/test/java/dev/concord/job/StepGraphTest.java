@@ -39,7 +39,10 @@ class StepGraphTest {
         () -> StepGraph.checkWrite("publish", Staged.LINES));
     assertEquals("step publish stages lines, which its entry in StepGraph.STEPS does not declare (it writes"
         + " nothing)", write.getMessage());
-    // Outside the job's steps (a report over a finished run's staging) nothing is checked.
+    // Outside the job's steps (a report over a finished run's staging) nothing is checked; an unknown step fails.
     StepGraph.checkRead(null, Staged.UNITS);
+    assertEquals("step audit runs but is not in StepGraph.STEPS [ingest, reconcile, agreement, resolve, dedup,"
+        + " publish]", assertThrows(IllegalStateException.class, () -> StepGraph.checkRead("audit", Staged.UNITS))
+        .getMessage());
   }
 }
