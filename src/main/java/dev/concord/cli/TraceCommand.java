@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.concord.config.ConfigException;
 import dev.concord.ingest.Pseudonyms;
-import dev.concord.job.Sparks;
 import dev.concord.trace.Trace;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code bin/concord trace --out ROOT [--run-id ID] (--record ID | --submission ID | --annotator ID) [--json]}: the
@@ -52,14 +50,8 @@ final class TraceCommand {
     }
     Path version = version(root, runId);
     String subject = kind.equals("--annotator") ? pseudonym(id, root) : id;
-    SparkSession spark = Sparks.configure(SparkSession.builder().master("local[*]").appName("concord trace"))
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate();
-    Trace trace = new Trace(open(spark, version));
     Map<String, Object> answer;
-    try {
+    try (Trace trace = Trace.open(version)) {
       answer = switch (kind) {
         case "--record" -> trace.record(subject);
         case "--submission" -> trace.submission(subject);
@@ -80,13 +72,6 @@ final class TraceCommand {
       tree(answer, "", out);
     }
     return 0;
-  }
-
-  static Trace.Version open(SparkSession spark, Path version) {
-    java.util.function.Function<String, org.apache.spark.sql.Dataset<org.apache.spark.sql.Row>> t =
-        name -> spark.read().parquet(version.resolve(name).toString());
-    return new Trace.Version(t.apply("preferences"), t.apply("sft"), t.apply("labels"), t.apply("lineage"),
-        t.apply("decisions"), t.apply("duplicates"), t.apply("annotators"), t.apply("quarantine"));
   }
 
   /** The version named, else the one {@code ROOT/LATEST} names. */

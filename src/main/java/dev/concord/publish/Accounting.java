@@ -92,8 +92,9 @@ public final class Accounting {
     Dataset<Row> records = deduped.filter(col(Col.RECORD_ID).isNotNull()).select(col(Resolve.CANDIDATE),
         col(Col.RECORD_ID), col(Col.RECORD_TABLE), fate.isin(Dedup.EXACT, Dedup.NEAR).as(Col.MERGED_DUPLICATE),
         when(fate.notEqual(Dedup.PUBLISHED), fate).as(Col.MERGE_KIND));
-    Dataset<Row> who = submissions.select(col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.METADATA))
-        .filter(col(Col.SUBMISSION_ID).isNotNull());
+    // A repeated line is the same submission again: joined too, it would double every edge of that submission.
+    Dataset<Row> who = submissions.filter(col(Col.STATUS).notEqual(Reconcile.REPEATED_LINE))
+        .select(col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.METADATA));
     Column contradiction = coalesce(col(Col.MERGE_KIND).equalTo(Contradictions.CONTRADICTION), lit(false));
     Column role = when(contradiction.and(col(Col.ROLE).equalTo(Resolve.AGREED)), lit(Resolve.OUTVOTED))
         .when(contradiction.and(col(Col.ROLE).equalTo(Resolve.OUTVOTED)), lit(Resolve.AGREED))

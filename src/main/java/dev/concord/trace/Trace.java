@@ -1,31 +1,44 @@
 package dev.concord.trace;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import dev.concord.schema.Col;
+import dev.concord.schema.Table;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Struct;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
+import org.apache.commons.lang3.StringUtils;
+import org.duckdb.DuckDBStruct;
 
 /**
  * The auditor's questions, answered from one published version alone: where a record came from, what became of a
  * submission, and what an annotator's work reached. Each answer is plain data (maps and lists, in a stable order)
  * for the terminal tree or JSON; it holds what was asked about, never the whole dataset.
+ *
+ * <p>The answers are point look-ups in Parquet, which an embedded engine (DuckDB, in this JVM) serves in well under a
+ * second; starting Spark for them would cost more than all the look-ups together.
  */
-public final class Trace {
-  /** The published tables of one version. */
-  public record Version(Dataset<Row> preferences, Dataset<Row> sft, Dataset<Row> labels, Dataset<Row> lineage,
-      Dataset<Row> decisions, Dataset<Row> duplicates, Dataset<Row> annotators, Dataset<Row> quarantine) {}
+public final class Trace implements AutoCloseable {
+  private static final List<Table> RECORD_TABLES = List.of(Table.PREFERENCES, Table.SFT, Table.LABELS);
+  private static final List<String> RECORD_FIELDS = List.of(Col.ITEM_ID, Col.PROJECT, Col.TASK_TYPE, Col.SPLIT,
+      Col.RESOLUTION, Col.AGREEMENT, Col.ANNOTATOR_COUNT, Col.AGREED_COUNT, Col.MERGED_COUNT, Col.LABEL,
+      Col.SUBMISSION_ID);
 
-  private final Version v;
+  private final Connection db;
 
-  public Trace(Version version) {
-    this.v = version;
+  private Trace(Connection db) {
+    this.db = db;
   }
 
   /** Thrown when the id asked about is in no table of the version. */
@@ -34,6 +47,42 @@ public final class Trace {
 
     NotFound(String message) {
       super(message);
+    }
+  }
+
+  /** Thrown when a version's tables cannot be read. */
+  public static final class Unreadable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Unreadable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** The published tables of the version at {@code version}, each as a view named after its folder. */
+  public static Trace open(Path version) {
+    try {
+      Connection db = DriverManager.getConnection("jdbc:duckdb:");
+      try (Statement s = db.createStatement()) {
+        for (Table t : Table.values()) {
+          if (t.published() && Files.isDirectory(version.resolve(t.folder()))) {
+            s.execute("CREATE VIEW " + t.folder() + " AS SELECT * FROM read_parquet('"
+                + version.resolve(t.folder()).resolve("*.parquet").toString().replace("'", "''") + "')");
+          }
+        }
+      }
+      return new Trace(db);
+    } catch (SQLException e) {
+      throw new Unreadable("cannot open the published tables of " + version + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      db.close();
+    } catch (SQLException e) {
+      throw new Unreadable("closing the trace's database: " + e.getMessage(), e);
     }
   }
 
@@ -46,20 +95,18 @@ public final class Trace {
   public Map<String, Object> record(String id) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("record", id);
-    Row found = null;
+    Map<String, Object> found = null;
     String table = null;
-    for (Map.Entry<String, Dataset<Row>> t : List.of(Map.entry("preferences", v.preferences()),
-        Map.entry("sft", v.sft()), Map.entry("labels", v.labels()))) {
-      List<Row> rows = t.getValue().filter(col(Col.ID).equalTo(id)).limit(1).collectAsList();
+    for (Table t : RECORD_TABLES) {
+      List<Map<String, Object>> rows = rows("SELECT * FROM " + t.folder() + " WHERE id = ? LIMIT 1", id);
       if (!rows.isEmpty()) {
         found = rows.get(0);
-        table = t.getKey();
+        table = t.folder();
         break;
       }
     }
-    List<Map<String, Object>> removed = rows(v.duplicates().filter(col(Col.REMOVED_ID).equalTo(id))
-        .orderBy(Col.REMOVED_ITEM_ID, Col.REMOVED_KEY), Col.RECORD_TABLE, Col.REMOVED_ITEM_ID, Col.KIND,
-        Col.SIMILARITY, Col.REASON, Col.KEPT_ID);
+    List<Map<String, Object>> removed = rows("SELECT record_table, removed_item_id, kind, similarity, reason, kept_id"
+        + " FROM duplicates WHERE removed_id = ? ORDER BY removed_item_id, removed_key", id);
     if (found == null) {
       if (removed.isEmpty()) {
         throw new NotFound("record " + id + " is in no table of this version (preferences, sft, labels, duplicates)");
@@ -74,41 +121,37 @@ public final class Trace {
     }
     out.put("published", true);
     out.put("table", table);
-    for (String f : List.of(Col.ITEM_ID, Col.PROJECT, Col.TASK_TYPE, Col.SPLIT, Col.RESOLUTION, Col.AGREEMENT,
-        Col.ANNOTATOR_COUNT, Col.AGREED_COUNT, Col.MERGED_COUNT, Col.LABEL, Col.SUBMISSION_ID)) {
-      if (has(found, f)) {
-        out.put(f, found.getAs(f));
+    for (String f : RECORD_FIELDS) {
+      if (found.containsKey(f)) {
+        out.put(f, found.get(f));
       }
     }
-    out.put("prompt", org.apache.commons.lang3.StringUtils.abbreviate(messages(found.getAs(Col.PROMPT)), 303));
-    out.put("merged_in", rows(v.duplicates().filter(col(Col.KEPT_ID).equalTo(id))
-            .orderBy(Col.REMOVED_ITEM_ID, Col.REMOVED_KEY),
-        Col.REMOVED_ITEM_ID, Col.REMOVED_ID, Col.KIND, Col.SIMILARITY, Col.REASON));
-    Dataset<Row> edges = v.lineage().filter(col(Col.RECORD_ID).equalTo(id))
-        .join(v.decisions().select(Col.SUBMISSION_ID, Col.FATE, Col.SOURCE_FILE, Col.LINE_NUMBER), Col.SUBMISSION_ID);
-    out.put("submissions", rows(edges.orderBy(Col.ITEM_ID, Col.SUBMISSION_ID), Col.SUBMISSION_ID, Col.ITEM_ID,
-        Col.ANNOTATOR, Col.ROLE, Col.MERGE_KIND, Col.FATE, Col.SOURCE_FILE, Col.LINE_NUMBER));
-    out.put("annotators", rows(edges.select(Col.ANNOTATOR).distinct()
-        .join(v.annotators().select(Col.ANNOTATOR, Col.DECISION, Col.REASON), Col.ANNOTATOR).orderBy(Col.ANNOTATOR),
-        Col.ANNOTATOR, Col.DECISION, Col.REASON));
+    out.put("prompt", StringUtils.abbreviate(messages(found.get(Col.PROMPT)), 303));
+    out.put("merged_in", rows("SELECT removed_item_id, removed_id, kind, similarity, reason FROM duplicates"
+        + " WHERE kept_id = ? ORDER BY removed_item_id, removed_key", id));
+    String edges = "SELECT l.submission_id, l.item_id, l.annotator, l.role, l.merge_kind, d.fate, d.source_file,"
+        + " d.line_number FROM lineage l JOIN decisions d USING (submission_id) WHERE l.record_id = ?";
+    out.put("submissions", rows(edges + " ORDER BY l.item_id, l.submission_id", id));
+    out.put("annotators", rows("SELECT a.annotator, a.decision, a.reason FROM annotators a"
+        + " WHERE a.annotator IN (SELECT annotator FROM lineage WHERE record_id = ?) ORDER BY a.annotator", id));
     return out;
   }
 
   /** A submission: its decision (fate, reason, file and line), the records it reached and how, and why a line failed. */
   public Map<String, Object> submission(String id) {
-    List<Map<String, Object>> decision = rows(v.decisions().filter(col(Col.SUBMISSION_ID).equalTo(id))
-        .orderBy(Col.SOURCE_FILE, Col.LINE_NUMBER), Col.SUBMISSION_ID, Col.ITEM_ID, Col.PROJECT, Col.TASK_TYPE,
-        Col.ANNOTATOR, Col.FATE, Col.REASON, Col.RECORD_IDS, Col.SOURCE_FILE, Col.LINE_NUMBER);
+    List<Map<String, Object>> decision = rows("SELECT submission_id, item_id, project, task_type, annotator, fate,"
+        + " reason, record_ids, source_file, line_number FROM decisions WHERE submission_id = ?"
+        + " ORDER BY source_file, line_number", id);
     if (decision.isEmpty()) {
       throw new NotFound("submission " + id + " is not in decisions/ of this version");
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("submission", id);
     out.put("decisions", decision);
-    out.put("records", rows(v.lineage().filter(col(Col.SUBMISSION_ID).equalTo(id)).orderBy(Col.RECORD_ID),
-        Col.RECORD_ID, Col.RECORD_TABLE, Col.ROLE, Col.MERGE_KIND));
-    List<Map<String, Object>> quarantined = rows(v.quarantine().filter(col(Col.SUBMISSION_ID).equalTo(id))
-        .orderBy(Col.SOURCE_FILE, Col.LINE_NUMBER), Col.SOURCE_FILE, Col.LINE_NUMBER, Col.REASON, Col.DETAIL);
+    out.put("records", rows("SELECT record_id, record_table, role, merge_kind FROM lineage WHERE submission_id = ?"
+        + " ORDER BY record_id", id));
+    List<Map<String, Object>> quarantined = rows("SELECT source_file, line_number, reason, detail FROM quarantine"
+        + " WHERE submission_id = ? ORDER BY source_file, line_number", id);
     if (!quarantined.isEmpty()) {
       out.put("quarantine", quarantined);
     }
@@ -120,11 +163,10 @@ public final class Trace {
    * roles it played there, and the fate of each of their submissions.
    */
   public Map<String, Object> annotator(String pseudonym) {
-    List<Map<String, Object>> decision = rows(v.annotators().filter(col(Col.ANNOTATOR).equalTo(pseudonym)),
-        Col.DECISION, Col.REASON, Col.SUBMISSIONS, Col.SCOPES);
-    List<Map<String, Object>> submissions = rows(v.decisions().filter(col(Col.ANNOTATOR).equalTo(pseudonym))
-        .orderBy(Col.SOURCE_FILE, Col.LINE_NUMBER), Col.SUBMISSION_ID, Col.ITEM_ID, Col.FATE, Col.REASON,
-        Col.RECORD_IDS);
+    List<Map<String, Object>> decision = rows("SELECT decision, reason, submissions, scopes FROM annotators"
+        + " WHERE annotator = ?", pseudonym);
+    List<Map<String, Object>> submissions = rows("SELECT submission_id, item_id, fate, reason, record_ids"
+        + " FROM decisions WHERE annotator = ? ORDER BY source_file, line_number", pseudonym);
     if (decision.isEmpty() && submissions.isEmpty()) {
       throw new NotFound("annotator " + pseudonym + " is in neither annotators/ nor decisions/ of this version");
     }
@@ -136,28 +178,19 @@ public final class Trace {
     Map<String, Long> fates = new TreeMap<>();
     submissions.forEach(s -> fates.merge(s.get(Col.FATE).toString(), 1L, Long::sum));
     out.put("fates", fates);
-    Dataset<Row> reached = v.lineage().filter(col(Col.ANNOTATOR).equalTo(pseudonym))
-        .groupBy(Col.RECORD_ID, Col.RECORD_TABLE)
-        .agg(org.apache.spark.sql.functions.array_sort(org.apache.spark.sql.functions.collect_set(
-            org.apache.spark.sql.functions.concat_ws(" ", col(Col.ROLE),
-                org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.concat(lit("via "),
-                    col(Col.MERGE_KIND)), lit(""))))).as("roles"),
-            org.apache.spark.sql.functions.array_sort(org.apache.spark.sql.functions.collect_set(Col.SUBMISSION_ID))
-                .as(Col.SUBMISSION_IDS));
-    out.put("records", rows(reached.orderBy(Col.RECORD_TABLE, Col.RECORD_ID), Col.RECORD_ID, Col.RECORD_TABLE,
-        "roles", Col.SUBMISSION_IDS));
+    out.put("records", rows("SELECT record_id, record_table,"
+        + " list_sort(list_distinct(list(role || ' ' || coalesce('via ' || merge_kind, '')))) AS roles,"
+        + " list_sort(list_distinct(list(submission_id))) AS submission_ids"
+        + " FROM lineage WHERE annotator = ? GROUP BY record_id, record_table ORDER BY record_table, record_id",
+        pseudonym));
     out.put("submissions", submissions);
     return out;
-  }
-
-  private static boolean has(Row r, String field) {
-    return java.util.Arrays.asList(r.schema().fieldNames()).contains(field);
   }
 
   /** Messages as "role: content" turns, separated by " / ". */
   private static String messages(Object value) {
     StringBuilder sb = new StringBuilder();
-    for (Object m : (List<?>) plain(value)) {
+    for (Object m : (List<?>) value) {
       Map<?, ?> message = (Map<?, ?>) m;
       sb.append(sb.length() == 0 ? "" : " / ").append(message.get(Col.ROLE)).append(": ")
           .append(message.get(Col.CONTENT));
@@ -165,31 +198,43 @@ public final class Trace {
     return sb.toString();
   }
 
-  /** The named fields of each row, nested rows and arrays as maps and lists. */
-  private static List<Map<String, Object>> rows(Dataset<Row> data, String... fields) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (Row r : data.select(java.util.Arrays.stream(fields).map(org.apache.spark.sql.functions::col)
-        .toArray(org.apache.spark.sql.Column[]::new)).collectAsList()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      for (String f : fields) {
-        m.put(f, plain(r.getAs(f)));
+  /** The rows of a query with one string parameter, each as its columns in order, nested values as maps and lists. */
+  private List<Map<String, Object>> rows(String sql, String parameter) {
+    try (PreparedStatement q = db.prepareStatement(sql)) {
+      q.setString(1, parameter);
+      try (ResultSet rs = q.executeQuery()) {
+        ResultSetMetaData meta = rs.getMetaData();
+        List<Map<String, Object>> out = new ArrayList<>();
+        while (rs.next()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          for (int i = 1; i <= meta.getColumnCount(); i++) {
+            row.put(meta.getColumnLabel(i), plain(rs.getObject(i)));
+          }
+          out.add(row);
+        }
+        return out;
       }
-      out.add(m);
+    } catch (SQLException e) {
+      throw new Unreadable("trace query failed (" + e.getMessage() + "): " + sql, e);
     }
-    return out;
   }
 
-  private static Object plain(Object value) {
-    if (value instanceof Row r) {
+  private static Object plain(Object value) throws SQLException {
+    if (value instanceof DuckDBStruct s) {
       Map<String, Object> m = new LinkedHashMap<>();
-      for (String f : r.schema().fieldNames()) {
-        m.put(f, plain(r.getAs(f)));
+      for (Map.Entry<String, Object> e : s.getMap().entrySet()) {
+        m.put(e.getKey(), plain(e.getValue()));
       }
       return m;
     }
-    if (value instanceof scala.collection.Seq<?> seq) {
+    if (value instanceof Struct) {
+      throw new SQLException("a struct value of an unexpected class: " + value.getClass().getName());
+    }
+    if (value instanceof Array a) {
       List<Object> l = new ArrayList<>();
-      scala.jdk.javaapi.CollectionConverters.asJava(seq).forEach(x -> l.add(plain(x)));
+      for (Object x : (Object[]) a.getArray()) {
+        l.add(plain(x));
+      }
       return l;
     }
     return value;

@@ -117,7 +117,7 @@ class SamplesEndToEndTest {
 
   @Test
   void exactCountsPerTable() {
-    assertEquals(Map.of("annotators", 19, "decisions", 449, "duplicates", 5, "labels", 17, "lineage", 617,
+    assertEquals(Map.of("annotators", 19, "decisions", 449, "duplicates", 5, "labels", 17, "lineage", 611,
         "preferences", 159, "quarantine", 45, "review", 2, "sft", 32), counts.get("tables"));
     assertEquals(455, counts.get("input_lines"));
     assertEquals(6, counts.get("repeated_lines"));
@@ -180,6 +180,13 @@ class SamplesEndToEndTest {
   @Test
   void aFileWhoseNameStartsWithAnUnderscoreIsRead() {
     assertEquals(2, table("decisions").filter(col(Col.SOURCE_FILE).endsWith("/_late-export.jsonl")).count());
+  }
+
+  @Test
+  void lineageHoldsEachEdgeOnceThoughSixLinesAreRepeats() {
+    Dataset<Row> lineage = table("lineage");
+    assertEquals(lineage.count(), lineage.select(Col.RECORD_ID, Col.SUBMISSION_ID, Col.ROLE, Col.MERGE_KIND)
+        .distinct().count());
   }
 
   @Test
@@ -353,8 +360,21 @@ class SamplesEndToEndTest {
     assertEquals(before, Files.getLastModifiedTime(version.resolve("manifest.json")).toMillis());
   }
 
+  private static dev.concord.trace.Trace trace;
+
+  @org.junit.jupiter.api.AfterAll
+  static void closeTrace() {
+    if (trace != null) {
+      trace.close();
+    }
+  }
+
+  /** One trace over the samples version for the whole class: opening it is cheap, but it holds a database. */
   private static dev.concord.trace.Trace trace() {
-    return new dev.concord.trace.Trace(dev.concord.cli.TraceAccess.open(spark, version));
+    if (trace == null) {
+      trace = dev.concord.trace.Trace.open(version);
+    }
+    return trace;
   }
 
   @Test
@@ -450,8 +470,10 @@ class SamplesEndToEndTest {
     assertTrue(decisions.count() >= 10, "her lines: " + decisions.count());
     assertEquals(List.of("excluded_on_request"), decisions.select(Col.FATE).distinct()
         .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-    Map<String, Object> a = new dev.concord.trace.Trace(dev.concord.cli.TraceAccess.open(spark, excluded))
-        .annotator(pseudonym);
+    Map<String, Object> a;
+    try (dev.concord.trace.Trace t = dev.concord.trace.Trace.open(excluded)) {
+      a = t.annotator(pseudonym);
+    }
     assertEquals(List.of(), a.get("records"));
     assertEquals(0, spark.read().parquet(excluded.resolve("lineage").toString())
         .filter(col(Col.ANNOTATOR).equalTo(pseudonym)).count());
