@@ -214,7 +214,10 @@ public final class Store {
     StepGraph.checkWrite(currentStep(), table);
     String name = table.folder();
     spark.sparkContext().setJobDescription("staging " + name);
-    long rows = write(data.get(), stagingDir().resolve(name));
+    Path dir = stagingDir().resolve(name);
+    Dataset<Row> built = data.get();
+    long rows = write(built, dir);
+    writeSchema(built.schema(), dir);
     LOG.info("staged {}: {} rows, {} bytes", name, String.format("%,d", rows), bytes(stagingDir().resolve(name)));
   }
 
@@ -245,9 +248,46 @@ public final class Store {
     }
   }
 
+  /**
+   * A staged table, read with the schema it was written with: inferring it would cost a Spark job per read, and a run
+   * reads about fifty. A table staged before its schema file was written (a run killed in between) is staged again
+   * by its step on resume, so the inference is only a fallback.
+   */
   public Dataset<Row> staged(Staged table) {
     StepGraph.checkRead(currentStep(), table);
-    return spark.read().parquet(stagingDir().resolve(table.folder()).toString());
+    Path dir = stagingDir().resolve(table.folder());
+    Path schema = dir.resolve(SCHEMA_FILE);
+    if (!Files.exists(schema)) {
+      return spark.read().parquet(dir.toString());
+    }
+    try {
+      return spark.read().schema((StructType) DataType.fromJson(Files.readString(schema))).parquet(dir.toString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the schema of the staged table " + dir, e);
+    }
+  }
+
+  /** Beside a staged table's Parquet files; Spark's readers skip names starting with an underscore. */
+  static final String SCHEMA_FILE = "_schema.json";
+
+  private static void writeSchema(StructType schema, Path dir) {
+    try {
+      Path tmp = dir.resolve(SCHEMA_FILE + ".tmp");
+      Files.writeString(tmp, schema.json());
+      Files.move(tmp, dir.resolve(SCHEMA_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the schema of the staged table " + dir, e);
+    }
+  }
+
+  /** A table this run has written into its publishing area, read with the table's .avsc schema. */
+  public Dataset<Row> publishing(Table table) {
+    return published(publishingDir(), table);
+  }
+
+  /** A table of a published version (or of the publishing area), read with the table's .avsc schema. */
+  public Dataset<Row> published(Path version, Table table) {
+    return spark.read().schema(table.structType()).parquet(version.resolve(table.folder()).toString());
   }
 
   /** Writes a published table in its .avsc's exact shape; a null in a required field fails the run loudly. */

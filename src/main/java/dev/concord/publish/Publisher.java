@@ -90,7 +90,7 @@ public final class Publisher {
             Col.DETAIL));
     Dataset<Row> edges = Resolve.edgesOf(store.staged(Staged.RESOLUTION)).unionByName(store.staged(Staged.SFT_EDGES));
     tables.put("lineage", store.publish(Table.LINEAGE, Accounting.lineage(edges, records, submissions)));
-    Dataset<Row> lineage = store.spark().read().parquet(store.publishingDir().resolve("lineage").toString());
+    Dataset<Row> lineage = store.publishing(Table.LINEAGE);
     Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged(Staged.ANNOTATORS),
         store.staged(Staged.FINAL_OUTCOMES), lineage, records, excluded);
     tables.put("decisions", store.publish(Table.DECISIONS, LineNumbers.attach(decisions, blocks)));
@@ -128,11 +128,11 @@ public final class Publisher {
     counts.put("input_lines", lines.count());
     counts.put("repeated_lines", store.staged(Staged.SUBMISSIONS)
         .filter(col(Col.STATUS).equalTo(Reconcile.REPEATED_LINE)).count());
-    Dataset<Row> decisions = store.spark().read().parquet(out.resolve("decisions").toString());
+    Dataset<Row> decisions = store.publishing(Table.DECISIONS);
     counts.put("decisions", decisions.count());
     counts.put("excluded_annotators", store.staged(Staged.EXCLUDED).count());
     counts.put("fates", countBy(decisions, Col.FATE));
-    counts.put("quarantine_reasons", countBy(store.spark().read().parquet(out.resolve("quarantine").toString()),
+    counts.put("quarantine_reasons", countBy(store.publishing(Table.QUARANTINE),
         Col.REASON));
     counts.put("annotators", countBy(store.staged(Staged.ANNOTATORS), Col.DECISION));
     counts.put("items", countBy(store.staged(Staged.FINAL_OUTCOMES).withColumn("k",
@@ -141,7 +141,7 @@ public final class Publisher {
       counts.put("gold", countBy(store.staged(Staged.GOLD), Col.STATUS));
     }
     counts.put("tables", tables);
-    Dataset<Row> preferences = store.spark().read().parquet(out.resolve("preferences").toString());
+    Dataset<Row> preferences = store.publishing(Table.PREFERENCES);
     counts.put("preferences_by_split", countBy(preferences, Col.SPLIT));
     counts.put("preferences_by_source", countBy(preferences, Col.TASK_TYPE));
     counts.put("preferences_by_resolution", countBy(preferences, Col.RESOLUTION));
@@ -149,7 +149,7 @@ public final class Publisher {
     if (changed != null) {
       counts.put("records_changed", changed);
     }
-    counts.put("removed_records_by_kind", countBy(store.spark().read().parquet(out.resolve("duplicates").toString()),
+    counts.put("removed_records_by_kind", countBy(store.publishing(Table.DUPLICATES),
         Col.KIND));
     m.put("counts", counts);
     m.put("agreement", agreement(store.staged(Staged.SCOPES), store.staged(Staged.PROJECT_AGREEMENT)));
@@ -163,10 +163,8 @@ public final class Publisher {
    */
   @SuppressWarnings("unchecked")
   private void checkGates(Map<String, Object> manifest) {
-    Path out = store.publishingDir();
     Map<String, Double> figures = Figures.of((Map<String, Object>) manifest.get("counts"),
-        store.spark().read().parquet(out.resolve("preferences").toString()),
-        store.spark().read().parquet(out.resolve("sft").toString()));
+        store.publishing(Table.PREFERENCES), store.publishing(Table.SFT));
     List<Gates.Result> results = Gates.evaluate(config.qualityGates(), figures, previousFigures());
     manifest.put("quality_figures", figures);
     manifest.put("quality_gates", results.stream().map(Gates.Result::describe).toList());
@@ -221,9 +219,9 @@ public final class Publisher {
     changed.put("previous_run", before.getFileName().toString());
     long added = 0;
     long removed = 0;
-    for (String table : List.of("preferences", "sft", "labels")) {
-      Dataset<Row> now = store.spark().read().parquet(out.resolve(table).toString()).select(Col.ID);
-      Dataset<Row> then = store.spark().read().parquet(before.resolve(table).toString()).select(Col.ID);
+    for (Table table : List.of(Table.PREFERENCES, Table.SFT, Table.LABELS)) {
+      Dataset<Row> now = store.published(out, table).select(Col.ID);
+      Dataset<Row> then = store.published(before, table).select(Col.ID);
       added += now.except(then).count();
       removed += then.except(now).count();
     }
