@@ -107,7 +107,7 @@ final class AgreementReport {
   }
 
   private static void printTable(Dataset<Row> projects, Dataset<Row> annotators, Store store, PrintStream out) {
-    long lines = store.staged(Staged.LINES).count();
+    long lines = store.stagedRows(Staged.LINES);
     long bad = store.staged(Staged.LINES).filter(col(Col.REASON).isNotNull()).count();
     out.printf(Locale.ROOT, "%d lines read, %d quarantined%n%n", lines, bad);
     out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  %-26s %-26s %-26s%n", "project", "task", "units", "raters",
@@ -146,7 +146,7 @@ final class AgreementReport {
     try (JsonGenerator g = mapper.createGenerator(file.toFile(), com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
       g.useDefaultPrettyPrinter();
       g.writeStartObject();
-      g.writeNumberField("lines", store.staged(Staged.LINES).count());
+      g.writeNumberField("lines", store.stagedRows(Staged.LINES));
       g.writeNumberField("quarantined", store.staged(Staged.LINES).filter(col(Col.REASON).isNotNull()).count());
       g.writeArrayFieldStart("projects");
       for (Iterator<String> it = projects.toJSON().toLocalIterator(); it.hasNext(); ) {

@@ -217,7 +217,7 @@ public final class Store {
     Path dir = stagingDir().resolve(name);
     Dataset<Row> built = data.get();
     long rows = write(built, dir);
-    writeSchema(built.schema(), dir);
+    writeDescription(dir, built.schema(), rows);
     LOG.info("staged {}: {} rows, {} bytes", name, String.format("%,d", rows), bytes(stagingDir().resolve(name)));
   }
 
@@ -250,33 +250,51 @@ public final class Store {
 
   /**
    * A staged table, read with the schema it was written with: inferring it would cost a Spark job per read, and a run
-   * reads about fifty. A table staged before its schema file was written (a run killed in between) is staged again
+   * reads about fifty. A table staged before its description was written (a run killed in between) is staged again
    * by its step on resume, so the inference is only a fallback.
    */
   public Dataset<Row> staged(Staged table) {
     StepGraph.checkRead(currentStep(), table);
     Path dir = stagingDir().resolve(table.folder());
-    Path schema = dir.resolve(SCHEMA_FILE);
-    if (!Files.exists(schema)) {
-      return spark.read().parquet(dir.toString());
-    }
+    return description(dir).map(d -> spark.read().schema((StructType) DataType.fromJson(d.get("schema").toString()))
+        .parquet(dir.toString())).orElseGet(() -> spark.read().parquet(dir.toString()));
+  }
+
+  /** The rows of a staged table, as counted when it was written. */
+  public long stagedRows(Staged table) {
+    StepGraph.checkRead(currentStep(), table);
+    Path dir = stagingDir().resolve(table.folder());
+    return description(dir).map(d -> d.get("rows").asLong()).orElseGet(() -> spark.read().parquet(dir.toString())
+        .count());
+  }
+
+  /** Beside a staged table's Parquet files (Spark's readers skip names starting with an underscore). */
+  static final String DESCRIPTION = "_staged.json";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** A staged table's schema and row count, in one file written after its Parquet files. */
+  private static void writeDescription(Path dir, StructType schema, long rows) {
     try {
-      return spark.read().schema((StructType) DataType.fromJson(Files.readString(schema))).parquet(dir.toString());
+      com.fasterxml.jackson.databind.node.ObjectNode d = JSON.createObjectNode();
+      d.put("rows", rows);
+      d.set("schema", JSON.readTree(schema.json()));
+      Path tmp = dir.resolve(DESCRIPTION + ".tmp");
+      Files.writeString(tmp, JSON.writeValueAsString(d));
+      Files.move(tmp, dir.resolve(DESCRIPTION), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read the schema of the staged table " + dir, e);
+      throw new java.io.UncheckedIOException("cannot describe the staged table " + dir, e);
     }
   }
 
-  /** Beside a staged table's Parquet files; Spark's readers skip names starting with an underscore. */
-  static final String SCHEMA_FILE = "_schema.json";
-
-  private static void writeSchema(StructType schema, Path dir) {
+  private static java.util.Optional<com.fasterxml.jackson.databind.JsonNode> description(Path dir) {
+    Path file = dir.resolve(DESCRIPTION);
+    if (!Files.exists(file)) {
+      return java.util.Optional.empty();
+    }
     try {
-      Path tmp = dir.resolve(SCHEMA_FILE + ".tmp");
-      Files.writeString(tmp, schema.json());
-      Files.move(tmp, dir.resolve(SCHEMA_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return java.util.Optional.of(JSON.readTree(file.toFile()));
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot write the schema of the staged table " + dir, e);
+      throw new java.io.UncheckedIOException("cannot read the description of the staged table " + dir, e);
     }
   }
 

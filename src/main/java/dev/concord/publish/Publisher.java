@@ -12,6 +12,7 @@ import dev.concord.job.Staged;
 import dev.concord.job.Store;
 import dev.concord.quality.Figures;
 import dev.concord.quality.Gates;
+import dev.concord.quality.Tally;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
 import dev.concord.schema.Table;
@@ -97,8 +98,9 @@ public final class Publisher {
 
     Map<String, Double> seconds = new LinkedHashMap<>(stepSeconds);
     seconds.put("publish (tables)", (System.nanoTime() - started) / 1e9);
-    Map<String, Object> manifest = manifest(runInputs, hasGold, seconds, tables);
-    checkGates(manifest);
+    Map<String, Map<String, Long>> tallies = tally(hasGold);
+    Map<String, Object> manifest = manifest(runInputs, hasGold, seconds, tables, tallies);
+    checkGates(manifest, tallies);
     Manifest.write(store.publishingDir().resolve("manifest.json"), manifest);
     DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
     move();
@@ -108,9 +110,47 @@ public final class Publisher {
     return manifest;
   }
 
-  private Map<String, Object> manifest(RunInputs runInputs, boolean hasGold,
-      Map<String, Double> stepSeconds, Map<String, Object> tables) {
-    Path out = store.publishingDir();
+  /**
+   * Every count the manifest and the gates take from the tables, in one Spark job: fates, reasons, annotator
+   * decisions, item outcomes, the preference pairs by split, source and resolution, the gates' counts and the record
+   * ids changed since the previous version.
+   */
+  private Map<String, Map<String, Long>> tally(boolean hasGold) {
+    List<Tally> preferences = new java.util.ArrayList<>(List.of(Tally.of("preferences_by_split", Col.SPLIT),
+        Tally.of("preferences_by_source", Col.TASK_TYPE), Tally.of("preferences_by_resolution", Col.RESOLUTION)));
+    preferences.addAll(Figures.preferenceTallies());
+    Tally.Tables tallied = new Tally.Tables()
+        .over(store.staged(Staged.SUBMISSIONS), Tally.of(STATUSES, Col.STATUS))
+        .over(store.publishing(Table.DECISIONS), Tally.of("fates", Col.FATE))
+        .over(store.publishing(Table.QUARANTINE), Tally.of("quarantine_reasons", Col.REASON))
+        .over(store.staged(Staged.ANNOTATORS), Tally.of("annotators", Col.DECISION))
+        .over(store.staged(Staged.FINAL_OUTCOMES),
+            new Tally("items", org.apache.spark.sql.functions.concat_ws("/", col(Col.TASK_TYPE), col(Col.STATUS))))
+        .over(store.publishing(Table.PREFERENCES), preferences)
+        .over(store.publishing(Table.SFT), Figures.sftTallies())
+        .over(store.publishing(Table.DUPLICATES), Tally.of("removed_records_by_kind", Col.KIND));
+    if (hasGold) {
+      tallied.over(store.staged(Staged.GOLD), Tally.of("gold", Col.STATUS));
+    }
+    Path before = previousVersion();
+    if (before != null) {
+      Map<String, Dataset<Row>> now = new LinkedHashMap<>();
+      Map<String, Dataset<Row>> then = new LinkedHashMap<>();
+      for (Table records : List.of(Table.PREFERENCES, Table.SFT, Table.LABELS)) {
+        now.put(records.folder(), store.publishing(records));
+        then.put(records.folder(), store.published(before, records));
+      }
+      tallied.over(RecordChanges.of(now, then), Tally.of(CHANGES, RecordChanges.CHANGE));
+    }
+    return tallied.count();
+  }
+
+  private static final String STATUSES = "submission_statuses";
+  private static final String CHANGES = "records_changed";
+
+  private Map<String, Object> manifest(RunInputs runInputs, boolean hasGold, Map<String, Double> stepSeconds,
+      Map<String, Object> tables, Map<String, Map<String, Long>> t) {
+    Path before = previousVersion();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("run_id", store.runId());
     m.put("created_at", Instant.now().toString());
@@ -123,34 +163,31 @@ public final class Publisher {
     m.put("eval_prompts", runInputs.files("eval_prompts"));
     m.put("inputs_fingerprint", runInputs.fingerprint());
 
+
     Map<String, Object> counts = new LinkedHashMap<>();
-    Dataset<Row> lines = store.staged(Staged.LINES);
-    counts.put("input_lines", lines.count());
-    counts.put("repeated_lines", store.staged(Staged.SUBMISSIONS)
-        .filter(col(Col.STATUS).equalTo(Reconcile.REPEATED_LINE)).count());
-    Dataset<Row> decisions = store.publishing(Table.DECISIONS);
-    counts.put("decisions", decisions.count());
-    counts.put("excluded_annotators", store.staged(Staged.EXCLUDED).count());
-    counts.put("fates", countBy(decisions, Col.FATE));
-    counts.put("quarantine_reasons", countBy(store.publishing(Table.QUARANTINE),
-        Col.REASON));
-    counts.put("annotators", countBy(store.staged(Staged.ANNOTATORS), Col.DECISION));
-    counts.put("items", countBy(store.staged(Staged.FINAL_OUTCOMES).withColumn("k",
-        org.apache.spark.sql.functions.concat_ws("/", col(Col.TASK_TYPE), col(Col.STATUS))), "k"));
+    counts.put("input_lines", store.stagedRows(Staged.LINES));
+    counts.put("repeated_lines", t.get(STATUSES).getOrDefault(Reconcile.REPEATED_LINE, 0L));
+    counts.put("decisions", tables.get(Table.DECISIONS.folder()));
+    counts.put("excluded_annotators", store.stagedRows(Staged.EXCLUDED));
+    counts.put("fates", t.get("fates"));
+    counts.put("quarantine_reasons", t.get("quarantine_reasons"));
+    counts.put("annotators", t.get("annotators"));
+    counts.put("items", t.get("items"));
     if (hasGold) {
-      counts.put("gold", countBy(store.staged(Staged.GOLD), Col.STATUS));
+      counts.put("gold", t.get("gold"));
     }
     counts.put("tables", tables);
-    Dataset<Row> preferences = store.publishing(Table.PREFERENCES);
-    counts.put("preferences_by_split", countBy(preferences, Col.SPLIT));
-    counts.put("preferences_by_source", countBy(preferences, Col.TASK_TYPE));
-    counts.put("preferences_by_resolution", countBy(preferences, Col.RESOLUTION));
-    Map<String, Object> changed = changedSinceLatest(out);
-    if (changed != null) {
+    counts.put("preferences_by_split", t.get("preferences_by_split"));
+    counts.put("preferences_by_source", t.get("preferences_by_source"));
+    counts.put("preferences_by_resolution", t.get("preferences_by_resolution"));
+    if (before != null) {
+      Map<String, Object> changed = new LinkedHashMap<>();
+      changed.put("previous_run", before.getFileName().toString());
+      changed.put("added", t.get(CHANGES).getOrDefault(RecordChanges.ADDED, 0L));
+      changed.put("removed", t.get(CHANGES).getOrDefault(RecordChanges.REMOVED, 0L));
       counts.put("records_changed", changed);
     }
-    counts.put("removed_records_by_kind", countBy(store.publishing(Table.DUPLICATES),
-        Col.KIND));
+    counts.put("removed_records_by_kind", t.get("removed_records_by_kind"));
     m.put("counts", counts);
     m.put("agreement", agreement(store.staged(Staged.SCOPES), store.staged(Staged.PROJECT_AGREEMENT)));
     m.put("step_seconds", stepSeconds);
@@ -162,9 +199,8 @@ public final class Publisher {
    * an error-level failure stops here, before anything is moved into place.
    */
   @SuppressWarnings("unchecked")
-  private void checkGates(Map<String, Object> manifest) {
-    Map<String, Double> figures = Figures.of((Map<String, Object>) manifest.get("counts"),
-        store.publishing(Table.PREFERENCES), store.publishing(Table.SFT));
+  private void checkGates(Map<String, Object> manifest, Map<String, Map<String, Long>> tallies) {
+    Map<String, Double> figures = Figures.of((Map<String, Object>) manifest.get("counts"), tallies);
     List<Gates.Result> results = Gates.evaluate(config.qualityGates(), figures, previousFigures());
     manifest.put("quality_figures", figures);
     manifest.put("quality_gates", results.stream().map(Gates.Result::describe).toList());
@@ -204,30 +240,6 @@ public final class Publisher {
     }
     Path before = store.root().resolve(previous);
     return previous.equals(store.runId()) || !Files.exists(before.resolve("manifest.json")) ? null : before;
-  }
-
-  /**
-   * Against the version {@code LATEST} named before this run (if another one): how many record ids of preferences,
-   * sft and labels are new here, and how many are gone. What an exclusion on request or a changed input changed.
-   */
-  private Map<String, Object> changedSinceLatest(Path out) {
-    Path before = previousVersion();
-    if (before == null) {
-      return null;
-    }
-    Map<String, Object> changed = new LinkedHashMap<>();
-    changed.put("previous_run", before.getFileName().toString());
-    long added = 0;
-    long removed = 0;
-    for (Table table : List.of(Table.PREFERENCES, Table.SFT, Table.LABELS)) {
-      Dataset<Row> now = store.published(out, table).select(Col.ID);
-      Dataset<Row> then = store.published(before, table).select(Col.ID);
-      added += now.except(then).count();
-      removed += then.except(now).count();
-    }
-    changed.put("added", added);
-    changed.put("removed", removed);
-    return changed;
   }
 
   /**
@@ -294,15 +306,6 @@ public final class Publisher {
       s += String.format(java.util.Locale.ROOT, " (%.3f to %.3f)", l.doubleValue(), h.doubleValue());
     }
     return s;
-  }
-
-  /** Counts per value of a column: bounded by the column's distinct values (fates, reasons), never by the data. */
-  private static Map<String, Long> countBy(Dataset<Row> data, String column) {
-    Map<String, Long> out = new TreeMap<>();
-    for (Row r : data.groupBy(col(column)).count().limit(1000).collectAsList()) {
-      out.put(r.isNullAt(0) ? "null" : r.get(0).toString(), r.getLong(1));
-    }
-    return out;
   }
 
   private void move() {

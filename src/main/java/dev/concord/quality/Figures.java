@@ -2,26 +2,33 @@ package dev.concord.quality;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.forall;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 import dev.concord.schema.Col;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 
 /** The figures the gates read, from a run's counts and its published records. */
 public final class Figures {
   private Figures() {}
 
+  /** Tallied over the published preference pairs, for {@link #of}. */
+  public static List<Tally> preferenceTallies() {
+    return List.of(new Tally(Gate.Rule.CHOSEN_EQUALS_REJECTED.name, col(Col.CHOSEN).equalTo(col(Col.REJECTED))),
+        new Tally(Gate.Rule.EMPTY_PROMPTS.name, emptyPrompt()));
+  }
+
+  /** Tallied over the published SFT pairs, for {@link #of}. */
+  public static List<Tally> sftTallies() {
+    return List.of(new Tally(Gate.Rule.EMPTY_PROMPTS.name, emptyPrompt()));
+  }
+
   /**
    * @param counts the manifest's {@code counts}: fates, annotators, items and tables
-   * @param preferences the published preference pairs; {@code sft} the published SFT pairs
+   * @param tallies the counts of {@link #preferenceTallies} and {@link #sftTallies} (absent ones count nothing)
    */
-  public static Map<String, Double> of(Map<String, Object> counts, Dataset<Row> preferences, Dataset<Row> sft) {
+  public static Map<String, Double> of(Map<String, Object> counts, Map<String, Map<String, Long>> tallies) {
     Map<String, Double> f = new TreeMap<>();
     Map<String, Object> fates = map(counts, "fates");
     f.put(Gate.Rule.QUARANTINED_SHARE.name, share(number(fates.get("quarantined")), number(counts.get("decisions"))));
@@ -34,13 +41,9 @@ public final class Figures {
     map(counts, "tables").forEach((table, rows) -> f.put("rows." + table, number(rows)));
     f.put("rows." + Gate.RECORDS, java.util.stream.Stream.of("preferences", "sft", "labels")
         .mapToDouble(t -> number(map(counts, "tables").get(t))).sum());
-
-    Row p = preferences.agg(
-        sum(when(col(Col.CHOSEN).equalTo(col(Col.REJECTED)), 1).otherwise(0)),
-        sum(when(emptyPrompt(), 1).otherwise(0))).first();
-    Row s = sft.agg(sum(when(emptyPrompt(), 1).otherwise(0))).first();
-    f.put(Gate.Rule.CHOSEN_EQUALS_REJECTED.name, p.isNullAt(0) ? 0.0 : p.getLong(0));
-    f.put(Gate.Rule.EMPTY_PROMPTS.name, (p.isNullAt(1) ? 0.0 : p.getLong(1)) + (s.isNullAt(0) ? 0.0 : s.getLong(0)));
+    for (Gate.Rule counted : List.of(Gate.Rule.CHOSEN_EQUALS_REJECTED, Gate.Rule.EMPTY_PROMPTS)) {
+      f.put(counted.name, number(tallies.getOrDefault(counted.name, Map.of()).get("true")));
+    }
     return f;
   }
 

@@ -108,7 +108,8 @@ class GatesTest {
     Map<String, Object> counts = Map.of("decisions", 200L, "fates", Map.of("used", 150L, "quarantined", 50L),
         "annotators", Map.of("kept", 9L, "dropped", 3L), "items", Map.of("pairwise/resolved", 90L, "pairwise/review", 10L),
         "tables", Map.of("preferences", 4L, "sft", 2L, "labels", 5L));
-    Map<String, Double> f = Figures.of(counts, preferences, sft);
+    Map<String, Double> f = Figures.of(counts, Tally.count(List.of(new Tally.Over(preferences,
+        Figures.preferenceTallies()), new Tally.Over(sft, Figures.sftTallies()))));
     assertEquals(1.0, f.get("chosen_equals_rejected"), "case matters: 'A' and 'a' differ");
     assertEquals(3.0, f.get("empty_prompts"), "blank messages (spaces; tab, NBSP, ideographic space, zero-width"
         + " space, newline) and no message at all");
