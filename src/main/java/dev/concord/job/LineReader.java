@@ -89,6 +89,16 @@ final class LineReader {
   }
 
   /**
+   * The split and task size Spark's own file sources take ({@code FilePartition.maxSplitBytes}): at most
+   * {@code maxPartitionBytes}, but small enough that the input is spread over every core, so that a small batch is
+   * not read by one task while the other cores wait.
+   */
+  static long splitBytes(List<InputFiles.File> files, long maxPartitionBytes, long openCost, int cores) {
+    long total = files.stream().mapToLong(f -> f.size() + openCost).sum();
+    return Math.min(maxPartitionBytes, Math.max(openCost, total / Math.max(1, cores)));
+  }
+
+  /**
    * Splits packed into tasks of about {@code taskBytes}, each split costing its bytes plus {@code openCost} (as
    * Spark packs file partitions), so a thousand tiny files are not a thousand tasks.
    */

@@ -97,10 +97,11 @@ public final class Store {
 
   private Dataset<Row> readJsonLines(List<Path> inputs, int maxLineBytes) {
     // Split and packed as Spark's own file sources would be, by the same two settings.
-    long splitBytes = bytes("spark.sql.files.maxPartitionBytes", "128m");
     long openCost = bytes("spark.sql.files.openCostInBytes", "4m");
-    List<List<LineReader.Split>> tasks = LineReader.pack(LineReader.splits(InputFiles.list(inputs), splitBytes),
-        splitBytes, openCost);
+    List<InputFiles.File> files = InputFiles.list(inputs);
+    long splitBytes = LineReader.splitBytes(files, bytes("spark.sql.files.maxPartitionBytes", "128m"), openCost,
+        spark.sparkContext().defaultParallelism());
+    List<List<LineReader.Split>> tasks = LineReader.pack(LineReader.splits(files, splitBytes), splitBytes, openCost);
     JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
         .parallelize(tasks, Math.max(1, tasks.size()))
         .flatMap(task -> LineReader.read(task, maxLineBytes));

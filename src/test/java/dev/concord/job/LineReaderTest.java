@@ -138,4 +138,19 @@ class LineReaderTest {
     }
     assertEquals(5, LineReader.pack(splits, 100, 4).size(), "20 files of 1 byte and an open cost of 4 a task");
   }
+
+  @Test
+  void aSmallInputIsSpreadOverEveryCoreAndALargeOneReadInSplitsOfAtMostTheMaximum() {
+    List<InputFiles.File> small = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      small.add(new InputFiles.File("f" + i, 2_000_000, false));
+    }
+    long bytes = LineReader.splitBytes(small, 128 << 20, 4 << 20, 2);
+    assertEquals((8 * 2_000_000L + 8 * (4 << 20)) / 2, bytes, "half of the files and their open costs");
+    assertEquals(2, LineReader.pack(LineReader.splits(small, bytes), bytes, 4 << 20).size(), "a task a core");
+    List<InputFiles.File> large = List.of(new InputFiles.File("big", 10L << 30, false));
+    assertEquals(128 << 20, LineReader.splitBytes(large, 128 << 20, 4 << 20, 2));
+    assertEquals(4 << 20, LineReader.splitBytes(List.of(new InputFiles.File("tiny", 10, false)), 128 << 20, 4 << 20,
+        64), "never below the open cost");
+  }
 }
