@@ -99,22 +99,23 @@ final class LineReader {
   }
 
   /**
-   * Splits packed into tasks of about {@code taskBytes}, each split costing its bytes plus {@code openCost} (as
-   * Spark packs file partitions), so a thousand tiny files are not a thousand tasks.
+   * Splits packed into tasks of about {@code taskBytes}, each split costing its bytes plus {@code openCost}, so a
+   * thousand tiny files are not a thousand tasks. A task is closed once it reaches {@code taskBytes} (Spark closes
+   * one before it would pass it): with {@link #splitBytes} that makes as many tasks as cores, where closing early
+   * would leave a small last task running alone while the other cores wait.
    */
   static List<List<Split>> pack(List<Split> splits, long taskBytes, long openCost) {
     List<List<Split>> tasks = new ArrayList<>();
     List<Split> current = new ArrayList<>();
     long bytes = 0;
     for (Split s : splits) {
-      long cost = s.end() - s.start() + openCost;
-      if (!current.isEmpty() && bytes + cost > taskBytes) {
+      current.add(s);
+      bytes += s.end() - s.start() + openCost;
+      if (bytes >= taskBytes) {
         tasks.add(current);
         current = new ArrayList<>();
         bytes = 0;
       }
-      current.add(s);
-      bytes += cost;
     }
     if (!current.isEmpty()) {
       tasks.add(current);

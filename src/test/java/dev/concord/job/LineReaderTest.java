@@ -148,6 +148,11 @@ class LineReaderTest {
     long bytes = LineReader.splitBytes(small, 128 << 20, 4 << 20, 2);
     assertEquals((8 * 2_000_000L + 8 * (4 << 20)) / 2, bytes, "half of the files and their open costs");
     assertEquals(2, LineReader.pack(LineReader.splits(small, bytes), bytes, 4 << 20).size(), "a task a core");
+    List<InputFiles.File> uneven = new ArrayList<>(small);
+    uneven.set(0, new InputFiles.File("f0", 2_100_000, false));
+    long unevenBytes = LineReader.splitBytes(uneven, 128 << 20, 4 << 20, 2);
+    assertEquals(2, LineReader.pack(LineReader.splits(uneven, unevenBytes), unevenBytes, 4 << 20).size(),
+        "a task a core still, not a third small one left to run alone");
     List<InputFiles.File> large = List.of(new InputFiles.File("big", 10L << 30, false));
     assertEquals(128 << 20, LineReader.splitBytes(large, 128 << 20, 4 << 20, 2));
     assertEquals(4 << 20, LineReader.splitBytes(List.of(new InputFiles.File("tiny", 10, false)), 128 << 20, 4 << 20,
