@@ -103,6 +103,8 @@ public final class DedupBench {
     double total = (System.nanoTime() - started) / 1e9;
 
     Dataset<Row> out = spark.read().parquet(work.resolve("deduped").toString())
+        .join(spark.read().parquet(work.resolve("candidates").toString()).select(Resolve.CANDIDATE,
+            NearDuplicates.TEXT), Resolve.CANDIDATE)
         .join(spark.read().parquet(work.resolve("items").toString()).select(Col.ITEM_ID, Records.PROMPT_TEXT),
             Col.ITEM_ID)
         .join(records.select(Col.ITEM_ID, "family", "prompt_family", "planted"), Col.ITEM_ID);

@@ -106,7 +106,7 @@ public final class Dedup {
    * none), {@code similarity}, {@code detail}, {@code keeper}, {@code merged_count} and {@code split} to candidate
    * records ({@code candidate, record_table, item_id, project, task_type, agreement, annotator_count, agreed_count,
    * resolution, key, prompt_key, comparison_key, direction, chosen_response_id, rejected_response_id, block,
-   * doc_text}); {@code prompts} is {@link #promptClusters}.
+   * doc_text}), less {@code doc_text}; {@code prompts} is {@link #promptClusters}.
    */
   public static Dataset<Row> apply(Dataset<Row> candidates, Dataset<Row> prompts, ConcordConfig config) {
     ConcordConfig.DedupSettings s = config.dedup();
@@ -192,7 +192,8 @@ public final class Dedup {
         .select(col(Resolve.CANDIDATE), col(Col.ID), col(FATE), col(Col.RECORD_ID), col(Col.SIMILARITY),
             col(Col.DETAIL), col(KEEPER), col(Col.MERGED_COUNT), col(Col.SPLIT), col(PROMPT_CLUSTER),
             col("review_votes"));
-    return candidates.join(decided.hint(SHUFFLE_HASH), Resolve.CANDIDATE);
+    // doc_text served the comparisons only: no later step reads it, so it is neither shuffled again nor staged.
+    return candidates.drop(NearDuplicates.TEXT).join(decided.hint(SHUFFLE_HASH), Resolve.CANDIDATE);
   }
 
   /** The documented keeper order: highest agreement, most annotators, smallest id, smallest item id. */
