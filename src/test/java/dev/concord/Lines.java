@@ -22,12 +22,12 @@ public final class Lines {
   public static Dataset<Row> ofBytes(byte[]... raw) {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < raw.length; i++) {
-      rows.add(RowFactory.create("test.jsonl", 0L, (long) i, raw[i], null, null));
+      rows.add(RowFactory.create("test.jsonl", 0L, (long) i, raw[i], null, null, false));
     }
     return SparkTest.spark().createDataFrame(rows, new StructType().add(Col.SOURCE_FILE, DataTypes.StringType)
         .add(Col.BLOCK_START, DataTypes.LongType).add(Col.ROW_ID, DataTypes.LongType)
         .add(Col.RAW, DataTypes.BinaryType).add(Col.REASON, DataTypes.StringType)
-        .add(Col.DETAIL, DataTypes.StringType));
+        .add(Col.DETAIL, DataTypes.StringType).add(Col.KEEP_RAW, DataTypes.BooleanType));
   }
 
   /** A valid pairwise submission line; {@code extra} replaces or adds top-level JSON fields. */

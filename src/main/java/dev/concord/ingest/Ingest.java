@@ -1,5 +1,8 @@
 package dev.concord.ingest;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.xxhash64;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import dev.concord.schema.Col;
 import java.sql.Timestamp;
@@ -69,16 +72,20 @@ public final class Ingest {
       .add(Col.RESPONSE_IDS, DataTypes.createArrayType(DataTypes.StringType)).add(Col.ANSWER, ANSWER)
       .add(Col.GUIDELINE_VERSION, DataTypes.StringType)
       .add(Col.METADATA, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))
-      .add(Col.CONTENT_HASH, DataTypes.LongType).add(Col.ITEM_HASH, DataTypes.LongType);
+      .add(Col.CONTENT_HASH, DataTypes.LongType).add(Col.ITEM_HASH, DataTypes.LongType)
+      .add(Col.LINE_HASH, DataTypes.LongType);
 
   /**
    * Parses and validates lines ({@code source_file, block_start, row_id, raw} as bytes, and {@code reason, detail}
-   * where the reader already found the line bad, a truncated file say). Returns one row per line: the parsed
-   * submission (annotator as pseudonym, never the raw id) and {@code reason}/{@code detail}, null for a good line.
+   * where the reader already found the line bad, a truncated file say; {@code keep_raw}). Returns one row per line:
+   * the parsed submission (annotator as pseudonym, never the raw id) and {@code reason}/{@code detail}, null for a
+   * good line. The raw text is kept only for a bad line or where {@code keep_raw} says so: a good line's text is
+   * read again, by {@code line_hash}, in the rare case that a cross-line check rejects it.
    */
   public static Dataset<Row> parse(Dataset<Row> lines, IngestSettings settings, byte[] pseudonymKey) {
     byte[] key = pseudonymKey.clone();
-    JavaRDD<Row> parsed = lines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID, Col.RAW, Col.REASON, Col.DETAIL)
+    JavaRDD<Row> parsed = lines.select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.RAW),
+            col(Col.REASON), col(Col.DETAIL), col(Col.KEEP_RAW), xxhash64(col(Col.RAW)).as(Col.LINE_HASH))
         .javaRDD().mapPartitions(rows -> new LineParser(settings, key).parseAll(rows));
     return lines.sparkSession().createDataFrame(parsed, PARSED);
   }
@@ -120,8 +127,11 @@ public final class Ingest {
         parser.parse(json, s);
         return Rules.firstFailing(rules, s);
       });
-      put(out, Col.RAW, read.rawText());
-      put(out, Col.RAW_BYTES, read.rawBytes());
+      put(out, Col.LINE_HASH, line.getAs(Col.LINE_HASH));
+      if (!read.good() || line.<Boolean>getAs(Col.KEEP_RAW)) {
+        put(out, Col.RAW, read.rawText());
+        put(out, Col.RAW_BYTES, read.rawBytes());
+      }
       put(out, Col.SUBMISSION_ID, s.submissionId);
       put(out, Col.ITEM_ID, s.itemId);
       put(out, Col.PROJECT, s.project);

@@ -131,6 +131,74 @@ final class LineReader {
     }).iterator();
   }
 
+  /**
+   * A split of a file to read again from its start up to its line {@code lastRow}: where a line was read before, its
+   * {@code block_start} and {@code row_id} find it again, whatever the split size of that first reading.
+   */
+  static final class Reread implements Serializable {
+    private static final long serialVersionUID = 1L;
+    // A class, not a record: Kryo, Spark's serializer here, cannot write records' fields.
+    private final String path;
+    private final long blockStart;
+    private final long lastRow;
+    private final boolean gzip;
+
+    Reread(String path, long blockStart, long lastRow, boolean gzip) {
+      this.path = path;
+      this.blockStart = blockStart;
+      this.lastRow = lastRow;
+      this.gzip = gzip;
+    }
+
+    String path() {
+      return path;
+    }
+
+    long blockStart() {
+      return blockStart;
+    }
+
+    long lastRow() {
+      return lastRow;
+    }
+
+    boolean gzip() {
+      return gzip;
+    }
+  }
+
+  /** The lines of a {@link Reread}, stopping after its last row (and closing the file there). */
+  static Iterator<Row> read(Reread r, int maxLineBytes) {
+    Lines lines = new Lines(new Split(r.path(), r.blockStart(), new java.io.File(r.path()).length(), r.gzip()),
+        maxLineBytes);
+    return new Iterator<>() {
+      private Row next;
+      private boolean done;
+
+      @Override
+      public boolean hasNext() {
+        if (next == null && !done) {
+          next = lines.next();
+          if (next == null || next.getLong(2) >= r.lastRow()) {
+            done = true;
+            lines.close();
+          }
+        }
+        return next != null;
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        Row row = next;
+        next = null;
+        return row;
+      }
+    };
+  }
+
   /** The lines that start in {@code split}; opening the file lazily, so a task holds one file open at a time. */
   static Iterator<Row> read(Split split, int maxLineBytes) {
     return new Iterator<>() {

@@ -105,7 +105,30 @@ public final class Store {
     JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
         .parallelize(tasks, Math.max(1, tasks.size()))
         .flatMap(task -> LineReader.read(task, maxLineBytes));
-    return spark.createDataFrame(rows, LineReader.LINES);
+    return spark.createDataFrame(rows, LineReader.LINES).withColumn(Col.KEEP_RAW, lit(false));
+  }
+
+  /**
+   * Chosen input lines read again as {@link #readLines} read them ({@code source_file, block_start, row_id, raw}),
+   * without parsing: {@code wanted} names them by {@code source_file, block_start, row_id}. Only the splits holding
+   * a wanted line are read, each from its start up to its last wanted line, so that the texts of good lines need not
+   * be staged for the few that the cross-line checks reject. Their driver-side list is bounded by the splits of the
+   * input, never by its lines.
+   */
+  public Dataset<Row> reread(Dataset<Row> wanted, int maxLineBytes) {
+    List<Row> splits = wanted.groupBy(Col.SOURCE_FILE, Col.BLOCK_START)
+        .agg(org.apache.spark.sql.functions.max(Col.ROW_ID)).collectAsList();
+    List<LineReader.Reread> tasks = new java.util.ArrayList<>();
+    for (Row r : splits) {
+      InputFiles.File f = InputFiles.list(List.of(Path.of(r.getString(0)))).get(0);
+      tasks.add(new LineReader.Reread(f.path(), r.getLong(1), r.getLong(2), f.gzip()));
+    }
+    JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(tasks, Math.max(1, Math.min(tasks.size(), spark.sparkContext().defaultParallelism())))
+        .flatMap(task -> LineReader.read(task, maxLineBytes));
+    return spark.createDataFrame(rows, LineReader.LINES).join(wanted,
+        new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID}).select(Col.SOURCE_FILE, Col.BLOCK_START,
+        Col.ROW_ID, Col.RAW);
   }
 
   private long bytes(String setting, String fallback) {
@@ -204,7 +227,7 @@ public final class Store {
             org.apache.spark.sql.functions.concat(lit("item "), col("task")).as(Col.PROMPT), answer.as(Col.ANSWER)));
     return rows.select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID),
         org.apache.spark.sql.functions.encode(raw, "UTF-8").as(Col.RAW), lit(null).cast("string").as(Col.REASON),
-        lit(null).cast("string").as(Col.DETAIL));
+        lit(null).cast("string").as(Col.DETAIL), lit(true).as(Col.KEEP_RAW));
   }
 
   /**

@@ -9,7 +9,9 @@ import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.concord.dedup.Contradictions;
 import dev.concord.dedup.Dedup;
@@ -40,26 +42,51 @@ public final class Accounting {
   public static final String AUTHOR = "author";
 
   /**
-   * Bad lines, plus the good lines rejected by the cross-line checks, with the raw text as received; but none of an
-   * annotator excluded on request, whose raw text would name them ({@code decisions} still accounts for them).
+   * The good lines the cross-line checks rejected (one submission id with two contents, an item shown two ways):
+   * where they are ({@code source_file, block_start, row_id}), their {@code line_hash}, their raw text where it was
+   * staged (else null: it is read again from the input), ids, {@code reason} and {@code detail}.
    */
-  public static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> excluded) {
-    return quarantine(lines, submissions).join(excluded, new String[] {Col.ANNOTATOR}, "left_anti");
-  }
-
-  /** Bad lines, plus the good lines rejected by the cross-line checks, with the raw text as received. */
-  static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> submissions) {
-    Dataset<Row> bad = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
-        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.RAW_BYTES), col(Col.REASON), col(Col.DETAIL),
-        col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.ANNOTATOR));
+  public static Dataset<Row> rejectedLines(Dataset<Row> lines, Dataset<Row> submissions) {
     Dataset<Row> rejected = submissions.filter(col(Col.STATUS).isin(Reconcile.DUPLICATE_SUBMISSION_ID,
             Reconcile.ITEM_CONTENT_CONFLICT))
         .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.STATUS).as(Col.REASON),
             col(Col.DETAIL));
-    Dataset<Row> raw = lines.filter(col(Col.REASON).isNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
-        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.RAW_BYTES), col(Col.SUBMISSION_ID), col(Col.ITEM_ID),
-        col(Col.ANNOTATOR));
-    Dataset<Row> crossLine = raw.join(broadcast(rejected), new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID});
+    return lines.filter(col(Col.REASON).isNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
+            col(Col.ROW_ID), col(Col.LINE_HASH), col(Col.RAW), col(Col.RAW_BYTES), col(Col.SUBMISSION_ID),
+            col(Col.ITEM_ID), col(Col.ANNOTATOR))
+        .join(broadcast(rejected), new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID});
+  }
+
+  /**
+   * Bad lines, plus the {@link #rejectedLines} with the raw text as received ({@code reread}: the input lines read
+   * again where it was not staged); but none of an annotator excluded on request, whose raw text would name them
+   * ({@code decisions} still accounts for them).
+   */
+  public static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> rejected, Dataset<Row> reread,
+      Dataset<Row> excluded) {
+    return quarantine(lines, rejected, reread).join(excluded, new String[] {Col.ANNOTATOR}, "left_anti");
+  }
+
+  /**
+   * Bad lines, plus the rejected lines with their raw text. A line read again must be the line read first (its
+   * hash), else an input file changed during the run, and the write fails rather than quarantine another text.
+   */
+  static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> rejected, Dataset<Row> reread) {
+    Dataset<Row> bad = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
+        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.RAW_BYTES), col(Col.REASON), col(Col.DETAIL),
+        col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.ANNOTATOR));
+    Column again = col("again");
+    Column sameLine = again.isNotNull().and(xxhash64(again).equalTo(col(Col.LINE_HASH)));
+    Column rawText = when(col(Col.RAW).isNotNull(), col(Col.RAW))
+        .when(sameLine, again.cast("string"))
+        .otherwise(raise_error(concat(lit("the line read again at "), col(Col.SOURCE_FILE), lit(", block at byte "),
+            col(Col.BLOCK_START).cast("string"), lit(", line "), col(Col.ROW_ID).plus(1).cast("string"),
+            lit(" of the block, is not the line read at ingest: an input file changed during the run"))));
+    Dataset<Row> crossLine = rejected.join(reread.withColumnRenamed(Col.RAW, "again"),
+            new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID}, "left")
+        .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), rawText.cast("string").as(Col.RAW_TEXT),
+            col(Col.RAW_BYTES), col(Col.REASON), col(Col.DETAIL), col(Col.SUBMISSION_ID), col(Col.ITEM_ID),
+            col(Col.ANNOTATOR));
     return bad.unionByName(crossLine);
   }
 

@@ -76,7 +76,10 @@ public final class Publisher {
         Dedup.duplicates(judged).unionByName(Dedup.duplicates(sft))));
 
     Dataset<Row> excluded = store.staged(Staged.EXCLUDED);
-    Dataset<Row> quarantine = LineNumbers.attach(Accounting.quarantine(lines, submissions, excluded), blocks);
+    Dataset<Row> rejected = Accounting.rejectedLines(lines, submissions);
+    Dataset<Row> reread = store.reread(rejected.filter(col(Col.RAW).isNull())
+        .select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID), config.limits().maxLineBytes());
+    Dataset<Row> quarantine = LineNumbers.attach(Accounting.quarantine(lines, rejected, reread, excluded), blocks);
     if (hasGold) {
       Dataset<Row> goldLines = store.staged(Staged.GOLD_LINES);
       Dataset<Row> goldBlocks = LineNumbers.blocks(goldLines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));

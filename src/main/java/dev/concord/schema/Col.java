@@ -92,11 +92,15 @@ public final class Col {
   public static final String SIMILARITY = "similarity";
 
   // Internal columns passed between stages (staging only, never published).
-  /** The raw input line. */
+  /** The raw input line: staged only for a line that is bad already when parsed, or that cannot be read again. */
   public static final String RAW = "raw";
+  /** xxHash64 of a line's raw bytes, staged for every line, to check a line read again is the line read first. */
+  public static final String LINE_HASH = "line_hash";
+  /** Whether a line's raw text must be staged even if good: it was made up from another format (a CSV row). */
+  public static final String KEEP_RAW = "keep_raw";
   /** Start offset of the file block a line was read from; with {@link #ROW_ID} it yields the line number. */
   public static final String BLOCK_START = "block_start";
-  /** Spark's monotonically increasing id of a line, taken right at the scan. */
+  /** A line's index within its block (Spark's monotonically increasing id for a CSV row). */
   public static final String ROW_ID = "row_id";
   public static final String RESPONSE_IDS = "response_ids";
   public static final String CONTENT_HASH = "content_hash";

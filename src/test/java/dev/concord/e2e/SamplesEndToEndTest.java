@@ -183,6 +183,31 @@ class SamplesEndToEndTest {
   }
 
   @Test
+  void everyQuarantinedLineKeepsItsExactTextThoseRejectedAcrossLinesReadAgainFromTheInput() throws IOException {
+    List<Row> rows = table("quarantine").filter(col(Col.RAW_TEXT).isNotNull()
+            .and(col(Col.SOURCE_FILE).contains("data-samples/submissions")))
+        .select(Col.SOURCE_FILE, Col.LINE_NUMBER, Col.RAW_TEXT, Col.REASON).collectAsList();
+    Map<String, List<String>> files = new HashMap<>();
+    Set<String> reasons = new HashSet<>();
+    for (Row r : rows) {
+      List<String> lines = files.computeIfAbsent(r.getString(0), f -> {
+        try (java.io.InputStream in = f.endsWith(".gz") ? new GZIPInputStream(Files.newInputStream(Path.of(f)))
+            : Files.newInputStream(Path.of(f))) {
+          return List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1));
+        } catch (IOException e) {
+          // A gzip file that breaks off: its complete lines are compared up to the break.
+          return List.of();
+        }
+      });
+      if (!lines.isEmpty()) {
+        assertEquals(lines.get((int) r.getLong(1) - 1), r.getString(2), r.getString(0) + ":" + r.getLong(1));
+        reasons.add(r.getString(3));
+      }
+    }
+    assertTrue(reasons.containsAll(List.of("duplicate_submission_id", "invalid_json")), reasons.toString());
+  }
+
+  @Test
   void lineageHoldsEachEdgeOnceThoughSixLinesAreRepeats() {
     Dataset<Row> lineage = table("lineage");
     assertEquals(lineage.count(), lineage.select(Col.RECORD_ID, Col.SUBMISSION_ID, Col.ROLE, Col.MERGE_KIND)

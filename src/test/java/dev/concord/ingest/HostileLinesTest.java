@@ -33,6 +33,10 @@ class HostileLinesTest {
   private static void assertGood(String line) {
     Row r = parse(line);
     assertNull(r.getAs(Col.REASON), () -> "rejected: " + r.getAs(Col.DETAIL));
+    assertNull(r.getAs(Col.RAW), "a good line's text is not staged: it is read again if a later check rejects it");
+    assertEquals(org.apache.spark.sql.catalyst.expressions.XXH64.hashUnsafeBytes(line.getBytes(StandardCharsets.UTF_8),
+        org.apache.spark.unsafe.Platform.BYTE_ARRAY_OFFSET, line.getBytes(StandardCharsets.UTF_8).length, 42L),
+        r.<Long>getAs(Col.LINE_HASH), "the hash that finds it again: Spark's xxhash64 of its bytes");
   }
 
   private static Row assertRejected(String line, String reason, String detailPart) {

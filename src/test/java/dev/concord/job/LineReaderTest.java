@@ -158,4 +158,30 @@ class LineReaderTest {
     assertEquals(4 << 20, LineReader.splitBytes(List.of(new InputFiles.File("tiny", 10, false)), 128 << 20, 4 << 20,
         64), "never below the open cost");
   }
+
+  @Test
+  void aLineReadAgainByItsBlockAndRowIsTheLineReadFirstWhateverTheSplitSize(@TempDir Path dir) throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 200; i++) {
+      text.append("line ").append(i).append(" ").append("x".repeat(i % 17)).append('\n');
+    }
+    Path plain = dir.resolve("a.jsonl");
+    Files.writeString(plain, text);
+    Path gzip = dir.resolve("b.jsonl.gz");
+    try (GZIPOutputStream out = new GZIPOutputStream(Files.newOutputStream(gzip))) {
+      out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    Store store = new Store(SparkTest.spark(), dir.resolve("out"), "r");
+    for (Path f : List.of(plain, gzip)) {
+      List<Row> first = read(f, 300, 1024);
+      List<Row> wanted = List.of(first.get(5), first.get(77), first.get(first.size() - 1));
+      org.apache.spark.sql.Dataset<Row> keys = SparkTest.spark().createDataFrame(wanted.stream()
+              .map(r -> org.apache.spark.sql.RowFactory.create(r.getString(0), r.getLong(1), r.getLong(2))).toList(),
+          new org.apache.spark.sql.types.StructType().add(Col.SOURCE_FILE, "string").add(Col.BLOCK_START, "long")
+              .add(Col.ROW_ID, "long"));
+      List<Row> again = store.reread(keys, 1024).orderBy(Col.BLOCK_START, Col.ROW_ID).collectAsList();
+      assertEquals(wanted.stream().map(LineReaderTest::text).toList(), again.stream().map(LineReaderTest::text)
+          .toList(), f.toString());
+    }
+  }
 }
