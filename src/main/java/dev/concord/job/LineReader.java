@@ -138,39 +138,19 @@ final class LineReader {
   static final class Reread implements Serializable {
     private static final long serialVersionUID = 1L;
     // A class, not a record: Kryo, Spark's serializer here, cannot write records' fields.
-    private final String path;
-    private final long blockStart;
+    private final Split split;
     private final long lastRow;
-    private final boolean gzip;
 
-    Reread(String path, long blockStart, long lastRow, boolean gzip) {
-      this.path = path;
-      this.blockStart = blockStart;
+    /** The split at {@code blockStart} of {@code file}, read up to its line {@code lastRow} (whatever its end). */
+    Reread(InputFiles.File file, long blockStart, long lastRow) {
+      this.split = new Split(file.path(), blockStart, file.size(), file.gzip());
       this.lastRow = lastRow;
-      this.gzip = gzip;
-    }
-
-    String path() {
-      return path;
-    }
-
-    long blockStart() {
-      return blockStart;
-    }
-
-    long lastRow() {
-      return lastRow;
-    }
-
-    boolean gzip() {
-      return gzip;
     }
   }
 
   /** The lines of a {@link Reread}, stopping after its last row (and closing the file there). */
   static Iterator<Row> read(Reread r, int maxLineBytes) {
-    Lines lines = new Lines(new Split(r.path(), r.blockStart(), new java.io.File(r.path()).length(), r.gzip()),
-        maxLineBytes);
+    Lines lines = new Lines(r.split, maxLineBytes);
     return new Iterator<>() {
       private Row next;
       private boolean done;
@@ -179,7 +159,7 @@ final class LineReader {
       public boolean hasNext() {
         if (next == null && !done) {
           next = lines.next();
-          if (next == null || next.getLong(2) >= r.lastRow()) {
+          if (next == null || next.getLong(2) >= r.lastRow) {
             done = true;
             lines.close();
           }

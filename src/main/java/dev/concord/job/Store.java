@@ -120,8 +120,8 @@ public final class Store {
         .agg(org.apache.spark.sql.functions.max(Col.ROW_ID)).collectAsList();
     List<LineReader.Reread> tasks = new java.util.ArrayList<>();
     for (Row r : splits) {
-      InputFiles.File f = InputFiles.list(List.of(Path.of(r.getString(0)))).get(0);
-      tasks.add(new LineReader.Reread(f.path(), r.getLong(1), r.getLong(2), f.gzip()));
+      tasks.add(new LineReader.Reread(InputFiles.list(List.of(Path.of(r.getString(0)))).get(0), r.getLong(1),
+          r.getLong(2)));
     }
     JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
         .parallelize(tasks, Math.max(1, Math.min(tasks.size(), spark.sparkContext().defaultParallelism())))
