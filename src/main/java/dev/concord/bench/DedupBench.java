@@ -97,14 +97,17 @@ public final class DedupBench {
         lit(false).as("eval")), config), work, "prompt_clusters");
     double promptSeconds = (System.nanoTime() - clusterStart) / 1e9;
     long applyStart = System.nanoTime();
+    Dataset<Row> stagedItems = spark.read().parquet(work.resolve("items").toString());
+    Dataset<Row> noCompletions = spark.createDataFrame(java.util.List.of(), new StructType()
+        .add(Col.SUBMISSION_ID, DataTypes.StringType).add(Records.COMPLETION_TEXT, DataTypes.StringType));
     stage(Dedup.apply(spark.read().parquet(work.resolve("candidates").toString()),
-        spark.read().parquet(work.resolve("prompt_clusters").toString()), config), work, "deduped");
+        spark.read().parquet(work.resolve("prompt_clusters").toString()),
+        docs -> Records.docTexts(docs, stagedItems, noCompletions, false), config), work, "deduped");
     double applySeconds = (System.nanoTime() - applyStart) / 1e9;
     double total = (System.nanoTime() - started) / 1e9;
 
-    Dataset<Row> out = spark.read().parquet(work.resolve("deduped").toString())
-        .join(spark.read().parquet(work.resolve("candidates").toString()).select(Resolve.CANDIDATE,
-            NearDuplicates.TEXT), Resolve.CANDIDATE)
+    Dataset<Row> out = Records.docTexts(spark.read().parquet(work.resolve("deduped").toString()), stagedItems,
+            noCompletions, false)
         .join(spark.read().parquet(work.resolve("items").toString()).select(Col.ITEM_ID, Records.PROMPT_TEXT),
             Col.ITEM_ID)
         .join(records.select(Col.ITEM_ID, "family", "prompt_family", "planted"), Col.ITEM_ID);

@@ -26,8 +26,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Candidate records with their texts: the only place texts rejoin the resolved items. Each gets a {@code key}, the
- * SHA-256 of its normalised content, and a {@code prompt_key} for the split.
+ * Candidate records, and the only place texts rejoin them from the items. Each candidate gets a {@code key}, the
+ * SHA-256 of its normalised content, and a {@code prompt_key} for the split; the texts themselves are joined again
+ * only where they are compared or written.
  */
 public final class Records {
   private Records() {}
@@ -55,68 +56,128 @@ public final class Records {
   }
 
   /**
-   * Preference and label candidates joined to their texts, each with its content {@code key}, and for the duplicate
-   * search its {@code block} (only records of one block are compared), its {@code doc_text} (the prompt and the
-   * responses, the responses in text order so that a pair and its mirror read alike), and for preferences the
-   * {@code comparison_key} a pair shares with its mirror and its {@code direction}.
+   * Preference and label candidates keyed by their texts, but without them: each gets its content {@code key}, for
+   * the duplicate search its {@code block} (only records of one block are compared), and for preferences the {@code
+   * comparison_key} a pair shares with its mirror and its {@code direction}. The texts stay in the items, joined
+   * again only for the few records the near-duplicate search compares ({@link #docTexts}) and for the published
+   * records ({@link #judgedTexts}).
    */
   public static Dataset<Row> judged(Dataset<Row> candidates, Dataset<Row> items, boolean ignoreCase) {
-    Column responses = col(Col.RESPONSES);
-    Column chosen = element_at(filter(responses, r -> r.getField(Col.RESPONSE_ID).equalTo(col(Col.CHOSEN_RESPONSE_ID))), 1);
-    Column rejected = element_at(filter(responses, r -> r.getField(Col.RESPONSE_ID).equalTo(col(Col.REJECTED_RESPONSE_ID))), 1);
-    Column labeled = element_at(filter(responses, r -> r.getField(Col.RESPONSE_ID).equalTo(col(Col.RESPONSE_ID))), 1);
     Column isPreference = col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES);
-    Column chosenText = Normalize.text(chosen.getField(Col.TEXT), ignoreCase);
-    Column rejectedText = Normalize.text(rejected.getField(Col.TEXT), ignoreCase);
-    Column labeledText = coalesce(Normalize.text(labeled.getField(Col.TEXT), ignoreCase), lit(""));
-    Column pairText = array_join(array_sort(array(col("chosen_text"), col("rejected_text"))), "\u001f");
-    Column key = when(isPreference, sha2(concat_ws("\u001f", lit("p"), col(Col.PROMPT_KEY), col("chosen_text"),
-            col("rejected_text")), 256))
+    Column pairText = array_join(array_sort(array(col(CHOSEN_TEXT), col(REJECTED_TEXT))), "\u001f");
+    Column key = when(isPreference, sha2(concat_ws("\u001f", lit("p"), col(Col.PROMPT_KEY), col(CHOSEN_TEXT),
+            col(REJECTED_TEXT)), 256))
         .otherwise(sha2(concat_ws("\u001f", lit("l"), col(Col.PROMPT_KEY),
-            when(labeled.isNull(), lit("\u0000")).otherwise(col("labeled_text")), col(Col.LABEL)), 256));
+            when(col(LABELED).isNull(), lit("\u0000")).otherwise(col(LABELED_TEXT)), col(Col.LABEL)), 256));
     // The narrow side is the hash table: the items' texts stream past once, never sorted.
-    return candidates.hint(Dedup.SHUFFLE_HASH).join(items, Col.ITEM_ID)
-        .withColumn("chosen_text", chosenText)
-        .withColumn("rejected_text", rejectedText)
-        .withColumn("labeled_text", labeledText)
-        .select(
+    return normalisedParts(candidates.hint(Dedup.SHUFFLE_HASH).join(items, Col.ITEM_ID), ignoreCase).select(
         col(Resolve.CANDIDATE), col(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
-        col(Col.PROMPT), assistant(chosen.getField(Col.TEXT)).as(Col.CHOSEN),
-        assistant(rejected.getField(Col.TEXT)).as(Col.REJECTED),
-        col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID),
-        chosen.getField(Col.MODEL).as(Col.CHOSEN_MODEL), rejected.getField(Col.MODEL).as(Col.REJECTED_MODEL),
-        col(Col.LABEL), col(Col.RESPONSE_ID), labeled.getField(Col.TEXT).as(Col.RESPONSE),
-        col(Col.RESOLUTION), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT), col(Col.ANNOTATORS),
+        col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID), col(Col.LABEL), col(Col.RESPONSE_ID),
+        lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.RESOLUTION), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT), col(Col.ANNOTATORS),
         col(Col.MARGIN),
         key.as(Col.KEY), col(Col.PROMPT_KEY),
         when(isPreference, sha2(concat_ws("\u001f", lit("c"), col(Col.PROMPT_KEY), pairText), 256))
             .as(Contradictions.COMPARISON_KEY),
-        when(isPreference, when(col("chosen_text").leq(col("rejected_text")), lit(Contradictions.FORWARD))
+        when(isPreference, when(col(CHOSEN_TEXT).leq(col(REJECTED_TEXT)), lit(Contradictions.FORWARD))
             .otherwise(lit(Contradictions.BACKWARD))).as(Contradictions.DIRECTION),
         when(isPreference, col(Col.RECORD_TABLE)).otherwise(concat_ws("\u001f", col(Col.RECORD_TABLE), col(Col.LABEL)))
-            .as(NearDuplicates.BLOCK),
-        when(isPreference, concat_ws(MinHash.PART, col(PROMPT_TEXT),
-                array_join(array_sort(array(col("chosen_text"), col("rejected_text"))), MinHash.PART)))
-            .otherwise(concat_ws(MinHash.PART, col(PROMPT_TEXT), col("labeled_text"))).as(NearDuplicates.TEXT));
+            .as(NearDuplicates.BLOCK));
   }
 
-  /** SFT candidates: one per kept sft submission, keyed by its normalised prompt and completion. */
+  /** SFT candidates: one per kept sft submission, keyed by its normalised prompt and completion, without them. */
   public static Dataset<Row> sft(Dataset<Row> keptSft, Dataset<Row> items, boolean ignoreCase) {
-    Column completion = col(Col.ANSWER).getField(Col.COMPLETION);
-    Column completionText = Normalize.text(completion, ignoreCase);
-    return keptSft.hint(Dedup.SHUFFLE_HASH).join(items, Col.ITEM_ID).select(
+    Column completionText = Normalize.text(col(Col.ANSWER).getField(Col.COMPLETION), ignoreCase);
+    return keptSft.hint(Dedup.SHUFFLE_HASH).join(items.select(Col.ITEM_ID, Col.PROMPT_KEY), Col.ITEM_ID).select(
         concat_ws("\u001f", lit(SFT), col(Col.SUBMISSION_ID)).as(Resolve.CANDIDATE),
-        lit(SFT).as(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.PROMPT),
-        assistant(completion).as(Col.COMPLETION), col(Col.SUBMISSION_ID), col(Col.ANNOTATOR),
-        col(Col.GUIDELINE_VERSION),
+        lit(SFT).as(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
+        col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.GUIDELINE_VERSION),
         sha2(concat_ws("\u001f", lit("s"), col(Col.PROMPT_KEY), completionText), 256).as(Col.KEY),
         col(Col.PROMPT_KEY), lit(1.0).as(Col.AGREEMENT), lit(1).as(Col.ANNOTATOR_COUNT),
         lit(1).as(Col.AGREED_COUNT), lit(null).cast("string").as(Col.RESOLUTION),
         lit(null).cast("string").as(Contradictions.COMPARISON_KEY),
         lit(null).cast("string").as(Contradictions.DIRECTION),
         lit(null).cast("string").as(Col.CHOSEN_RESPONSE_ID), lit(null).cast("string").as(Col.REJECTED_RESPONSE_ID),
-        lit(SFT).as(NearDuplicates.BLOCK),
-        concat_ws(MinHash.PART, col(PROMPT_TEXT), completionText).as(NearDuplicates.TEXT));
+        lit(null).cast("string").as(Col.RESPONSE_ID), lit(SFT).as(NearDuplicates.BLOCK));
+  }
+
+  /** Column of {@link #completions}: an SFT answer's completion, as written. */
+  public static final String COMPLETION_TEXT = "completion_text";
+
+  /** The SFT answers' completions, by submission: where SFT records find their texts. */
+  public static Dataset<Row> completions(Dataset<Row> sftSubmissions) {
+    return sftSubmissions.select(col(Col.SUBMISSION_ID), col(Col.ANSWER).getField(Col.COMPLETION).as(COMPLETION_TEXT));
+  }
+
+  /**
+   * Adds {@code doc_text} to records of {@link #judged} or {@link #sft}, the text the near-duplicate search compares:
+   * the normalised prompt, then the responses in text order (so that a pair and its mirror read alike), the labeled
+   * response or the completion, each part apart ({@link MinHash#PART}).
+   */
+  public static Dataset<Row> docTexts(Dataset<Row> records, Dataset<Row> items, Dataset<Row> completions,
+      boolean ignoreCase) {
+    Column isPreference = col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES);
+    Column docText = when(isPreference, concat_ws(MinHash.PART, col(PROMPT_TEXT),
+            array_join(array_sort(array(col(CHOSEN_TEXT), col(REJECTED_TEXT))), MinHash.PART)))
+        .when(col(Col.RECORD_TABLE).equalTo(SFT), concat_ws(MinHash.PART, col(PROMPT_TEXT),
+            Normalize.text(col(COMPLETION_TEXT), ignoreCase)))
+        .otherwise(concat_ws(MinHash.PART, col(PROMPT_TEXT), col(LABELED_TEXT)));
+    Dataset<Row> withCompletions = records.hint(Dedup.SHUFFLE_HASH)
+        .join(completions, new String[] {Col.SUBMISSION_ID}, "left");
+    return normalisedParts(withCompletions.hint(Dedup.SHUFFLE_HASH)
+            .join(items.select(Col.ITEM_ID, Col.RESPONSES, PROMPT_TEXT), Col.ITEM_ID), ignoreCase)
+        .withColumn(NearDuplicates.TEXT, docText)
+        .drop(Col.RESPONSES, PROMPT_TEXT, COMPLETION_TEXT, CHOSEN, REJECTED, LABELED, CHOSEN_TEXT, REJECTED_TEXT,
+            LABELED_TEXT);
+  }
+
+  /**
+   * Adds the published texts to preference and label records: {@code prompt}, {@code chosen} and {@code rejected}
+   * (as assistant messages) with their models, and the labeled {@code response}.
+   */
+  public static Dataset<Row> judgedTexts(Dataset<Row> records, Dataset<Row> items) {
+    return parts(records.hint(Dedup.SHUFFLE_HASH).join(items.select(Col.ITEM_ID, Col.PROMPT, Col.RESPONSES),
+            Col.ITEM_ID))
+        .withColumn(Col.CHOSEN, assistant(col(CHOSEN).getField(Col.TEXT)))
+        .withColumn(Col.REJECTED, assistant(col(REJECTED).getField(Col.TEXT)))
+        .withColumn(Col.CHOSEN_MODEL, col(CHOSEN).getField(Col.MODEL))
+        .withColumn(Col.REJECTED_MODEL, col(REJECTED).getField(Col.MODEL))
+        .withColumn(Col.RESPONSE, col(LABELED).getField(Col.TEXT))
+        .drop(Col.RESPONSES, LABELED);
+  }
+
+  /** Adds the published texts to SFT records: {@code prompt}, and the {@code completion} as an assistant message. */
+  public static Dataset<Row> sftTexts(Dataset<Row> records, Dataset<Row> items, Dataset<Row> completions) {
+    return records.hint(Dedup.SHUFFLE_HASH).join(completions, Col.SUBMISSION_ID)
+        .hint(Dedup.SHUFFLE_HASH).join(items.select(Col.ITEM_ID, Col.PROMPT), Col.ITEM_ID)
+        .withColumn(Col.COMPLETION, assistant(col(COMPLETION_TEXT)));
+  }
+
+  /** Internal columns: a record's responses as its item holds them, and their normalised texts. */
+  private static final String CHOSEN = "chosen_part";
+  private static final String REJECTED = "rejected_part";
+  private static final String LABELED = "labeled_part";
+  private static final String CHOSEN_TEXT = "chosen_text";
+  private static final String REJECTED_TEXT = "rejected_text";
+  private static final String LABELED_TEXT = "labeled_text";
+
+
+  /** The chosen, rejected and labeled responses of records joined to their items' {@code responses}. */
+  private static Dataset<Row> parts(Dataset<Row> joined) {
+    return joined.withColumn(CHOSEN, response(col(Col.CHOSEN_RESPONSE_ID)))
+        .withColumn(REJECTED, response(col(Col.REJECTED_RESPONSE_ID)))
+        .withColumn(LABELED, response(col(Col.RESPONSE_ID)));
+  }
+
+  /** {@link #parts} with their texts normalised; a label of no response has the empty text. */
+  private static Dataset<Row> normalisedParts(Dataset<Row> joined, boolean ignoreCase) {
+    return parts(joined)
+        .withColumn(CHOSEN_TEXT, Normalize.text(col(CHOSEN).getField(Col.TEXT), ignoreCase))
+        .withColumn(REJECTED_TEXT, Normalize.text(col(REJECTED).getField(Col.TEXT), ignoreCase))
+        .withColumn(LABELED_TEXT, coalesce(Normalize.text(col(LABELED).getField(Col.TEXT), ignoreCase), lit("")));
+  }
+
+  private static Column response(Column responseId) {
+    return element_at(filter(col(Col.RESPONSES), r -> r.getField(Col.RESPONSE_ID).equalTo(responseId)), 1);
   }
 
   private static Column assistant(Column text) {

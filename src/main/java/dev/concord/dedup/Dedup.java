@@ -18,6 +18,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import dev.concord.config.ConcordConfig;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -105,18 +106,20 @@ public final class Dedup {
    * Adds {@code id}, {@code dedup_fate}, {@code record_id} (the published record it ends in, null when it ends in
    * none), {@code similarity}, {@code detail}, {@code keeper}, {@code merged_count} and {@code split} to candidate
    * records ({@code candidate, record_table, item_id, project, task_type, agreement, annotator_count, agreed_count,
-   * resolution, key, prompt_key, comparison_key, direction, chosen_response_id, rejected_response_id, block,
-   * doc_text}), less {@code doc_text}; {@code prompts} is {@link #promptClusters}.
+   * resolution, key, prompt_key, comparison_key, direction, chosen_response_id, rejected_response_id, response_id,
+   * submission_id, block}); {@code prompts} is {@link #promptClusters}, and {@code docTexts} adds {@code doc_text} to
+   * the records that must be compared on their texts.
    */
-  public static Dataset<Row> apply(Dataset<Row> candidates, Dataset<Row> prompts, ConcordConfig config) {
+  public static Dataset<Row> apply(Dataset<Row> candidates, Dataset<Row> prompts,
+      UnaryOperator<Dataset<Row>> docTexts, ConcordConfig config) {
     ConcordConfig.DedupSettings s = config.dedup();
-    // The decisions are made on the narrow columns alone; the texts (prompt, responses, doc_text) join back once at
-    // the end, and doc_text only for the records that may have a near duplicate.
+    // The decisions are made on the narrow columns alone; doc_text is joined only to the records that may have a
+    // near duplicate.
     Dataset<Row> c = candidates.select(col(Resolve.CANDIDATE), col(Col.RECORD_TABLE), col(Col.ITEM_ID),
             col(Col.PROJECT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT),
             col(Col.RESOLUTION), col(Col.KEY), col(Col.PROMPT_KEY), col(Contradictions.COMPARISON_KEY),
             col(Contradictions.DIRECTION), col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID),
-            col(NearDuplicates.BLOCK))
+            col(Col.RESPONSE_ID), col(Col.SUBMISSION_ID), col(NearDuplicates.BLOCK))
         .withColumn(Col.ID, substring(col(Col.KEY), 1, 32))
         .join(prompts, new String[] {Col.PROMPT_KEY}, "left")
         .withColumn(CONTAMINATED, coalesce(col(CONTAMINATED), lit(false)));
@@ -135,11 +138,9 @@ public final class Dedup {
     // A near duplicate's prompt is a near duplicate too, so only records sharing a prompt cluster with another
     // record are compared, and only within it: most records are alone in theirs and are never hashed.
     WindowSpec sameCluster = Window.partitionBy(NearDuplicates.BLOCK, PROMPT_CLUSTER);
-    Dataset<Row> docs = exact.filter(col("exact_rank").equalTo(1))
-        .withColumn("cluster_records", count(lit(1)).over(sameCluster))
-        .filter(col("cluster_records").gt(1))
-        .hint(SHUFFLE_HASH)
-        .join(candidates.select(Resolve.CANDIDATE, NearDuplicates.TEXT), Resolve.CANDIDATE)
+    Dataset<Row> docs = docTexts.apply(exact.filter(col("exact_rank").equalTo(1))
+            .withColumn("cluster_records", count(lit(1)).over(sameCluster))
+            .filter(col("cluster_records").gt(1)))
         .select(col(Col.ID).as(NearDuplicates.DOC),
             concat_ws("\u001f", col(NearDuplicates.BLOCK), col(PROMPT_CLUSTER)).as(NearDuplicates.BLOCK),
             col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.ITEM_ID))
@@ -192,8 +193,7 @@ public final class Dedup {
         .select(col(Resolve.CANDIDATE), col(Col.ID), col(FATE), col(Col.RECORD_ID), col(Col.SIMILARITY),
             col(Col.DETAIL), col(KEEPER), col(Col.MERGED_COUNT), col(Col.SPLIT), col(PROMPT_CLUSTER),
             col("review_votes"));
-    // doc_text served the comparisons only: no later step reads it, so it is neither shuffled again nor staged.
-    return candidates.drop(NearDuplicates.TEXT).join(decided.hint(SHUFFLE_HASH), Resolve.CANDIDATE);
+    return candidates.join(decided.hint(SHUFFLE_HASH), Resolve.CANDIDATE);
   }
 
   /** The documented keeper order: highest agreement, most annotators, smallest id, smallest item id. */

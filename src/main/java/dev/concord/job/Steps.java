@@ -186,13 +186,15 @@ public final class Steps {
         .select(Col.ANNOTATOR);
     store.stage(Staged.JUDGED_CANDIDATES, () -> Records.judged(Resolve.candidatesOf(store.staged(Staged.RESOLUTION)),
         items, ignoreCase));
-    store.stage(Staged.SFT_CANDIDATES, () -> Records.sft(active().filter(col(Col.TASK_TYPE).equalTo("sft"))
-        .join(kept, Col.ANNOTATOR), items, ignoreCase));
+    store.stage(Staged.SFT_CANDIDATES, () -> Records.sft(sftSubmissions().join(kept, Col.ANNOTATOR), items,
+        ignoreCase));
     Dataset<Row> clusters = store.staged(Staged.PROMPT_CLUSTERS);
+    Dataset<Row> completions = Records.completions(sftSubmissions());
     // One pass over every candidate record: no block, content key or comparison is shared between SFT and judged
     // records, so deciding them together decides each as alone.
     store.stage(Staged.RECORDS, () -> Dedup.apply(store.staged(Staged.JUDGED_CANDIDATES)
-        .unionByName(store.staged(Staged.SFT_CANDIDATES), true), clusters, config));
+        .unionByName(store.staged(Staged.SFT_CANDIDATES), true), clusters,
+        docs -> Records.docTexts(docs, items, completions, ignoreCase), config));
     store.stage(Staged.SFT_EDGES, () -> sftRecords(store).select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
@@ -210,6 +212,16 @@ public final class Steps {
   /** The SFT records, each with its dedup fate. */
   public static Dataset<Row> sftRecords(Store store) {
     return store.staged(Staged.RECORDS).filter(col(Col.RECORD_TABLE).equalTo(Records.SFT));
+  }
+
+  /** The active SFT submissions: the SFT records' authors and completions. */
+  public static Dataset<Row> sftSubmissions(Store store) {
+    return store.staged(Staged.SUBMISSIONS).filter(col(Col.STATUS).equalTo(Reconcile.ACTIVE)
+        .and(col(Col.TASK_TYPE).equalTo("sft")));
+  }
+
+  private Dataset<Row> sftSubmissions() {
+    return sftSubmissions(store);
   }
 
   Dataset<Row> active() {

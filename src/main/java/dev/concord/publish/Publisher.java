@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.concord.config.ConcordConfig;
+import dev.concord.dataset.Records;
 import dev.concord.dedup.Dedup;
 import dev.concord.ingest.Pseudonyms;
 import dev.concord.ingest.Reconcile;
@@ -64,11 +65,14 @@ public final class Publisher {
     Dataset<Row> sft = dev.concord.job.Steps.sftRecords(store);
 
     Map<String, Object> tables = new TreeMap<>();
-    tables.put("preferences", store.publish(Table.PREFERENCES, judged.filter(col(Dedup.KEEPER)
-        .and(col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES)))));
-    tables.put("labels", store.publish(Table.LABELS, judged.filter(col(Dedup.KEEPER)
-        .and(col(Col.RECORD_TABLE).equalTo(Resolve.LABELS)))));
-    tables.put("sft", store.publish(Table.SFT, sft.filter(col(Dedup.KEEPER))));
+    // The published records are the only ones that take their texts back from the items.
+    Dataset<Row> items = store.staged(Staged.ITEMS);
+    tables.put("preferences", store.publish(Table.PREFERENCES, Records.judgedTexts(judged.filter(col(Dedup.KEEPER)
+        .and(col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES))), items)));
+    tables.put("labels", store.publish(Table.LABELS, Records.judgedTexts(judged.filter(col(Dedup.KEEPER)
+        .and(col(Col.RECORD_TABLE).equalTo(Resolve.LABELS))), items)));
+    tables.put("sft", store.publish(Table.SFT, Records.sftTexts(sft.filter(col(Dedup.KEEPER)), items,
+        Records.completions(dev.concord.job.Steps.sftSubmissions(store)))));
     tables.put("annotators", store.publish(Table.ANNOTATORS, store.staged(Staged.ANNOTATORS)));
     tables.put("review", store.publish(Table.REVIEW,
         Accounting.review(store.staged(Staged.FINAL_OUTCOMES), submissions, store.staged(Staged.ITEMS))));

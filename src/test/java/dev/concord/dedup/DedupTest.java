@@ -77,6 +77,9 @@ class DedupTest {
         "pairwise", chosen, rejected, null, null, resolution, agreement, n, agreed, List.of(), agreement);
   }
 
+  static final Dataset<Row> NO_COMPLETIONS = SparkTest.spark().createDataFrame(List.of(), new StructType()
+      .add(Col.SUBMISSION_ID, DataTypes.StringType).add(Records.COMPLETION_TEXT, DataTypes.StringType));
+
   static Dataset<Row> items(List<Row> rows) {
     return SparkTest.spark().createDataFrame(rows, ITEM)
         .withColumn(Records.PROMPT_TEXT, Records.promptText(col(Col.PROMPT), false))
@@ -94,7 +97,8 @@ class DedupTest {
       prompts = prompts.unionByName(eval.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
           lit(true).as("eval")));
     }
-    return Dedup.apply(judged, Dedup.promptClusters(prompts, CONFIG), CONFIG).cache();
+    return Dedup.apply(judged, Dedup.promptClusters(prompts, CONFIG),
+        docs -> Records.docTexts(docs, items, NO_COMPLETIONS, false), CONFIG).cache();
   }
 
   static Row only(Dataset<Row> out, String item) {
