@@ -98,8 +98,7 @@ public final class DedupBench {
     double promptSeconds = (System.nanoTime() - clusterStart) / 1e9;
     long applyStart = System.nanoTime();
     Dataset<Row> stagedItems = spark.read().parquet(work.resolve("items").toString());
-    Dataset<Row> noCompletions = spark.createDataFrame(java.util.List.of(), new StructType()
-        .add(Col.SUBMISSION_ID, DataTypes.StringType).add(Records.COMPLETION_TEXT, DataTypes.StringType));
+    Dataset<Row> noCompletions = spark.createDataFrame(java.util.List.of(), Records.COMPLETIONS);
     stage(Dedup.apply(spark.read().parquet(work.resolve("candidates").toString()),
         spark.read().parquet(work.resolve("prompt_clusters").toString()),
         docs -> Records.docTexts(docs, stagedItems, noCompletions, false), config), work, "deduped");
@@ -108,8 +107,7 @@ public final class DedupBench {
 
     Dataset<Row> out = Records.docTexts(spark.read().parquet(work.resolve("deduped").toString()), stagedItems,
             noCompletions, false)
-        .join(spark.read().parquet(work.resolve("items").toString()).select(Col.ITEM_ID, Records.PROMPT_TEXT),
-            Col.ITEM_ID)
+        .join(stagedItems.select(Col.ITEM_ID, Records.PROMPT_TEXT), Col.ITEM_ID)
         .join(records.select(Col.ITEM_ID, "family", "prompt_family", "planted"), Col.ITEM_ID);
     Dataset<Row> keeperFamily = out.filter(col(Dedup.KEEPER)).select(col(Col.ID).as(Col.RECORD_ID),
         col("family").as("kept_family"));

@@ -24,6 +24,8 @@ import dev.concord.schema.Col;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Candidate records, and the only place texts rejoin them from the items. Each candidate gets a {@code key}, the
@@ -64,7 +66,6 @@ public final class Records {
    */
   public static Dataset<Row> judged(Dataset<Row> candidates, Dataset<Row> items, boolean ignoreCase) {
     Column isPreference = col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES);
-    Column pairText = array_join(array_sort(array(col(CHOSEN_TEXT), col(REJECTED_TEXT))), "\u001f");
     Column key = when(isPreference, sha2(concat_ws("\u001f", lit("p"), col(Col.PROMPT_KEY), col(CHOSEN_TEXT),
             col(REJECTED_TEXT)), 256))
         .otherwise(sha2(concat_ws("\u001f", lit("l"), col(Col.PROMPT_KEY),
@@ -73,10 +74,10 @@ public final class Records {
     return normalisedParts(candidates.hint(Dedup.SHUFFLE_HASH).join(items, Col.ITEM_ID), ignoreCase).select(
         col(Resolve.CANDIDATE), col(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
         col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID), col(Col.LABEL), col(Col.RESPONSE_ID),
-        lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.RESOLUTION), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT), col(Col.ANNOTATORS),
-        col(Col.MARGIN),
+        lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.RESOLUTION), col(Col.AGREEMENT),
+        col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT), col(Col.ANNOTATORS), col(Col.MARGIN),
         key.as(Col.KEY), col(Col.PROMPT_KEY),
-        when(isPreference, sha2(concat_ws("\u001f", lit("c"), col(Col.PROMPT_KEY), pairText), 256))
+        when(isPreference, sha2(concat_ws("\u001f", lit("c"), col(Col.PROMPT_KEY), sortedPair("\u001f")), 256))
             .as(Contradictions.COMPARISON_KEY),
         when(isPreference, when(col(CHOSEN_TEXT).leq(col(REJECTED_TEXT)), lit(Contradictions.FORWARD))
             .otherwise(lit(Contradictions.BACKWARD))).as(Contradictions.DIRECTION),
@@ -102,6 +103,9 @@ public final class Records {
 
   /** Column of {@link #completions}: an SFT answer's completion, as written. */
   public static final String COMPLETION_TEXT = "completion_text";
+  /** The shape of {@link #completions}. */
+  public static final StructType COMPLETIONS = new StructType().add(Col.SUBMISSION_ID, DataTypes.StringType)
+      .add(COMPLETION_TEXT, DataTypes.StringType);
 
   /** The SFT answers' completions, by submission: where SFT records find their texts. */
   public static Dataset<Row> completions(Dataset<Row> sftSubmissions) {
@@ -117,7 +121,7 @@ public final class Records {
       boolean ignoreCase) {
     Column isPreference = col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES);
     Column docText = when(isPreference, concat_ws(MinHash.PART, col(PROMPT_TEXT),
-            array_join(array_sort(array(col(CHOSEN_TEXT), col(REJECTED_TEXT))), MinHash.PART)))
+            sortedPair(MinHash.PART)))
         .when(col(Col.RECORD_TABLE).equalTo(SFT), concat_ws(MinHash.PART, col(PROMPT_TEXT),
             Normalize.text(col(COMPLETION_TEXT), ignoreCase)))
         .otherwise(concat_ws(MinHash.PART, col(PROMPT_TEXT), col(LABELED_TEXT)));
@@ -142,7 +146,7 @@ public final class Records {
         .withColumn(Col.CHOSEN_MODEL, col(CHOSEN).getField(Col.MODEL))
         .withColumn(Col.REJECTED_MODEL, col(REJECTED).getField(Col.MODEL))
         .withColumn(Col.RESPONSE, col(LABELED).getField(Col.TEXT))
-        .drop(Col.RESPONSES, LABELED);
+        .drop(Col.RESPONSES, CHOSEN, REJECTED, LABELED);
   }
 
   /** Adds the published texts to SFT records: {@code prompt}, and the {@code completion} as an assistant message. */
@@ -160,7 +164,6 @@ public final class Records {
   private static final String REJECTED_TEXT = "rejected_text";
   private static final String LABELED_TEXT = "labeled_text";
 
-
   /** The chosen, rejected and labeled responses of records joined to their items' {@code responses}. */
   private static Dataset<Row> parts(Dataset<Row> joined) {
     return joined.withColumn(CHOSEN, response(col(Col.CHOSEN_RESPONSE_ID)))
@@ -174,6 +177,11 @@ public final class Records {
         .withColumn(CHOSEN_TEXT, Normalize.text(col(CHOSEN).getField(Col.TEXT), ignoreCase))
         .withColumn(REJECTED_TEXT, Normalize.text(col(REJECTED).getField(Col.TEXT), ignoreCase))
         .withColumn(LABELED_TEXT, coalesce(Normalize.text(col(LABELED).getField(Col.TEXT), ignoreCase), lit("")));
+  }
+
+  /** A pair's two normalised texts in text order, so that a pair and its mirror read alike. */
+  private static Column sortedPair(String separator) {
+    return array_join(array_sort(array(col(CHOSEN_TEXT), col(REJECTED_TEXT))), separator);
   }
 
   private static Column response(Column responseId) {

@@ -75,7 +75,7 @@ public final class Publisher {
         Records.completions(dev.concord.job.Steps.sftSubmissions(store)))));
     tables.put("annotators", store.publish(Table.ANNOTATORS, store.staged(Staged.ANNOTATORS)));
     tables.put("review", store.publish(Table.REVIEW,
-        Accounting.review(store.staged(Staged.FINAL_OUTCOMES), submissions, store.staged(Staged.ITEMS))));
+        Accounting.review(store.staged(Staged.FINAL_OUTCOMES), submissions, items)));
     tables.put("duplicates", store.publish(Table.DUPLICATES,
         Dedup.duplicates(judged).unionByName(Dedup.duplicates(sft))));
 

@@ -77,8 +77,7 @@ class DedupTest {
         "pairwise", chosen, rejected, null, null, resolution, agreement, n, agreed, List.of(), agreement);
   }
 
-  static final Dataset<Row> NO_COMPLETIONS = SparkTest.spark().createDataFrame(List.of(), new StructType()
-      .add(Col.SUBMISSION_ID, DataTypes.StringType).add(Records.COMPLETION_TEXT, DataTypes.StringType));
+  static final Dataset<Row> NO_COMPLETIONS = SparkTest.spark().createDataFrame(List.of(), Records.COMPLETIONS);
 
   static Dataset<Row> items(List<Row> rows) {
     return SparkTest.spark().createDataFrame(rows, ITEM)
