@@ -1,6 +1,10 @@
 package dev.concord.dedup;
 
+import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.concat_ws;
@@ -18,6 +22,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import dev.concord.config.ConcordConfig;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -57,6 +62,12 @@ public final class Dedup {
   public static final String EXACT = "exact";
   public static final String NEAR = "near";
   public static final String DECONTAMINATED = "decontaminated";
+  /** A new record whose prompt cluster links prompts published in both splits. */
+  public static final String HELD_OUT = "held_out";
+  /** Per prompt key: the split it was published in, null if never. */
+  public static final String PINNED_SPLIT = "pinned_split";
+  static final String CLUSTER_SPLIT = "cluster_split";
+  static final String SPLIT_CONFLICT = "split_conflict";
   /** A published record; the keeper of its group. */
   public static final String KEEPER = "keeper";
   /** Internal: the prompt cluster, the smallest prompt key linked to the record's prompt. */
@@ -70,8 +81,24 @@ public final class Dedup {
    * and the detail of that match.
    */
   public static Dataset<Row> promptClusters(Dataset<Row> prompts, ConcordConfig config) {
+    return promptClusters(prompts, null, config);
+  }
+
+  /**
+   * As {@link #promptClusters(Dataset, ConcordConfig)}, with the prompts published so far and their splits
+   * ({@code pins}: {@code prompt_key, doc_text, split}; null for none) clustered too, so that a new prompt near a
+   * published one meets it even when the published one's items are gone (an exclusion, say). Adds per prompt key its
+   * own pinned split ({@code pinned_split}), the one split pinned in its cluster ({@code cluster_split}), and
+   * whether its cluster holds prompts pinned to both splits ({@code split_conflict}).
+   */
+  public static Dataset<Row> promptClusters(Dataset<Row> prompts, Dataset<Row> pins, ConcordConfig config) {
     ConcordConfig.DedupSettings s = config.dedup();
-    Dataset<Row> docs = prompts.groupBy(Col.PROMPT_KEY)
+    Dataset<Row> pinned = pins != null ? pins.select(col(Col.PROMPT_KEY), col(Col.SPLIT).as(PINNED_SPLIT))
+        : prompts.sparkSession().createDataFrame(List.of(), new org.apache.spark.sql.types.StructType()
+            .add(Col.PROMPT_KEY, "string").add(PINNED_SPLIT, "string"));
+    Dataset<Row> all = pins == null ? prompts : prompts.unionByName(pins.select(col(Col.PROMPT_KEY),
+        col(NearDuplicates.TEXT), lit(false).as("eval")));
+    Dataset<Row> docs = all.groupBy(Col.PROMPT_KEY)
         .agg(first(NearDuplicates.TEXT).as(NearDuplicates.TEXT), max(col("eval")).as("eval"))
         .select(col(Col.PROMPT_KEY).as(NearDuplicates.DOC), lit("prompt").as(NearDuplicates.BLOCK),
             col(NearDuplicates.TEXT), col("eval"))
@@ -88,11 +115,16 @@ public final class Dedup {
             .select(col(NearDuplicates.B).as(NearDuplicates.DOC), col(NearDuplicates.SIMILARITY)))
         .groupBy(NearDuplicates.DOC).agg(max(NearDuplicates.SIMILARITY).as("eval_similarity"));
     WindowSpec cluster = Window.partitionBy(PROMPT_CLUSTER);
+    Column clusterPins = array_sort(collect_set(col(PINNED_SPLIT)).over(cluster));
     return docs.join(clusters, new String[] {NearDuplicates.DOC}, "left")
         .join(direct, new String[] {NearDuplicates.DOC}, "left")
+        .join(pinned.withColumnRenamed(Col.PROMPT_KEY, NearDuplicates.DOC), new String[] {NearDuplicates.DOC}, "left")
         .withColumn(PROMPT_CLUSTER, coalesce(col(NearDuplicates.CLUSTER), col(NearDuplicates.DOC)))
         .withColumn(CONTAMINATED, max(col("eval")).over(cluster))
+        .withColumn("cluster_pins", clusterPins)
         .select(col(NearDuplicates.DOC).as(Col.PROMPT_KEY), col(PROMPT_CLUSTER), col(CONTAMINATED),
+            col(PINNED_SPLIT), when(size(col("cluster_pins")).equalTo(1), element_at(col("cluster_pins"), 1))
+                .as(CLUSTER_SPLIT), size(col("cluster_pins")).gt(1).as(SPLIT_CONFLICT),
             when(col("eval"), lit(1.0)).otherwise(col("eval_similarity")).as("eval_similarity"),
             when(col("eval"), lit("its prompt is an evaluation prompt"))
                 .when(col("eval_similarity").isNotNull(), concat(lit("its prompt is a near duplicate (Jaccard "),
@@ -122,12 +154,20 @@ public final class Dedup {
             col(Col.RESPONSE_ID), col(Col.SUBMISSION_ID), col(NearDuplicates.BLOCK))
         .withColumn(Col.ID, substring(col(Col.KEY), 1, 32))
         .join(prompts, new String[] {Col.PROMPT_KEY}, "left")
-        .withColumn(CONTAMINATED, coalesce(col(CONTAMINATED), lit(false)));
+        .withColumn(CONTAMINATED, coalesce(col(CONTAMINATED), lit(false)))
+        // A new prompt whose cluster holds prompts published in both splits would leak into either: held out.
+        .withColumn(HELD_OUT, coalesce(col(SPLIT_CONFLICT), lit(false)).and(col(PINNED_SPLIT).isNull())
+            .and(col(CONTAMINATED).unary_$bang()));
 
-    Dataset<Row> settled = Contradictions.settle(c.filter(col(CONTAMINATED).unary_$bang()), config)
+    Dataset<Row> settled = Contradictions.settle(c.filter(col(CONTAMINATED).unary_$bang()
+            .and(col(HELD_OUT).unary_$bang())), config)
         .unionByName(c.filter(col(CONTAMINATED)).withColumn(FATE, lit(DECONTAMINATED))
             .withColumn(Contradictions.WINNER_ID, lit(null).cast("string"))
-            .withColumn(Col.DETAIL, col("eval_detail")), true);
+            .withColumn(Col.DETAIL, col("eval_detail")), true)
+        .unionByName(c.filter(col(HELD_OUT)).withColumn(FATE, lit(HELD_OUT))
+            .withColumn(Contradictions.WINNER_ID, lit(null).cast("string"))
+            .withColumn(Col.DETAIL, lit("its prompt is a near duplicate of prompts published in both train and test"
+                + " (directly or through a chain): published in either split it would leak into the other")), true);
 
     WindowSpec sameContent = Window.partitionBy(Col.RECORD_TABLE, Col.KEY).orderBy(order());
     Dataset<Row> exact = settled
@@ -178,6 +218,7 @@ public final class Dedup {
         .withColumn(Col.SIMILARITY, when(col(FATE).equalTo(NEAR).or(col(FATE).equalTo(EXACT)
                 .and(col("final_id").isNotNull())), col("near_similarity"))
             .when(col(FATE).equalTo(DECONTAMINATED), col("eval_similarity"))
+            .when(col(FATE).equalTo(HELD_OUT), lit(null).cast("double"))
             .when(col(FATE).equalTo(PUBLISHED), lit(null).cast("double"))
             .otherwise(lit(1.0)))
         .withColumn(Col.DETAIL, when(col(FATE).equalTo(EXACT).and(col("final_id").isNull()),
@@ -189,7 +230,9 @@ public final class Dedup {
                     .otherwise(concat(lit(", linked through near duplicates each at least "), threshold)),
                 lit("), which has the higher agreement, more annotators or the smaller id")))
             .otherwise(col(Col.DETAIL)))
-        .withColumn(Col.SPLIT, split(col(PROMPT_CLUSTER), config.split().testShare(), config.split().salt()))
+        // A published prompt keeps its split; a new one takes its cluster's published split, else a fresh draw.
+        .withColumn(Col.SPLIT, coalesce(col(PINNED_SPLIT), col(CLUSTER_SPLIT),
+            split(col(PROMPT_CLUSTER), config.split().testShare(), config.split().salt())))
         .select(col(Resolve.CANDIDATE), col(Col.ID), col(FATE), col(Col.RECORD_ID), col(Col.SIMILARITY),
             col(Col.DETAIL), col(KEEPER), col(Col.MERGED_COUNT), col(Col.SPLIT), col(PROMPT_CLUSTER),
             col("review_votes"));

@@ -1,9 +1,11 @@
 package dev.concord.ingest;
 
+import static org.apache.spark.sql.functions.array_contains;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
@@ -35,12 +37,40 @@ public final class Reconcile {
 
   /**
    * Good lines of {@link Ingest#parse} with a {@code status}, a {@code detail} for rejected and superseded ones, and
-   * {@code superseded_by}. Input order never decides: the first copy is the first by file and position, the later
-   * answer the later {@code submitted_at}, then the larger submission id.
+   * {@code superseded_by}. Input order never decides: the first copy is the first by night ({@code batch}, when the
+   * lines come from the submission store), file and position, the later answer the later {@code submitted_at}, then
+   * the larger submission id; an id sent again in a later night with other content is an edit of it.
    */
   public static Dataset<Row> apply(Dataset<Row> goodLines) {
     WindowSpec byId = Window.partitionBy(Col.SUBMISSION_ID);
-    WindowSpec byIdInOrder = byId.orderBy(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID));
+    Dataset<Row> batched = java.util.Arrays.asList(goodLines.columns()).contains(Col.BATCH) ? goodLines
+        : goodLines.withColumn(Col.BATCH, lit(1));
+    // Across nights, a submission id sent again with other content is an edit: the newest night's content stands
+    // and the older versions are superseded. Within one night, two contents of one id are a conflict (below).
+    Column latest = max(Col.BATCH).over(byId);
+    Column latestContents = collect_set(when(col(Col.BATCH).equalTo(latest), col(Col.CONTENT_HASH))).over(byId);
+    Dataset<Row> marked = batched.withColumn("edited", col(Col.BATCH).lt(latest)
+        .and(array_contains(latestContents, col(Col.CONTENT_HASH)).unary_$bang()));
+    Dataset<Row> edited = marked.filter(col("edited"))
+        .withColumn(Col.STATUS, lit(SUPERSEDED))
+        .withColumn(Col.DETAIL, lit("edited: a later night's input holds this submission id with other content,"
+            + " which supersedes this version"))
+        .withColumn(Col.SUPERSEDED_BY, col(Col.SUBMISSION_ID));
+    return current(marked.filter(col("edited").unary_$bang())).unionByName(edited.select(OUTPUT));
+  }
+
+  /** The columns {@link #apply} returns. */
+  private static final Column[] OUTPUT = {
+      col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
+      col(Col.SUBMITTED_AT), col(Col.RESPONSE_IDS), col(Col.ANSWER), col(Col.GUIDELINE_VERSION), col(Col.METADATA),
+      col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.STATUS), col(Col.DETAIL),
+      col(Col.SUPERSEDED_BY)};
+
+  /** The checks among the current versions of each submission id. */
+  private static Dataset<Row> current(Dataset<Row> goodLines) {
+    WindowSpec byId = Window.partitionBy(Col.SUBMISSION_ID);
+    WindowSpec byIdInOrder = byId.orderBy(col(Col.BATCH), col(Col.SOURCE_FILE), col(Col.BLOCK_START),
+        col(Col.ROW_ID));
     Dataset<Row> ids = goodLines
         .withColumn("versions", size(collect_set(Col.CONTENT_HASH).over(byId)))
         .withColumn("copy", row_number().over(byIdInOrder))

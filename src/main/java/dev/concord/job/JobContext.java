@@ -8,6 +8,6 @@ import java.util.Map;
 public record JobContext(Store store, ConcordConfig config, String configText, byte[] pseudonymKey, Steps steps,
     RunInputs runInputs) {
   void publish(Map<String, Double> stepSeconds) {
-    new Publisher(store, config, pseudonymKey).publish(runInputs, !steps.gold().isEmpty(), stepSeconds);
+    new Publisher(store, config, pseudonymKey).publish(runInputs, steps.hasGold(), stepSeconds);
   }
 }

@@ -24,13 +24,58 @@ public record RunInputs(Map<String, Object> description) {
 
   public static RunInputs of(List<Path> inputs, List<Path> gold, List<Path> evalPrompts, String configText,
       List<String> excludedPseudonyms) {
+    return of(inputs, gold, evalPrompts, configText, excludedPseudonyms, List.of(), java.util.Set.of());
+  }
+
+  /**
+   * @param storeBatches the submission store's committed batches the run builds on: a run resumed after another
+   *     run committed one starts over, since its staged tables were built over an older history
+   * @param storedChecksums the checksums of the files the store already holds: such input and gold files are
+   *     skipped (listed under {@code skipped}), not read again
+   */
+  public static RunInputs of(List<Path> inputs, List<Path> gold, List<Path> evalPrompts, String configText,
+      List<String> excludedPseudonyms, List<String> storeBatches, java.util.Set<String> storedChecksums) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("inputs", InputFiles.describe(inputs));
     d.put("gold", InputFiles.describe(gold));
     d.put("eval_prompts", InputFiles.describe(evalPrompts));
     d.put("configuration_sha256", sha256(configText));
     d.put("excluded_annotators_sha256", sha256(String.join("\n", excludedPseudonyms)));
+    d.put("store_batches", List.copyOf(storeBatches));
+    List<String> skipped = new java.util.ArrayList<>();
+    for (String kind : List.of("inputs", "gold")) {
+      for (Map<String, Object> f : new RunInputs(d).files(kind)) {
+        if (storedChecksums.contains(String.valueOf(f.get("sha256")))) {
+          skipped.add(String.valueOf(f.get("path")));
+        }
+      }
+    }
+    d.put("skipped", skipped);
     return new RunInputs(d);
+  }
+
+  /** The files of {@code kind} (inputs, gold) this run reads: all but those the store already holds. */
+  public List<Path> ingested(String kind) {
+    List<?> skipped = (List<?>) description.getOrDefault("skipped", List.of());
+    return files(kind).stream().map(f -> String.valueOf(f.get("path"))).filter(p -> !skipped.contains(p))
+        .map(Path::of).toList();
+  }
+
+  /** The input and gold files this run reads, each with its {@code kind}: what its batch in the store holds. */
+  public List<Map<String, Object>> batchFiles() {
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    for (String kind : List.of("inputs", "gold")) {
+      java.util.Set<String> read = new java.util.HashSet<>();
+      ingested(kind).forEach(p -> read.add(p.toString()));
+      for (Map<String, Object> f : files(kind)) {
+        if (read.contains(String.valueOf(f.get("path")))) {
+          Map<String, Object> entry = new LinkedHashMap<>(f);
+          entry.put("kind", kind);
+          out.add(entry);
+        }
+      }
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")
@@ -63,6 +108,9 @@ public record RunInputs(Map<String, Object> description) {
         }
       });
       before.keySet().stream().filter(p -> !now.containsKey(p)).forEach(p -> out.add("file gone " + p));
+    }
+    if (!java.util.Objects.equals(description.get("store_batches"), earlier.description.get("store_batches"))) {
+      out.add("the submission store (another run committed a batch)");
     }
     if (!description.get("configuration_sha256").equals(earlier.description.get("configuration_sha256"))) {
       out.add("the configuration");

@@ -32,6 +32,8 @@ public final class Runner {
   private static final Logger LOG = LogManager.getLogger(Runner.class);
   static final String KEY_ENV = "CONCORD_PSEUDONYM_KEY";
   static final String KEY_FILE = "pseudonym.key";
+  /** The lock of the submission store: no run id can be named so, since run ids start with a letter or digit. */
+  static final String STORE_LOCK = "_store";
 
   private Runner() {}
 
@@ -79,12 +81,25 @@ public final class Runner {
       return 1;
     }
     try (RunLock held = lock.get()) {
-      return runLocked(request, config, configText, runId, root, key, excluded);
+      // The submission store grows by one batch per published run: two runs at once over one root would each build
+      // on a history without the other's night.
+      java.util.Optional<RunLock> storeLock = RunLock.tryAcquire(state, STORE_LOCK);
+      if (storeLock.isEmpty()) {
+        System.err.println("concord: another run is using the submission store under " + root + " ("
+            + RunLock.file(state, STORE_LOCK) + " is locked); run " + runId + " is refused and changes nothing");
+        return 1;
+      }
+      try (RunLock store = storeLock.get()) {
+        History history = History.recover(root).before(runId);
+        java.util.TreeSet<String> all = new java.util.TreeSet<>(history.excluded());
+        all.addAll(excluded);
+        return runLocked(request, config, configText, runId, root, key, List.copyOf(all), history);
+      }
     }
   }
 
   private static int runLocked(RunRequest request, ConcordConfig config, String configText, String runId, Path root,
-      byte[] key, List<String> excluded) {
+      byte[] key, List<String> excluded, History history) {
 
     SparkSession.Builder builder = Sparks.configure(SparkSession.builder().appName("concord " + runId))
         .config("spark.ui.showConsoleProgress", "false")
@@ -101,15 +116,21 @@ public final class Runner {
     Progress progress = new Progress(30);
     spark.sparkContext().addSparkListener(progress);
     try {
-      Store store = new Store(spark, root, runId);
-      RunInputs runInputs = RunInputs.of(request.inputs(), request.gold(), request.evalPrompts(), configText, excluded);
+      RunInputs runInputs = RunInputs.of(request.inputs(), request.gold(), request.evalPrompts(), configText, excluded,
+          history.ids(), history.currentChecksums());
+      ((List<?>) runInputs.description().get("skipped")).forEach(p -> LOG.warn("{}: already in the submission store"
+          + " (the same content was ingested by an earlier run); skipped", p));
+      java.util.Set<String> tonight = new java.util.TreeSet<>();
+      runInputs.batchFiles().forEach(f -> tonight.add(String.valueOf(f.get("path"))));
+      Store store = new Store(spark, root, runId, history, tonight);
       java.util.Optional<String> published = publishedFromOtherInputs(store, runInputs);
       if (published.isPresent()) {
         System.out.println(published.get());
         return 0;
       }
       startOverIfInputsChanged(store, runInputs);
-      Steps steps = new Steps(store, config, key, request.inputs(), request.gold(), request.evalPrompts(), excluded);
+      Steps steps = new Steps(store, config, key, runInputs.ingested("inputs"), runInputs.ingested("gold"),
+          request.evalPrompts(), excluded);
       JobContext context = new JobContext(store, config, configText, key, steps, runInputs);
       try (AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext()) {
         spring.registerBean(JobContext.class, () -> context);

@@ -89,7 +89,7 @@ public final class Steps {
 
   /** The cross-line checks, and gold matched to the batch's items. */
   public void reconcile() {
-    Dataset<Row> lines = store.staged(Staged.LINES);
+    Dataset<Row> lines = store.whole(Staged.LINES);
     // Annotators are few next to submissions: their pseudonyms go to every task, to find raw ids in metadata.
     java.util.Set<String> annotators = new java.util.HashSet<>(lines.filter(col(Col.ANNOTATOR).isNotNull())
         .select(Col.ANNOTATOR).distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
@@ -100,8 +100,8 @@ public final class Steps {
         .map(org.apache.spark.sql.RowFactory::create).toList(),
         new org.apache.spark.sql.types.StructType().add(Col.ANNOTATOR, "string")));
     Dataset<Row> items = Gold.items(active());
-    Dataset<Row> goodGold = gold.isEmpty() ? emptyGold()
-        : store.staged(Staged.GOLD_LINES).filter(col(Col.REASON).isNull());
+    Dataset<Row> goldLines = store.whole(Staged.GOLD_LINES);
+    Dataset<Row> goodGold = goldLines == null ? emptyGold() : goldLines.filter(col(Col.REASON).isNull());
     store.stage(Staged.GOLD, () -> Gold.match(goodGold, items, Gold.projectRules(active(), IngestSettings.of(config))));
   }
 
@@ -168,7 +168,7 @@ public final class Steps {
         .groupBy(Col.ITEM_ID).agg(min(struct(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID))).as("loc"))
         .select(col("loc.*"));
     boolean ignoreCase = config.dedup().ignoreCase();
-    store.stage(Staged.ITEMS, () -> Records.items(store.staged(Staged.LINES).filter(col(Col.REASON).isNull()),
+    store.stage(Staged.ITEMS, () -> Records.items(store.whole(Staged.LINES).filter(col(Col.REASON).isNull()),
         representatives, ignoreCase));
     Dataset<Row> items = store.staged(Staged.ITEMS);
 
@@ -180,7 +180,9 @@ public final class Steps {
           lit(true).as("eval")));
     }
     Dataset<Row> allPrompts = prompts;
-    store.stage(Staged.PROMPT_CLUSTERS, () -> Dedup.promptClusters(allPrompts, config));
+    Dataset<Row> pins = store.pins();
+    Dataset<Row> pinned = pins == null ? null : pins.withColumnRenamed(Records.PROMPT_TEXT, NearDuplicates.TEXT);
+    store.stage(Staged.PROMPT_CLUSTERS, () -> Dedup.promptClusters(allPrompts, pinned, config));
 
     Dataset<Row> kept = store.staged(Staged.ANNOTATORS).filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
@@ -233,6 +235,11 @@ public final class Steps {
         .add(Col.SOURCE_FILE, "string").add(Col.BLOCK_START, "long").add(Col.ROW_ID, "long")
         .add(Col.ITEM_ID, "string").add(Col.TASK_TYPE, "string")
         .add(Col.ANSWER, Ingest.ANSWER).add(Col.SOURCE, "string"));
+  }
+
+  /** Whether the store holds gold lines: tonight's or an earlier night's. */
+  boolean hasGold() {
+    return store.whole(Staged.GOLD_LINES) != null;
   }
 
   List<Path> inputs() {

@@ -39,10 +39,88 @@ public final class Store {
   private final Path root;
   private final String runId;
 
+  private final History history;
+  private final java.util.Set<String> tonight;
+
   public Store(SparkSession spark, Path root, String runId) {
+    this(spark, root, runId, null, java.util.Set.of());
+  }
+
+  /**
+   * @param history the submission store's committed batches this run builds on (null: none, a scratch run)
+   * @param tonight the paths of the files this run ingests, which replace the same paths' earlier content
+   */
+  public Store(SparkSession spark, Path root, String runId, History history, java.util.Set<String> tonight) {
     this.spark = spark;
     this.root = root.toAbsolutePath().normalize();
     this.runId = runId;
+    this.history = history;
+    this.tonight = java.util.Set.copyOf(tonight);
+  }
+
+  /** The submission store's batches this run builds on (null for a run without a store). */
+  public History history() {
+    return history;
+  }
+
+  /**
+   * A kept table ({@link History#KEPT}) over the whole store: every committed batch's rows (but those of a file a
+   * later batch ingested again) and this run's own, each with its {@code batch} number in commit order, this run's
+   * the highest. Empty of rows but typed when there are none; null when no batch ever staged the table.
+   */
+  public Dataset<Row> whole(Staged table) {
+    StepGraph.checkRead(currentStep(), table);
+    List<Dataset<Row>> parts = new java.util.ArrayList<>();
+    int order = 0;
+    for (History.Batch b : history == null ? List.<History.Batch>of() : history.batches()) {
+      order++;
+      Path dir = history.table(b.runId(), table);
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      Dataset<Row> part = read(dir);
+      java.util.Set<String> replaced = history.replacedPaths(b.runId(), tonight);
+      if (!replaced.isEmpty()) {
+        part = part.filter(col(Col.SOURCE_FILE).isin(replaced.toArray()).unary_$bang());
+      }
+      parts.add(part.withColumn(Col.BATCH, lit(order)));
+    }
+    Path own = stagingDir().resolve(table.folder());
+    if (Files.isDirectory(own)) {
+      parts.add(read(own).withColumn(Col.BATCH, lit(order + 1)));
+    }
+    return parts.stream().reduce((a, b) -> a.unionByName(b, true)).orElse(null);
+  }
+
+  /** The rows of {@link #whole}, as counted when each part was written. */
+  public long wholeRows(Staged table) {
+    long rows = 0;
+    for (History.Batch b : history == null ? List.<History.Batch>of() : history.batches()) {
+      Path dir = history.table(b.runId(), table);
+      rows += Files.isDirectory(dir) ? description(dir).map(d -> d.get("rows").asLong()).orElse(0L) : 0L;
+    }
+    Path own = stagingDir().resolve(table.folder());
+    return rows + (Files.isDirectory(own) ? stagedRows(table) : 0L);
+  }
+
+  /**
+   * The prompts published so far with their splits ({@code prompt_key, prompt_text, split}), from the store's
+   * newest batch; null when nothing was published yet.
+   */
+  public Dataset<Row> pins() {
+    return history == null ? null : history.pins().map(this::read).orElse(null);
+  }
+
+  /** Writes the pins a publication leaves ({@code prompt_key, prompt_text, split}) into the run's batch. */
+  public void writePins(Dataset<Row> pins) {
+    Path dir = history.pinsOf(runId);
+    long rows = write(pins, dir);
+    writeDescription(dir, pins.schema(), rows);
+  }
+
+  private Dataset<Row> read(Path dir) {
+    return description(dir).map(d -> spark.read().schema((StructType) DataType.fromJson(d.get("schema").toString()))
+        .parquet(dir.toString())).orElseGet(() -> spark.read().parquet(dir.toString()));
   }
 
   public SparkSession spark() {
@@ -279,9 +357,7 @@ public final class Store {
    */
   public Dataset<Row> staged(Staged table) {
     StepGraph.checkRead(currentStep(), table);
-    Path dir = stagingDir().resolve(table.folder());
-    return description(dir).map(d -> spark.read().schema((StructType) DataType.fromJson(d.get("schema").toString()))
-        .parquet(dir.toString())).orElseGet(() -> spark.read().parquet(dir.toString()));
+    return read(stagingDir().resolve(table.folder()));
   }
 
   /** The rows of a staged table, as counted when it was written. */

@@ -39,6 +39,7 @@ public final class Accounting {
   public static final String NO_RECORD = "no_record";
   public static final String QUARANTINED = "quarantined";
   public static final String DECONTAMINATED = "decontaminated";
+  public static final String HELD_OUT = Dedup.HELD_OUT;
   public static final String AUTHOR = "author";
 
   /**
@@ -158,6 +159,8 @@ public final class Accounting {
         .otherwise(lit(1));
     Dataset<Row> decontaminated = deduped.filter(col(Dedup.FATE).equalTo(Dedup.DECONTAMINATED))
         .groupBy(Col.ITEM_ID).agg(org.apache.spark.sql.functions.min(Col.DETAIL).as("decontaminated"));
+    Dataset<Row> heldOut = deduped.filter(col(Dedup.FATE).equalTo(Dedup.HELD_OUT))
+        .groupBy(Col.ITEM_ID).agg(org.apache.spark.sql.functions.min(Col.DETAIL).as("held_out"));
     Dataset<Row> reached = lineage.groupBy(Col.SUBMISSION_ID).agg(max(edgeRank).as("best"),
         array_sort(array_distinct(collect_list(Col.RECORD_ID))).as(Col.RECORD_IDS));
     Dataset<Row> dropped = annotators.filter(AnnotatorFilter.used(col(Col.DECISION)).unary_$bang())
@@ -169,7 +172,8 @@ public final class Accounting {
         .join(reached, new String[] {Col.SUBMISSION_ID}, "left")
         .join(dropped, new String[] {Col.ANNOTATOR}, "left")
         .join(items, new String[] {Col.ITEM_ID}, "left")
-        .join(decontaminated, new String[] {Col.ITEM_ID}, "left");
+        .join(decontaminated, new String[] {Col.ITEM_ID}, "left")
+        .join(heldOut, new String[] {Col.ITEM_ID}, "left");
     Column status = col(Col.STATUS);
     Column fate = when(status.equalTo(Reconcile.EXCLUDED_ON_REQUEST), lit(Reconcile.EXCLUDED_ON_REQUEST))
         .when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT), lit(QUARANTINED))
@@ -181,6 +185,7 @@ public final class Accounting {
         .when(col("best").equalTo(2), lit(Resolve.OVERRIDDEN_BY_GOLD))
         .when(col("best").equalTo(1), lit(Resolve.OUTVOTED))
         .when(col("decontaminated").isNotNull(), lit(DECONTAMINATED))
+        .when(col("held_out").isNotNull(), lit(HELD_OUT))
         .when(col("item_status").equalTo(Resolve.REVIEW), lit(SENT_TO_REVIEW))
         .otherwise(lit(NO_RECORD));
     Column reason = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT),
@@ -196,6 +201,7 @@ public final class Accounting {
             + " items resolving the same comparison (see duplicates/)"))
         .when(col("decontaminated").isNotNull(), concat(lit("its item's records were removed: "),
             col("decontaminated")))
+        .when(col("held_out").isNotNull(), concat(lit("its item's records were held out: "), col("held_out")))
         .when(col("item_status").equalTo(Resolve.REVIEW), concat(col("item_reason"), lit(": "), col("item_detail")))
         .otherwise(coalesce(col("item_detail"), lit("its item produced no record")));
     Dataset<Row> judged = inPlay.select(col(Col.SUBMISSION_ID), col(Col.SOURCE_FILE), col(Col.BLOCK_START),

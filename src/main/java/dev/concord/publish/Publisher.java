@@ -51,14 +51,15 @@ public final class Publisher {
   /** Writes and publishes the version; returns the manifest. */
   public Map<String, Object> publish(RunInputs runInputs, boolean hasGold, Map<String, Double> stepSeconds) {
     if (Files.exists(store.versionDir()) && !Files.exists(store.publishingDir())) {
-      // The rename happened before a crash; only LATEST and the clean-up may be missing.
+      // The rename happened before a crash; only the store's commit, LATEST and the clean-up may be missing.
+      commitBatch();
       writeLatest();
       Retention.apply(store.root(), config.retention().keepVersions(), store.runId());
       store.clearStaging();
       return Map.of();
     }
     long started = System.nanoTime();
-    Dataset<Row> lines = store.staged(Staged.LINES);
+    Dataset<Row> lines = store.whole(Staged.LINES);
     Dataset<Row> submissions = store.staged(Staged.SUBMISSIONS);
     Dataset<Row> blocks = LineNumbers.blocks(lines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
     Dataset<Row> judged = dev.concord.job.Steps.judgedRecords(store);
@@ -85,7 +86,7 @@ public final class Publisher {
         .select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID), config.limits().maxLineBytes());
     Dataset<Row> quarantine = LineNumbers.attach(Accounting.quarantine(lines, rejected, reread, excluded), blocks);
     if (hasGold) {
-      Dataset<Row> goldLines = store.staged(Staged.GOLD_LINES);
+      Dataset<Row> goldLines = store.whole(Staged.GOLD_LINES);
       Dataset<Row> goldBlocks = LineNumbers.blocks(goldLines.select(Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID));
       quarantine = quarantine.unionByName(LineNumbers.attach(
           Accounting.goldQuarantine(goldLines, store.staged(Staged.GOLD)), goldBlocks));
@@ -110,7 +111,9 @@ public final class Publisher {
     checkGates(manifest, tallies);
     Manifest.write(store.publishingDir().resolve("manifest.json"), manifest);
     DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
+    stageBatch(runInputs, judged.unionByName(sft, true), items);
     move();
+    commitBatch();
     writeLatest();
     Retention.apply(store.root(), config.retention().keepVersions(), store.runId());
     store.clearStaging();
@@ -169,10 +172,16 @@ public final class Publisher {
     m.put("gold", runInputs.files("gold"));
     m.put("eval_prompts", runInputs.files("eval_prompts"));
     m.put("inputs_fingerprint", runInputs.fingerprint());
+    m.put("skipped_inputs", runInputs.description().getOrDefault("skipped", List.of()));
+    m.put("store_batches", runInputs.description().getOrDefault("store_batches", List.of()));
 
 
     Map<String, Object> counts = new LinkedHashMap<>();
-    counts.put("input_lines", store.stagedRows(Staged.LINES));
+    counts.put("input_lines", store.wholeRows(Staged.LINES));
+    counts.put("input_lines_tonight", store.stagedRows(Staged.LINES));
+    counts.put("skipped_files", ((List<?>) runInputs.description().getOrDefault("skipped", List.of())).size());
+    counts.put("store_batches", ((List<?>) runInputs.description().getOrDefault("store_batches", List.of())).size()
+        + 1);
     counts.put("repeated_lines", t.get(STATUSES).getOrDefault(Reconcile.REPEATED_LINE, 0L));
     counts.put("decisions", tables.get(Table.DECISIONS.folder()));
     counts.put("excluded_annotators", store.stagedRows(Staged.EXCLUDED));
@@ -313,6 +322,33 @@ public final class Publisher {
       s += String.format(java.util.Locale.ROOT, " (%.3f to %.3f)", l.doubleValue(), h.doubleValue());
     }
     return s;
+  }
+
+  /**
+   * Moves tonight's lines into the submission store with the prompts published so far and their splits, which every
+   * later version keeps (a published prompt's cluster never changes split). Not history until {@link #commitBatch}.
+   */
+  private void stageBatch(RunInputs runInputs, Dataset<Row> records, Dataset<Row> items) {
+    if (store.history() == null) {
+      return;
+    }
+    Dataset<Row> published = records.filter(col(Dedup.KEEPER)).select(Col.PROMPT_KEY, Col.SPLIT)
+        .dropDuplicates(Col.PROMPT_KEY)
+        .join(items.select(Col.PROMPT_KEY, Records.PROMPT_TEXT).dropDuplicates(Col.PROMPT_KEY), Col.PROMPT_KEY);
+    Dataset<Row> before = store.pins();
+    Dataset<Row> pins = before == null ? published
+        : before.unionByName(published.join(before.select(Col.PROMPT_KEY), new String[] {Col.PROMPT_KEY},
+            "left_anti"));
+    store.writePins(pins.select(Col.PROMPT_KEY, Records.PROMPT_TEXT, Col.SPLIT));
+    List<String> excluded = store.staged(Staged.EXCLUDED).select(Col.ANNOTATOR).as(
+        org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    store.history().stageBatch(store, runInputs.batchFiles(), excluded);
+  }
+
+  private void commitBatch() {
+    if (store.history() != null && Files.exists(store.history().pinsOf(store.runId()).getParent())) {
+      store.history().commit(store.runId());
+    }
   }
 
   private void move() {

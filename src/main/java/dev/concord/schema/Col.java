@@ -102,6 +102,8 @@ public final class Col {
   public static final String BLOCK_START = "block_start";
   /** A line's index within its block (Spark's monotonically increasing id for a CSV row). */
   public static final String ROW_ID = "row_id";
+  /** Internal: a line's batch in the submission store, by commit order (the running night's is the highest). */
+  public static final String BATCH = "batch";
   public static final String RESPONSE_IDS = "response_ids";
   public static final String CONTENT_HASH = "content_hash";
   public static final String ITEM_HASH = "item_hash";
