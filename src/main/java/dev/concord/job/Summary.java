@@ -31,8 +31,10 @@ final class Summary {
           tables.forEach((t, n) -> s.append(String.format("%-12s %10s%n", t, n)));
         }
         if (counts.get("records_changed") instanceof Map<?, ?> changed) {
-          s.append("records since run ").append(changed.get("previous_run")).append(": ").append(changed.get("added"))
-              .append(" added, ").append(changed.get("removed")).append(" removed\n");
+          s.append(changed.get("previous_run") == null ? "records (the first version): "
+              : "records since run " + changed.get("previous_run") + ": ").append(changed.get("added"))
+              .append(" added, ").append(changed.get("removed")).append(" removed, ").append(changed.get("changed"))
+              .append(" changed (see changes/)\n");
         }
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);

@@ -30,7 +30,8 @@ final class DatasetCard {
     row(md, tables, "lineage", "one edge per (record, submission) with the submission's role");
     row(md, tables, "decisions", "one row per input submission: its fate and why");
     row(md, tables, "duplicates", "candidate records not published (exact or near duplicates, contradictions, "
-        + "decontaminated), with the record each went into and why");
+        + "decontaminated, held out), with the record each went into and why");
+    row(md, tables, "changes", "records added, removed or changed since the previous version, and why");
     md.append("\n## How it was made\n\n");
     md.append("1. Every input line parsed and validated; bad lines quarantined with a reason.\n");
     md.append("2. Per annotator, Cohen's kappa against gold (where enough gold items) or co-annotators (pooled over ")
@@ -41,7 +42,20 @@ final class DatasetCard {
         .append("removed; a comparison resolved both ways settled by the pooled answers or sent to review; exact and ")
         .append("near duplicates (MinHash LSH, Jaccard of character shingles verified) merged into one keeper; the ")
         .append("split drawn per cluster of near-duplicate prompts, so no prompt or near duplicate of it is in both ")
-        .append("splits. Removed records by kind: ").append(counts.get("removed_records_by_kind")).append(".\n\n");
+        .append("splits; a prompt once published keeps its split in every later version, and a new prompt takes the ")
+        .append("split published in its cluster (held out if its cluster links both). Removed records by kind: ")
+        .append(counts.get("removed_records_by_kind")).append(".\n\n");
+    md.append("## Since the previous version\n\n");
+    if (counts.get("records_changed") instanceof Map<?, ?> changed) {
+      md.append("Built over the whole submission store (").append(counts.get("store_batches"))
+          .append(" nightly batches, ").append(counts.get("input_lines")).append(" input lines, ")
+          .append(counts.get("input_lines_tonight")).append(" of them new in this run; ")
+          .append(counts.get("skipped_files")).append(" input files skipped as already stored). Against run ")
+          .append(changed.get("previous_run") == null ? "(none: the first version)" : changed.get("previous_run"))
+          .append(": ").append(changed.get("added")).append(" records added, ").append(changed.get("removed"))
+          .append(" removed, ").append(changed.get("changed")).append(" changed; by change and reason: ")
+          .append(cell(changed.get("by_reason"))).append(" (each in `changes/`).\n\n");
+    }
     md.append("## Agreement\n\nOver every annotator in play, before filtering; intervals are 95% (bootstrap over units ")
         .append("for Fleiss and alpha, normal over annotator pairs for Light's kappa and tau-b). Light's kappa uses quadratic ")
         .append("weights for ratings.\n\n")

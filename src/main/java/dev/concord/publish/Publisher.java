@@ -103,6 +103,7 @@ public final class Publisher {
     Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged(Staged.ANNOTATORS),
         store.staged(Staged.FINAL_OUTCOMES), lineage, records, excluded);
     tables.put("decisions", store.publish(Table.DECISIONS, LineNumbers.attach(decisions, blocks)));
+    tables.put("changes", store.publish(Table.CHANGES, changes()));
 
     Map<String, Double> seconds = new LinkedHashMap<>(stepSeconds);
     seconds.put("publish (tables)", (System.nanoTime() - started) / 1e9);
@@ -142,21 +143,36 @@ public final class Publisher {
     if (hasGold) {
       tallied.over(store.staged(Staged.GOLD), Tally.of("gold", Col.STATUS));
     }
-    Path before = previousVersion();
-    if (before != null) {
-      Map<String, Dataset<Row>> now = new LinkedHashMap<>();
-      Map<String, Dataset<Row>> then = new LinkedHashMap<>();
-      for (Table records : List.of(Table.PREFERENCES, Table.SFT, Table.LABELS)) {
-        now.put(records.folder(), store.publishing(records));
-        then.put(records.folder(), store.published(before, records));
-      }
-      tallied.over(RecordChanges.of(now, then), Tally.of(CHANGES, RecordChanges.CHANGE));
-    }
+    tallied.over(store.publishing(Table.CHANGES), List.of(Tally.of(CHANGES, RecordChanges.CHANGE),
+        new Tally(CHANGE_REASONS, org.apache.spark.sql.functions.concat_ws("/", col(RecordChanges.CHANGE),
+            col(Col.REASON)))));
     return tallied.count();
+  }
+
+  /**
+   * Every record added, removed or changed against the version {@code LATEST} named before this run (against
+   * nothing for the first version, where every record is added).
+   */
+  private Dataset<Row> changes() {
+    Path before = previousVersion();
+    Map<String, Dataset<Row>> now = new LinkedHashMap<>();
+    Map<String, Dataset<Row>> then = new LinkedHashMap<>();
+    for (Table records : List.of(Table.PREFERENCES, Table.SFT, Table.LABELS)) {
+      now.put(records.folder(), store.publishing(records));
+      then.put(records.folder(), before == null ? store.publishing(records).limit(0)
+          : store.published(before, records));
+    }
+    Dataset<Row> lineageBefore = before == null ? store.publishing(Table.LINEAGE).limit(0)
+        : store.published(before, Table.LINEAGE);
+    Dataset<Row> tonight = store.staged(Staged.LINES).filter(col(Col.REASON).isNull()).select(Col.SUBMISSION_ID)
+        .distinct();
+    return Changes.of(now, then, store.publishing(Table.LINEAGE), lineageBefore, store.publishing(Table.DUPLICATES),
+        store.publishing(Table.DECISIONS), tonight);
   }
 
   private static final String STATUSES = "submission_statuses";
   private static final String CHANGES = "records_changed";
+  private static final String CHANGE_REASONS = "changes_by_reason";
 
   private Map<String, Object> manifest(RunInputs runInputs, boolean hasGold, Map<String, Double> stepSeconds,
       Map<String, Object> tables, Map<String, Map<String, Long>> t) {
@@ -196,13 +212,13 @@ public final class Publisher {
     counts.put("preferences_by_split", t.get("preferences_by_split"));
     counts.put("preferences_by_source", t.get("preferences_by_source"));
     counts.put("preferences_by_resolution", t.get("preferences_by_resolution"));
-    if (before != null) {
-      Map<String, Object> changed = new LinkedHashMap<>();
-      changed.put("previous_run", before.getFileName().toString());
-      changed.put("added", t.get(CHANGES).getOrDefault(RecordChanges.ADDED, 0L));
-      changed.put("removed", t.get(CHANGES).getOrDefault(RecordChanges.REMOVED, 0L));
-      counts.put("records_changed", changed);
-    }
+    Map<String, Object> changed = new LinkedHashMap<>();
+    changed.put("previous_run", before == null ? null : before.getFileName().toString());
+    changed.put("added", t.get(CHANGES).getOrDefault(RecordChanges.ADDED, 0L));
+    changed.put("removed", t.get(CHANGES).getOrDefault(RecordChanges.REMOVED, 0L));
+    changed.put("changed", t.get(CHANGES).getOrDefault(Changes.CHANGED, 0L));
+    changed.put("by_reason", t.get(CHANGE_REASONS));
+    counts.put("records_changed", changed);
     counts.put("removed_records_by_kind", t.get("removed_records_by_kind"));
     m.put("counts", counts);
     m.put("agreement", agreement(store.staged(Staged.SCOPES), store.staged(Staged.PROJECT_AGREEMENT)));

@@ -19,7 +19,8 @@ public enum Table {
   QUARANTINE("quarantine", true),
   LINEAGE("lineage", true),
   DECISIONS("decisions", true),
-  DUPLICATES("duplicates", true);
+  DUPLICATES("duplicates", true),
+  CHANGES("changes", true);
 
   private final String name;
   private final boolean published;
