@@ -17,6 +17,7 @@ public final class Main {
                     [--eval-prompts PATH ...] [--exclude-annotators FILE]
         concord trace --out ROOT [--run-id ID] (--record ID | --submission ID | --annotator ID) [--json]
         concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]
+        concord forget --out ROOT --annotators FILE
         concord generate --out DIR [--submissions N] [--seed S]""";
 
   public static void main(String[] args) {
@@ -33,6 +34,7 @@ public final class Main {
         case "generate" -> dev.concord.generate.Generator.main(new Args(args, 1));
         case "agreement" -> AgreementReport.run(new Args(args, 1), System.out);
         case "trace" -> TraceCommand.run(new Args(args, 1), System.out);
+        case "forget" -> forget(new Args(args, 1));
         case "-h", "--help", "help" -> {
           System.out.println(USAGE);
           yield 0;
@@ -47,6 +49,27 @@ public final class Main {
       e.printStackTrace(System.err);
       return 1;
     }
+  }
+
+  /** {@code forget --out ROOT --annotators FILE}: erases annotators from the submission store. */
+  static int forget(Args a) {
+    Path out = null;
+    Path annotators = null;
+    while (a.hasNext()) {
+      String opt = a.next();
+      switch (opt) {
+        case "--out" -> out = Path.of(a.value(opt));
+        case "--annotators" -> annotators = Path.of(a.value(opt));
+        default -> throw new ConfigException("unknown option '" + opt + "' for forget\n" + USAGE);
+      }
+    }
+    if (out == null || annotators == null) {
+      throw new ConfigException("forget needs --out ROOT and --annotators FILE\n" + USAGE);
+    }
+    if (!java.nio.file.Files.isRegularFile(annotators)) {
+      throw new ConfigException("--annotators " + annotators + " is not a file");
+    }
+    return dev.concord.job.Forget.run(out, annotators, System.out);
   }
 
   static RunRequest parseRun(String[] argv) {

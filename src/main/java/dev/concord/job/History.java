@@ -219,6 +219,28 @@ public final class History {
   }
 
   /**
+   * Adds {@code pseudonyms} to the exclusions of the newest committed batch, so that every later run leaves their
+   * submissions out (rewrites the ledger in one rename). Nothing when no batch was committed.
+   */
+  void exclude(List<String> pseudonyms) {
+    if (batches.isEmpty()) {
+      return;
+    }
+    List<Batch> next = new ArrayList<>(batches);
+    Batch last = next.remove(next.size() - 1);
+    TreeSet<String> all = new TreeSet<>(last.excluded());
+    all.addAll(pseudonyms);
+    next.add(new Batch(last.runId(), last.committedAt(), last.files(), List.copyOf(all)));
+    try {
+      Path tmp = dir.resolve(LEDGER + ".tmp");
+      JSON.writeValue(tmp.toFile(), next);
+      Files.move(tmp, dir.resolve(LEDGER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot record the exclusions in the store's ledger in " + dir, e);
+    }
+  }
+
+  /**
    * Settles batch folders the ledger does not name, left by a run that stopped between moving its batch in and
    * committing it: its version published means the commit is finished; otherwise the tables go back to the run's
    * staging (where a resumed publish step finds them) or, with no staging left, are discarded.

@@ -339,6 +339,11 @@ public final class Store {
 
   /** Writes {@code data} as Parquet and returns its rows, counted as they are written (no second job). */
   private long write(Dataset<Row> data, Path dir) {
+    return writeTable(data, dir);
+  }
+
+  /** Writes {@code data} as Parquet and returns its rows, counted as they are written. */
+  static long writeTable(Dataset<Row> data, Path dir) {
     org.apache.spark.sql.Observation rows = new org.apache.spark.sql.Observation();
     data.observe(rows, org.apache.spark.sql.functions.count(lit(1)).as("rows")).write().mode(SaveMode.Overwrite)
         .parquet(dir.toString());
@@ -373,6 +378,10 @@ public final class Store {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** A staged table's schema and row count, in one file written after its Parquet files. */
+  static void describe(Path dir, StructType schema, long rows) {
+    writeDescription(dir, schema, rows);
+  }
+
   private static void writeDescription(Path dir, StructType schema, long rows) {
     try {
       com.fasterxml.jackson.databind.node.ObjectNode d = JSON.createObjectNode();

@@ -1,6 +1,7 @@
 package dev.concord.e2e;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.round;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,6 +43,7 @@ class NightlyStoreEndToEndTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final List<String> NIGHTS = List.of("night-1", "night-2", "night-3");
   static final Set<String> COPIED = new TreeSet<>();
+  static final List<String> ALL_VERSIONS = List.of("night-1", "night-2", "night-3", "night-4", "night-5");
 
   @BeforeAll
   static void runThreeNightsAndOnce() throws IOException {
@@ -83,6 +85,27 @@ class NightlyStoreEndToEndTest {
     }
     once = dir.resolve("once");
     assertEquals(0, run(NIGHTS.stream().map(n -> dir.resolve("exports").resolve(n)).toList(), once, "all"));
+
+    // Night 4 excludes one annotator on request, then another is forgotten, and night 5 passes neither: both stay
+    // out. Both nights bring nothing new (night 3's exports again, skipped).
+    Path night3 = dir.resolve("exports").resolve("night-3");
+    Files.writeString(dir.resolve("exclude.txt"), EXCLUDED + "\n");
+    assertEquals(0, Runner.run(new RunRequest(List.of(night3), List.of(Path.of("data-samples/gold")), nightly, null,
+        "night-4", null, List.of(Path.of("data-samples/eval")), dir.resolve("exclude.txt"))));
+    Files.writeString(dir.resolve("forget.txt"), "# erasure request\n" + FORGOTTEN + "\n");
+    java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+    assertEquals(0, dev.concord.job.Forget.run(nightly, dir.resolve("forget.txt"),
+        new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8)));
+    forgetReport = said.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, run(List.of(night3), nightly, "night-5"));
+  }
+
+  static final String EXCLUDED = "worker12@vendor.example";
+  static final String FORGOTTEN = "worker0@vendor.example";
+  static String forgetReport;
+
+  private static String pseudonym(String raw) {
+    return dev.concord.ingest.Pseudonyms.of(raw, Runner.existingPseudonymKey(nightly.resolve(".concord")).get());
   }
 
   /** The item again under a new id: one word of its prompt changed and new responses, so only the prompt is near. */
@@ -141,7 +164,7 @@ class NightlyStoreEndToEndTest {
   @Test
   void aRecordsSplitNeverMovesAndNearCopiesTakeThePublishedSplit() {
     Map<String, String> first = new LinkedHashMap<>();
-    for (String night : NIGHTS) {
+    for (String night : ALL_VERSIONS) {
       for (String records : List.of("preferences", "sft", "labels")) {
         for (Row r : table(nightly, night, records).select("id", "split").collectAsList()) {
           String before = first.putIfAbsent(records + "/" + r.getString(0), r.getString(1));
@@ -204,9 +227,33 @@ class NightlyStoreEndToEndTest {
   }
 
   @Test
+  void anExclusionHoldsForLaterVersionsAndForgottenAnnotatorsLeaveNoRowInTheStore() {
+    String excluded = pseudonym(EXCLUDED);
+    String forgotten = pseudonym(FORGOTTEN);
+    assertTrue(table(nightly, "night-3", "lineage").filter(col("annotator").equalTo(excluded)).count() > 0);
+    for (String version : List.of("night-4", "night-5")) {
+      assertEquals(0, table(nightly, version, "lineage").filter(col("annotator").isin(excluded, forgotten)
+          .and(lit(version.equals("night-5")).or(col("annotator").equalTo(excluded)))).count(), version);
+      Dataset<Row> theirs = table(nightly, version, "decisions").filter(col("annotator").equalTo(excluded));
+      assertTrue(theirs.count() > 0, version);
+      assertEquals(theirs.count(), theirs.filter(col("fate").equalTo("excluded_on_request")).count(), version);
+    }
+    assertEquals(0, table(nightly, "night-5", "decisions").filter(col("annotator").equalTo(forgotten)).count());
+    assertTrue(table(nightly, "night-4", "decisions").filter(col("annotator").equalTo(forgotten)).count() > 0);
+    assertTrue(forgetReport.contains("1 annotators forgotten"), forgetReport);
+    assertTrue(forgetReport.matches("(?s).*batch night-1, lines: [1-9]\\d* rows removed.*"), forgetReport);
+    for (String night : NIGHTS) {
+      Dataset<Row> stored = spark.read().parquet(nightly.resolve(".concord/store/batches").resolve(night)
+          .resolve("lines").toString());
+      assertEquals(0, stored.filter(col("annotator").equalTo(forgotten)
+          .or(col("raw").contains("\"" + FORGOTTEN + "\""))).count(), night);
+    }
+  }
+
+  @Test
   void noPromptSpansBothSplitsWithinOrAcrossVersions() {
     Map<String, String> splitOf = new LinkedHashMap<>();
-    for (String night : NIGHTS) {
+    for (String night : ALL_VERSIONS) {
       for (Row r : table(nightly, night, "preferences").select(col("prompt").cast("string"), col("split"))
           .distinct().collectAsList()) {
         String before = splitOf.putIfAbsent(r.getString(0), r.getString(1));

@@ -1,0 +1,129 @@
+package dev.concord.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.concord.config.ConfigException;
+import dev.concord.schema.Col;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code concord forget --out ROOT --annotators FILE}: erasure of annotators from the submission store. Every row of
+ * theirs (by pseudonym, and every quarantined line whose raw text holds one of their raw ids) is removed from every
+ * committed batch, every run's staging area is discarded (it may hold their rows; an unfinished run starts over),
+ * and they are excluded from every later version. Published versions are immutable and are not rewritten: the next
+ * version holds none of their work, and retention removes the older ones.
+ */
+public final class Forget {
+  private Forget() {}
+
+  public static int run(Path out, Path annotatorsFile, PrintStream report) {
+    Path root = out.toAbsolutePath().normalize();
+    Path state = root.resolve(".concord");
+    if (!Files.isDirectory(state.resolve("store"))) {
+      throw new ConfigException("--out " + out + " holds no submission store (" + state.resolve("store") + ")");
+    }
+    byte[] key = Runner.existingPseudonymKey(state).orElseThrow(() -> new ConfigException("no pseudonym key for "
+        + root + " (CONCORD_PSEUDONYM_KEY, or " + state.resolve(Runner.KEY_FILE) + "): raw ids cannot be matched"));
+    List<String> pseudonyms = Runner.excludedPseudonyms(annotatorsFile, key);
+    List<String> rawIds = rawIds(annotatorsFile);
+    Optional<RunLock> lock = RunLock.tryAcquire(state, Runner.STORE_LOCK);
+    if (lock.isEmpty()) {
+      System.err.println("concord: a run is using the submission store under " + root + "; forget changes nothing,"
+          + " start it again when the run has ended");
+      return 1;
+    }
+    try (RunLock held = lock.get()) {
+      // An embedding JVM (the tests) may already have a session: getOrCreate uses it.
+      SparkSession spark = Sparks.configure(SparkSession.builder().appName("concord forget").master("local[*]")
+          .config("spark.ui.enabled", "false")).getOrCreate();
+      History history = History.recover(root);
+      long total = 0;
+      for (History.Batch b : history.batches()) {
+        for (Staged t : History.KEPT) {
+          Path dir = history.table(b.runId(), t);
+          if (Files.isDirectory(dir)) {
+            long removed = rewrite(spark, dir, theirs(spark, dir, pseudonyms, rawIds));
+            total += removed;
+            report.println("batch " + b.runId() + ", " + t.folder() + ": " + removed + " rows removed");
+          }
+        }
+      }
+      history.exclude(pseudonyms);
+      Path staging = state.resolve("staging");
+      if (Files.isDirectory(staging)) {
+        try (var runs = Files.list(staging)) {
+          for (Path run : runs.sorted().toList()) {
+            History.deleteTree(run);
+            report.println("staging of run " + run.getFileName() + " discarded (a resumed run starts over)");
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot list " + staging, e);
+        }
+      }
+      report.println(pseudonyms.size() + " annotators forgotten: " + total + " rows removed from the store; they are"
+          + " excluded from every later version. Published versions are not rewritten: the next one holds none of"
+          + " their work.");
+      return 0;
+    }
+  }
+
+  /** Their rows: by pseudonym, or a raw line (quarantined) naming one of their raw ids as a JSON string. */
+  private static Column theirs(SparkSession spark, Path dir, List<String> pseudonyms, List<String> rawIds) {
+    List<String> names = List.of(spark.read().parquet(dir.toString()).columns());
+    Column match = lit(false);
+    if (names.contains(Col.ANNOTATOR) && !pseudonyms.isEmpty()) {
+      match = match.or(org.apache.spark.sql.functions.coalesce(col(Col.ANNOTATOR).isin(pseudonyms.toArray()),
+          lit(false)));
+    }
+    for (String id : rawIds) {
+      String quoted = "\"" + id.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+      match = match.or(org.apache.spark.sql.functions.coalesce(col(Col.RAW).contains(quoted), lit(false)));
+    }
+    return match;
+  }
+
+  /** Rewrites a kept table without the matching rows (written beside it, then swapped in); returns how many. */
+  private static long rewrite(SparkSession spark, Path dir, Column match) {
+    Dataset<Row> rows = spark.read().parquet(dir.toString());
+    long removed = rows.filter(match).count();
+    if (removed == 0) {
+      return 0;
+    }
+    Path fresh = dir.resolveSibling(dir.getFileName() + ".forget");
+    Path old = dir.resolveSibling(dir.getFileName() + ".forgotten");
+    History.deleteTree(fresh);
+    long kept = Store.writeTable(rows.filter(match.unary_$bang()), fresh);
+    try {
+      Store.describe(fresh, rows.schema(), kept);
+      Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(fresh, dir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot replace " + dir, e);
+    }
+    History.deleteTree(old);
+    return removed;
+  }
+
+  private static List<String> rawIds(Path file) {
+    try (var lines = Files.lines(file)) {
+      return new ArrayList<>(lines.map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .collect(java.util.stream.Collectors.toCollection(TreeSet::new)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read --annotators " + file, e);
+    }
+  }
+}
