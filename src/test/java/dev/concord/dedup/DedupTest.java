@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,21 @@ class DedupTest {
 
   /** Candidates through Records and Dedup, as the job does; {@code evalPrompts} are user prompts. */
   static Dataset<Row> dedup(List<Row> itemRows, List<Row> candidates, List<String> evalPrompts) {
+    return dedup(itemRows, candidates, evalPrompts, null);
+  }
+
+  /** Prompts published by earlier versions, each with its split, as the submission store pins them. */
+  static Dataset<Row> pins(Map<String, String> splitByPrompt) {
+    Dataset<Row> out = null;
+    for (Map.Entry<String, String> e : splitByPrompt.entrySet()) {
+      Dataset<Row> one = items(List.of(item("pinned", e.getKey(), "", ""))).select(col(Col.PROMPT_KEY),
+          col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT), lit(e.getValue()).as(Col.SPLIT));
+      out = out == null ? one : out.unionByName(one);
+    }
+    return out;
+  }
+
+  static Dataset<Row> dedup(List<Row> itemRows, List<Row> candidates, List<String> evalPrompts, Dataset<Row> pins) {
     Dataset<Row> items = items(itemRows);
     Dataset<Row> judged = Records.judged(SparkTest.spark().createDataFrame(candidates, CANDIDATE), items, false);
     Dataset<Row> prompts = items.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
@@ -96,7 +112,7 @@ class DedupTest {
       prompts = prompts.unionByName(eval.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
           lit(true).as("eval")));
     }
-    return Dedup.apply(judged, Dedup.promptClusters(prompts, CONFIG),
+    return Dedup.apply(judged, Dedup.promptClusters(prompts, pins, CONFIG),
         docs -> Records.docTexts(docs, items, NO_COMPLETIONS, false), CONFIG).cache();
   }
 
@@ -495,6 +511,50 @@ class DedupTest {
         "i2 and i3 in one prompt cluster, i4 in its own");
     assertEquals(kept.<String>getAs(Col.SPLIT), only(out, "i3").getAs(Col.SPLIT));
     assertTrue(m.jaccard(p, p2) >= CONFIG.dedup().jaccardThreshold());
+  }
+
+  @Test
+  void aNewPromptNearAPublishedOneTakesItsSplitEvenWhenThePublishedItemIsGone() {
+    SplittableRandom rnd = new SplittableRandom(21);
+    String toTest = words(rnd, 300);
+    String toTrain = words(rnd, 300);
+    String fresh = words(rnd, 300);
+    List<Row> items = List.of(item("near-test", changeWords(toTest, 1, rnd), words(rnd, 300), words(rnd, 300)),
+        item("near-train", changeWords(toTrain, 1, rnd), words(rnd, 300), words(rnd, 300)),
+        item("fresh", fresh, words(rnd, 300), words(rnd, 300)));
+    List<Row> candidates = List.of(pref("near-test", "r1", "r2", "unanimous", 1.0, 3, 3),
+        pref("near-train", "r1", "r2", "unanimous", 1.0, 3, 3), pref("fresh", "r1", "r2", "unanimous", 1.0, 3, 3));
+    Dataset<Row> unpinned = dedup(items, candidates, List.of());
+    Dataset<Row> out = dedup(items, candidates, List.of(), pins(Map.of(toTest, Dedup.TEST, toTrain, Dedup.TRAIN)));
+    assertEquals(Dedup.TEST, only(out, "near-test").getAs(Col.SPLIT));
+    assertEquals(Dedup.TRAIN, only(out, "near-train").getAs(Col.SPLIT));
+    assertEquals(Dedup.PUBLISHED, only(out, "near-test").getAs(Dedup.FATE));
+    // A cluster with no published prompt is drawn as before.
+    assertEquals(only(unpinned, "fresh").<String>getAs(Col.SPLIT), only(out, "fresh").getAs(Col.SPLIT));
+  }
+
+  @Test
+  void aNewPromptLinkingPromptsPublishedInBothSplitsIsHeldOutWhileTheyKeepTheirs() {
+    SplittableRandom rnd = new SplittableRandom(23);
+    String bridge = words(rnd, 300);
+    String inTrain = changeWords(bridge, 2, rnd);
+    String inTest = changeWords(bridge, 2, rnd);
+    List<Row> items = List.of(item("bridge", bridge, words(rnd, 300), words(rnd, 300)),
+        item("old-train", inTrain, words(rnd, 300), words(rnd, 300)),
+        item("old-test", inTest, words(rnd, 300), words(rnd, 300)));
+    Dataset<Row> out = dedup(items, List.of(pref("bridge", "r1", "r2", "unanimous", 1.0, 3, 3),
+            pref("old-train", "r1", "r2", "unanimous", 1.0, 3, 3), pref("old-test", "r1", "r2", "unanimous", 1.0, 3, 3)),
+        List.of(), pins(Map.of(inTrain, Dedup.TRAIN, inTest, Dedup.TEST)));
+    Row held = only(out, "bridge");
+    assertEquals(Dedup.HELD_OUT, held.getAs(Dedup.FATE));
+    assertFalse(held.<Boolean>getAs(Dedup.KEEPER));
+    assertNull(held.getAs(Col.RECORD_ID));
+    assertTrue(held.<String>getAs(Col.DETAIL).contains("published in both train and test"));
+    assertEquals(Dedup.TRAIN, only(out, "old-train").getAs(Col.SPLIT));
+    assertEquals(Dedup.TEST, only(out, "old-test").getAs(Col.SPLIT));
+    assertEquals(Dedup.PUBLISHED, only(out, "old-test").getAs(Dedup.FATE));
+    assertEquals(List.of(Dedup.HELD_OUT), Dedup.duplicates(out).collectAsList().stream()
+        .map(r -> r.<String>getAs(Col.KIND)).toList());
   }
 
   @Test

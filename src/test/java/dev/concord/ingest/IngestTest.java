@@ -127,4 +127,31 @@ class IngestTest {
     assertEquals(java.util.Map.of("s1:superseded", 1L, "s1:repeated_line", 1L, "s2:active", 1L, "s3:active", 1L,
         "s4:duplicate_submission_id", 2L, "s5:item_content_conflict", 1L, "s6:item_content_conflict", 1L), counts);
   }
+
+  @Test
+  void aSubmissionIdSentAgainWithOtherContentInALaterNightIsAnEditWithinOneNightAConflict() {
+    String monday = Lines.pairwise("s1", "i1", "w1", "r1", "2026-11-21T01:00:00Z");
+    String tuesday = Lines.pairwise("s1", "i1", "w1", "r2", "2026-11-22T01:00:00Z");
+    String tuesdayAgain = Lines.pairwise("s1", "i1", "w1", "r1", "2026-11-22T05:00:00Z");
+    String unchanged = Lines.pairwise("s2", "i1", "w2", "r2", "2026-11-21T01:00:00Z");
+    var night1 = Ingest.parse(Lines.of(monday, unchanged), SETTINGS, KEY).withColumn(Col.BATCH,
+        org.apache.spark.sql.functions.lit(1));
+    var edit = Ingest.parse(Lines.of(tuesday, unchanged), SETTINGS, KEY).withColumn(Col.BATCH,
+        org.apache.spark.sql.functions.lit(2));
+    java.util.Map<String, String> byContent = new java.util.TreeMap<>();
+    for (Row r : Reconcile.apply(night1.unionByName(edit)).collectAsList()) {
+      byContent.merge(r.getAs(Col.SUBMISSION_ID) + "@" + r.<Row>getAs(Col.ANSWER).getAs(Col.PREFERRED),
+          r.getAs(Col.STATUS), (a, b) -> a.compareTo(b) < 0 ? a + "+" + b : b + "+" + a);
+    }
+    assertEquals(java.util.Map.of("s1@r1", "superseded", "s1@r2", "active", "s2@r2", "active+repeated_line"),
+        byContent, "the later night's version stands; the same line sent again is a repeat");
+    Row superseded = Reconcile.apply(night1.unionByName(edit)).filter(col(Col.STATUS).equalTo("superseded"))
+        .first();
+    assertTrue(superseded.<String>getAs(Col.DETAIL).startsWith("edited: a later night's input"));
+    // Within one night, two contents of one id are still a conflict, quarantined whole.
+    var sameNight = Ingest.parse(Lines.of(tuesday, tuesdayAgain), SETTINGS, KEY).withColumn(Col.BATCH,
+        org.apache.spark.sql.functions.lit(2));
+    assertEquals(2, Reconcile.apply(night1.unionByName(sameNight)).filter(col(Col.STATUS)
+        .equalTo(Reconcile.DUPLICATE_SUBMISSION_ID)).count());
+  }
 }
