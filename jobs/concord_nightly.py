@@ -1,7 +1,10 @@
 """Concord's nightly run as an Apache Airflow DAG.
 
-One run a night over the previous day's exports. The run id is the logical date, so Airflow's retry of a failed
-night resumes that night's run from the step that failed, and clearing a finished night changes nothing.
+One run a night over the previous day's exports. Each run adds that night's exports to the submission store under
+OUT and publishes the whole dataset (every night so far), with ids and splits that never move and a changes/ table
+against the previous version. The run id is the logical date, so Airflow's retry of a failed night resumes that
+night's run from the step that failed, and clearing a finished night changes nothing. Runs over one OUT must not
+overlap (max_active_runs=1; a second would be refused with exit 1 and retried).
 
 Exit codes of bin/concord (../shared/contract/cli.md) decide what Airflow does:
   1  a failure (a lost executor, a full disk, a killed driver): retried, and the retry resumes;
