@@ -78,7 +78,8 @@ public class BatchConfig {
         }, transactionManager).build())
         .listener(new RunListener(context.config().openlineage(), context.store().stateDir(),
             new RunEvents.Description(context.config().openlineage().namespace(), context.store().runId(),
-                context.store().root(), steps.inputs(), steps.gold(), steps.evalPrompts())))
+                context.store().root(), context.request().inputs(), context.request().gold(),
+                steps.evalPrompts())))
         .build();
   }
 

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /** What the job's beans share: the run's store, configuration and steps. */
 public record JobContext(Store store, ConcordConfig config, String configText, byte[] pseudonymKey, Steps steps,
-    RunInputs runInputs) {
+    RunInputs runInputs, RunRequest request) {
   void publish(Map<String, Double> stepSeconds) {
     new Publisher(store, config, pseudonymKey).publish(runInputs, steps.hasGold(), stepSeconds);
   }

@@ -131,7 +131,7 @@ public final class Runner {
       startOverIfInputsChanged(store, runInputs);
       Steps steps = new Steps(store, config, key, runInputs.ingested("inputs"), runInputs.ingested("gold"),
           request.evalPrompts(), excluded);
-      JobContext context = new JobContext(store, config, configText, key, steps, runInputs);
+      JobContext context = new JobContext(store, config, configText, key, steps, runInputs, request);
       try (AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext()) {
         spring.registerBean(JobContext.class, () -> context);
         spring.register(BatchConfig.class);

@@ -103,7 +103,7 @@ final class Changes {
         .otherwise(lit(REDECIDED));
     return joined.withColumn("change_", change).filter(col("change_").isNotNull())
         .select(col(Col.RECORD_TABLE), col(Col.ID), col("change_").as(RecordChanges.CHANGE),
-            when(col("change_").equalTo(CHANGED), fields).otherwise(array().cast("array<string>")).as("fields"),
+            when(col("change_").equalTo(CHANGED), fields).otherwise(array().cast("array<string>")).as(Col.FIELDS),
             reason.as(Col.REASON),
             when(col("change_").equalTo(CHANGED), concat_ws("; ", details.toArray(Column[]::new))).as(Col.DETAIL));
   }

@@ -17,7 +17,7 @@ import org.apache.spark.sql.Row;
 final class RecordChanges {
   private RecordChanges() {}
 
-  static final String CHANGE = "change";
+  static final String CHANGE = Col.CHANGE;
   static final String ADDED = "added";
   static final String REMOVED = "removed";
   static final String KEPT = "kept";

@@ -102,6 +102,9 @@ public final class Col {
   public static final String BLOCK_START = "block_start";
   /** A line's index within its block (Spark's monotonically increasing id for a CSV row). */
   public static final String ROW_ID = "row_id";
+  /** changes: added, removed or changed; and what moved. */
+  public static final String CHANGE = "change";
+  public static final String FIELDS = "fields";
   /** Internal: a line's batch in the submission store, by commit order (the running night's is the highest). */
   public static final String BATCH = "batch";
   public static final String RESPONSE_IDS = "response_ids";

@@ -117,8 +117,8 @@ class SamplesEndToEndTest {
 
   @Test
   void exactCountsPerTable() {
-    assertEquals(Map.of("annotators", 19, "decisions", 449, "duplicates", 5, "labels", 17, "lineage", 611,
-        "preferences", 159, "quarantine", 45, "review", 2, "sft", 32), counts.get("tables"));
+    assertEquals(Map.of("annotators", 19, "changes", 208, "decisions", 449, "duplicates", 5, "labels", 17,
+        "lineage", 611, "preferences", 159, "quarantine", 45, "review", 2, "sft", 32), counts.get("tables"));
     assertEquals(455, counts.get("input_lines"));
     assertEquals(6, counts.get("repeated_lines"));
   }
