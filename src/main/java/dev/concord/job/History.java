@@ -205,12 +205,10 @@ public final class History {
     List<Batch> next = new ArrayList<>(committed);
     try {
       next.add(JSON.readValue(file.toFile(), Batch.class));
-      Path tmp = dir.resolve(LEDGER + ".tmp");
-      JSON.writeValue(tmp.toFile(), next);
-      Files.move(tmp, dir.resolve(LEDGER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot commit batch " + runId + " to the store's ledger in " + dir, e);
+      throw new UncheckedIOException("cannot read batch " + runId + "'s description " + file, e);
     }
+    writeLedger(next);
     for (Batch b : committed) {
       deleteTree(batchDir(b.runId()).resolve(PINS));
     }
@@ -231,12 +229,18 @@ public final class History {
     TreeSet<String> all = new TreeSet<>(last.excluded());
     all.addAll(pseudonyms);
     next.add(new Batch(last.runId(), last.committedAt(), last.files(), List.copyOf(all)));
+    writeLedger(next);
+  }
+
+  /** Replaces the ledger in one rename: the store's one commit point. */
+  private void writeLedger(List<Batch> next) {
     try {
+      Files.createDirectories(dir);
       Path tmp = dir.resolve(LEDGER + ".tmp");
       JSON.writeValue(tmp.toFile(), next);
       Files.move(tmp, dir.resolve(LEDGER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot record the exclusions in the store's ledger in " + dir, e);
+      throw new UncheckedIOException("cannot replace the store's ledger in " + dir, e);
     }
   }
 
