@@ -79,7 +79,7 @@ public class BatchConfig {
         .listener(new RunListener(context.config().openlineage(), context.store().stateDir(),
             new RunEvents.Description(context.config().openlineage().namespace(), context.store().runId(),
                 context.store().root(), context.request().inputs(), context.request().gold(),
-                steps.evalPrompts())))
+                context.request().evalPrompts())))
         .build();
   }
 

@@ -241,16 +241,4 @@ public final class Steps {
   boolean hasGold() {
     return store.whole(Staged.GOLD_LINES) != null;
   }
-
-  List<Path> inputs() {
-    return inputs;
-  }
-
-  List<Path> gold() {
-    return gold;
-  }
-
-  List<Path> evalPrompts() {
-    return evalPrompts;
-  }
 }
