@@ -143,8 +143,8 @@ public final class Publisher {
     if (hasGold) {
       tallied.over(store.staged(Staged.GOLD), Tally.of("gold", Col.STATUS));
     }
-    tallied.over(store.publishing(Table.CHANGES), List.of(Tally.of(CHANGES, RecordChanges.CHANGE),
-        new Tally(CHANGE_REASONS, org.apache.spark.sql.functions.concat_ws("/", col(RecordChanges.CHANGE),
+    tallied.over(store.publishing(Table.CHANGES), List.of(Tally.of(CHANGES, Changes.CHANGE),
+        new Tally(CHANGE_REASONS, org.apache.spark.sql.functions.concat_ws("/", col(Changes.CHANGE),
             col(Col.REASON)))));
     return tallied.count();
   }
@@ -214,8 +214,8 @@ public final class Publisher {
     counts.put("preferences_by_resolution", t.get("preferences_by_resolution"));
     Map<String, Object> changed = new LinkedHashMap<>();
     changed.put("previous_run", before == null ? null : before.getFileName().toString());
-    changed.put("added", t.get(CHANGES).getOrDefault(RecordChanges.ADDED, 0L));
-    changed.put("removed", t.get(CHANGES).getOrDefault(RecordChanges.REMOVED, 0L));
+    changed.put("added", t.get(CHANGES).getOrDefault(Changes.ADDED, 0L));
+    changed.put("removed", t.get(CHANGES).getOrDefault(Changes.REMOVED, 0L));
     changed.put("changed", t.get(CHANGES).getOrDefault(Changes.CHANGED, 0L));
     changed.put("by_reason", t.get(CHANGE_REASONS));
     counts.put("records_changed", changed);
