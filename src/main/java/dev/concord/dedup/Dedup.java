@@ -86,25 +86,73 @@ public final class Dedup {
 
   /**
    * As {@link #promptClusters(Dataset, ConcordConfig)}, with the prompts published so far and their splits
-   * ({@code pins}: {@code prompt_key, doc_text, split}; null for none) clustered too, so that a new prompt near a
-   * published one meets it even when the published one's items are gone (an exclusion, say). Adds per prompt key its
-   * own pinned split ({@code pinned_split}), the one split pinned in its cluster ({@code cluster_split}), and
-   * whether its cluster holds prompts pinned to both splits ({@code split_conflict}).
+   * ({@code pins}: {@code prompt_key, doc_text, split}; null for none) clustered too: {@link #promptDocs}, {@link
+   * #promptPairs} and {@link #promptClusters(Dataset, Dataset, Dataset, ConcordConfig)} in one, every pair searched.
    */
   public static Dataset<Row> promptClusters(Dataset<Row> prompts, Dataset<Row> pins, ConcordConfig config) {
-    ConcordConfig.DedupSettings s = config.dedup();
-    Dataset<Row> pinned = pins != null ? pins.select(col(Col.PROMPT_KEY), col(Col.SPLIT).as(PINNED_SPLIT))
-        : prompts.sparkSession().createDataFrame(List.of(), new org.apache.spark.sql.types.StructType()
-            .add(Col.PROMPT_KEY, "string").add(PINNED_SPLIT, "string"));
-    Dataset<Row> all = pins == null ? prompts : prompts.unionByName(pins.select(col(Col.PROMPT_KEY),
-        col(NearDuplicates.TEXT), lit(false).as("eval")));
-    Dataset<Row> docs = all.groupBy(Col.PROMPT_KEY)
-        .agg(first(NearDuplicates.TEXT).as(NearDuplicates.TEXT), max(col("eval")).as("eval"))
+    Dataset<Row> docs = promptDocs(prompts, pins, config).localCheckpoint();
+    return promptClusters(docs, promptPairs(docs, null, config).localCheckpoint(), pins, config);
+  }
+
+  /**
+   * The prompts to cluster, once each: {@code prompts} ({@code prompt_key, doc_text, eval}) and the prompts
+   * published so far ({@code pins}: {@code prompt_key, doc_text, split}, optionally {@code band_keys}; null for
+   * none), as {@code doc, block, doc_text, eval}, with {@code band_keys} (the pins' own where they have them, so that
+   * a published prompt is not shingled again) and {@code settled}: whether the prompt is published.
+   */
+  public static Dataset<Row> promptDocs(Dataset<Row> prompts, Dataset<Row> pins, ConcordConfig config) {
+    Dataset<Row> own = prompts.select(col(Col.PROMPT_KEY), col(NearDuplicates.TEXT), col("eval"),
+        lit(null).cast(KEYS_TYPE).as(NearDuplicates.KEYS), lit(false).as(NearDuplicates.SETTLED));
+    Dataset<Row> all = pins == null ? own : own.unionByName(pins.select(col(Col.PROMPT_KEY),
+        col(NearDuplicates.TEXT), lit(false).as("eval"), (List.of(pins.columns()).contains(NearDuplicates.KEYS)
+            ? col(NearDuplicates.KEYS) : lit(null).cast(KEYS_TYPE)).as(NearDuplicates.KEYS),
+        lit(true).as(NearDuplicates.SETTLED)));
+    MinHash minHash = new MinHash(config.dedup());
+    return all.groupBy(Col.PROMPT_KEY)
+        .agg(first(NearDuplicates.TEXT).as(NearDuplicates.TEXT), max(col("eval")).as("eval"),
+            first(NearDuplicates.KEYS, true).as(NearDuplicates.KEYS),
+            max(col(NearDuplicates.SETTLED)).as(NearDuplicates.SETTLED))
         .select(col(Col.PROMPT_KEY).as(NearDuplicates.DOC), lit("prompt").as(NearDuplicates.BLOCK),
-            col(NearDuplicates.TEXT), col("eval"))
-        .localCheckpoint();
-    Dataset<Row> pairs = NearDuplicates.pairs(docs, new MinHash(s), s.jaccardThreshold(), s.bucketWindow())
-        .localCheckpoint();
+            col(NearDuplicates.TEXT), col("eval"),
+            coalesce(col(NearDuplicates.KEYS), minHash.bandKeys(col(NearDuplicates.TEXT))).as(NearDuplicates.KEYS),
+            col(NearDuplicates.SETTLED));
+  }
+
+  private static final String KEYS_TYPE = "array<bigint>";
+
+  /**
+   * The verified near-duplicate pairs ({@code a, b, similarity}) of {@link #promptDocs}: {@code known}, the pairs
+   * between published prompts an earlier run verified with the same settings, and the search for every pair with an
+   * unpublished end; with {@code known} null, every pair is searched.
+   */
+  public static Dataset<Row> promptPairs(Dataset<Row> docs, Dataset<Row> known, ConcordConfig config) {
+    ConcordConfig.DedupSettings s = config.dedup();
+    MinHash minHash = new MinHash(s);
+    if (known == null) {
+      return NearDuplicates.pairs(docs.withColumn(NearDuplicates.SETTLED, lit(false)), minHash,
+          s.jaccardThreshold(), s.bucketWindow());
+    }
+    Dataset<Row> settled = docs.filter(col(NearDuplicates.SETTLED)).select(NearDuplicates.DOC);
+    return NearDuplicates.pairs(docs, minHash, s.jaccardThreshold(), s.bucketWindow())
+        .unionByName(known.select(NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY)
+            .join(settled.withColumnRenamed(NearDuplicates.DOC, NearDuplicates.A), NearDuplicates.A)
+            .join(settled.withColumnRenamed(NearDuplicates.DOC, NearDuplicates.B), NearDuplicates.B)
+            .select(NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY));
+  }
+
+  /**
+   * Per prompt key of {@link #promptDocs} ({@code docs}), given their verified {@code pairs}: its {@code
+   * prompt_cluster}, whether the cluster holds an evaluation prompt and the detail of that match, its own pinned split
+   * ({@code pinned_split}, from {@code pins}), the one split pinned in its cluster ({@code cluster_split}), and
+   * whether its cluster holds prompts pinned to both splits ({@code split_conflict}). Published prompts are
+   * clustered with the others, so that a new prompt near a published one meets it even when the published one's
+   * items are gone (an exclusion, say).
+   */
+  public static Dataset<Row> promptClusters(Dataset<Row> docs, Dataset<Row> pairs, Dataset<Row> pins,
+      ConcordConfig config) {
+    Dataset<Row> pinned = pins != null ? pins.select(col(Col.PROMPT_KEY), col(Col.SPLIT).as(PINNED_SPLIT))
+        : docs.sparkSession().createDataFrame(List.of(), new org.apache.spark.sql.types.StructType()
+            .add(Col.PROMPT_KEY, "string").add(PINNED_SPLIT, "string"));
     Dataset<Row> clusters = NearDuplicates.clusters(pairs);
     Dataset<Row> evalDocs = docs.filter(col("eval")).select(NearDuplicates.DOC);
     // The closest direct match with an evaluation prompt, for the audit; a prompt linked only through a chain has
@@ -116,7 +164,7 @@ public final class Dedup {
         .groupBy(NearDuplicates.DOC).agg(max(NearDuplicates.SIMILARITY).as("eval_similarity"));
     WindowSpec cluster = Window.partitionBy(PROMPT_CLUSTER);
     Column clusterPins = array_sort(collect_set(col(PINNED_SPLIT)).over(cluster));
-    return docs.join(clusters, new String[] {NearDuplicates.DOC}, "left")
+    return docs.select(NearDuplicates.DOC, "eval").join(clusters, new String[] {NearDuplicates.DOC}, "left")
         .join(direct, new String[] {NearDuplicates.DOC}, "left")
         .join(pinned.withColumnRenamed(Col.PROMPT_KEY, NearDuplicates.DOC), new String[] {NearDuplicates.DOC}, "left")
         .withColumn(PROMPT_CLUSTER, coalesce(col(NearDuplicates.CLUSTER), col(NearDuplicates.DOC)))

@@ -19,10 +19,12 @@ import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Encoders;
@@ -47,15 +49,24 @@ public final class NearDuplicates {
   public static final String B = "b";
   public static final String SIMILARITY = "similarity";
   public static final String CLUSTER = "cluster";
+  /** Optional column of docs: their band keys ({@link MinHash#bandKeys(String)}), kept from an earlier run. */
+  public static final String KEYS = "band_keys";
+  /**
+   * Optional column of docs: whether the doc's pairs with other settled docs are known already (an earlier run
+   * verified them), so that only pairs with an unsettled end are searched.
+   */
+  public static final String SETTLED = "settled";
 
   /**
    * Verified near-duplicate pairs of {@code docs} ({@code doc} unique, {@code block}, {@code doc_text}): texts of
    * one block only, {@code a < b}, similarity at least {@code threshold}. Candidates come from MinHash LSH on the
-   * whole text.
+   * whole text, with the docs' {@code band_keys} where they have them. Docs with a {@code settled} column are not
+   * paired when both are settled.
    */
   public static Dataset<Row> pairs(Dataset<Row> docs, MinHash minHash, double threshold, int window) {
-    return verified(docs, minHash.bandKeys(col(TEXT)), minHash.bands(), minHash, threshold, window,
-        BROADCAST_CANDIDATES);
+    Column keys = List.of(docs.columns()).contains(KEYS) ? coalesce(col(KEYS), minHash.bandKeys(col(TEXT)))
+        : minHash.bandKeys(col(TEXT));
+    return verified(docs, keys, minHash.bands(), minHash, threshold, window, BROADCAST_CANDIDATES);
   }
 
   /**
@@ -103,7 +114,12 @@ public final class NearDuplicates {
     // shuffle of bands x docs rows small. Colliding hashes only add candidates: every candidate is checked on its
     // block and its texts. A member also carries the key of the next band of its scheme, which splits a large
     // bucket (WindowPairs).
-    Dataset<Row> hashed = docs.select(col(DOC), col(BLOCK), col(TEXT), xxhash64(col(DOC)).as("h"), keys.as("keys"));
+    // A settled doc's hash has its lowest bit set, so that a candidate pair of two settled docs is dropped before
+    // its texts are fetched; the other docs' hashes have it clear. A collision costs a candidate, as before.
+    boolean settling = List.of(docs.columns()).contains(SETTLED);
+    Column h = settling ? xxhash64(col(DOC)).bitwiseAND(lit(~1L)).bitwiseOR(when(col(SETTLED), lit(1L))
+        .otherwise(lit(0L))) : xxhash64(col(DOC));
+    Dataset<Row> hashed = docs.select(col(DOC), col(BLOCK), col(TEXT), h.as("h"), keys.as("keys"));
     Column pos = col("pos");
     Column next = pos.minus(pmod(pos, lit(bands))).plus(pmod(pos.plus(1), lit(bands))).plus(1);
     Dataset<Row> members = hashed.select(col("h"), col(BLOCK), col("keys"), posexplode(col("keys")))
@@ -113,6 +129,7 @@ public final class NearDuplicates {
     Dataset<Row> candidates = members
         .mapPartitions(new WindowPairs(window), Encoders.row(new StructType().add("ha", DataTypes.LongType, false)
             .add("hb", DataTypes.LongType, false)))
+        .filter(settling ? col("ha").bitwiseAND(col("hb")).bitwiseAND(lit(1L)).equalTo(0L) : lit(true))
         .distinct()
         .localCheckpoint();
     Dataset<Row> texts = hashed.select("h", DOC, BLOCK, TEXT);

@@ -29,7 +29,8 @@ import org.apache.logging.log4j.Logger;
  * store/ledger.json                 the committed batches, in order: run id, files (path, bytes, sha256), exclusions
  * store/batches/RUN_ID/lines/       the run's parsed input lines, as its ingest staged them
  * store/batches/RUN_ID/gold_lines/  its parsed gold lines (absent when it read no new gold)
- * store/batches/RUN_ID/pins/        every prompt published so far with its split (kept for the newest batch only)
+ * store/batches/RUN_ID/pins/        every prompt published so far with its split and band keys (newest batch only)
+ * store/batches/RUN_ID/pinned_pairs/ the verified near-duplicate pairs between those prompts (newest batch only)
  * </pre>
  *
  * A run's batch is moved here just before its version is renamed into place and becomes part of the history when
@@ -45,6 +46,9 @@ public final class History {
   /** The staged tables a batch keeps. */
   static final List<Staged> KEPT = List.of(Staged.LINES, Staged.GOLD_LINES);
   static final String PINS = "pins";
+  static final String PINNED_PAIRS = "pinned_pairs";
+  /** The whole-history tables each batch rewrites: the newest batch's alone are kept. */
+  private static final List<String> NEWEST_ONLY = List.of(PINS, PINNED_PAIRS);
 
   /**
    * One committed batch.
@@ -103,8 +107,17 @@ public final class History {
 
   /** The pinned splits of the newest batch, if any batch was committed. */
   public java.util.Optional<Path> pins() {
+    return newest(PINS);
+  }
+
+  /** The verified pairs between the pinned prompts of the newest batch, if it has them. */
+  public java.util.Optional<Path> pinnedPairs() {
+    return newest(PINNED_PAIRS);
+  }
+
+  private java.util.Optional<Path> newest(String table) {
     return batches.isEmpty() ? java.util.Optional.empty()
-        : java.util.Optional.of(batchDir(batches.get(batches.size() - 1).runId()).resolve(PINS))
+        : java.util.Optional.of(batchDir(batches.get(batches.size() - 1).runId()).resolve(table))
             .filter(Files::isDirectory);
   }
 
@@ -191,9 +204,15 @@ public final class History {
     return batchDir(runId).resolve(PINS);
   }
 
+  /** The folder a staged batch's pinned pairs are written to before {@link #stageBatch}. */
+  public Path pinnedPairsOf(String runId) {
+    return batchDir(runId).resolve(PINNED_PAIRS);
+  }
+
   /**
    * Makes batch {@code runId} (moved in by {@link #stageBatch}) part of the history: the ledger names it, replaced in
-   * one rename. Then the older batches' pins, which the new one's include, are removed. Nothing if already named.
+   * one rename. Then the older batches' pins and pinned pairs, which the new one's include, are removed. Nothing if
+   * already named.
    */
   public History commit(String runId) {
     // The ledger on disk, not this view of it (which may stop before a resumed run's own batch).
@@ -210,7 +229,9 @@ public final class History {
     }
     writeLedger(next);
     for (Batch b : committed) {
-      deleteTree(batchDir(b.runId()).resolve(PINS));
+      for (String table : NEWEST_ONLY) {
+        deleteTree(batchDir(b.runId()).resolve(table));
+      }
     }
     LOG.info("store: batch {} committed ({} batches)", runId, next.size());
     return new History(dir, next);

@@ -41,6 +41,10 @@ public enum Staged {
   RESOLUTION,
   /** Per item: its texts from its representative line, normalised and keyed. */
   ITEMS,
+  /** Every prompt to cluster, once, with its band keys: the items', the evaluation prompts and the published ones. */
+  PROMPT_DOCS,
+  /** The verified near-duplicate pairs between those prompts. */
+  PROMPT_PAIRS,
   /** Per prompt key: its near-duplicate cluster and whether that holds an evaluation prompt. */
   PROMPT_CLUSTERS,
   /** The preference and label candidate records with their texts. */

@@ -15,6 +15,8 @@ import static dev.concord.job.Staged.LINES;
 import static dev.concord.job.Staged.POSTERIORS;
 import static dev.concord.job.Staged.PROJECT_AGREEMENT;
 import static dev.concord.job.Staged.PROMPT_CLUSTERS;
+import static dev.concord.job.Staged.PROMPT_DOCS;
+import static dev.concord.job.Staged.PROMPT_PAIRS;
 import static dev.concord.job.Staged.RECORDS;
 import static dev.concord.job.Staged.RESOLUTION;
 import static dev.concord.job.Staged.SCOPES;
@@ -56,9 +58,10 @@ public final class StepGraph {
       new Step("resolve", Set.of(SUBMISSIONS, UNITS, GOLD_UNITS, SCOPES, ANNOTATORS),
           Set.of(VOTES, POSTERIORS, RESOLUTION)),
       new Step("dedup", Set.of(LINES, EVAL_PROMPTS, SUBMISSIONS, ANNOTATORS, RESOLUTION),
-          Set.of(ITEMS, PROMPT_CLUSTERS, JUDGED_CANDIDATES, SFT_CANDIDATES, RECORDS, SFT_EDGES, FINAL_OUTCOMES)),
+          Set.of(ITEMS, PROMPT_DOCS, PROMPT_PAIRS, PROMPT_CLUSTERS, JUDGED_CANDIDATES, SFT_CANDIDATES, RECORDS,
+              SFT_EDGES, FINAL_OUTCOMES)),
       new Step("publish", Set.of(LINES, GOLD_LINES, SUBMISSIONS, EXCLUDED, GOLD, PROJECT_AGREEMENT, SCOPES,
-          ANNOTATORS, RESOLUTION, ITEMS, RECORDS, SFT_EDGES, FINAL_OUTCOMES), Set.of()));
+          ANNOTATORS, RESOLUTION, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES), Set.of()));
 
   /** The steps' names in order. */
   public static final List<String> NAMES = STEPS.stream().map(Step::name).toList();

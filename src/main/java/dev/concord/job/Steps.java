@@ -182,7 +182,14 @@ public final class Steps {
     Dataset<Row> allPrompts = prompts;
     Dataset<Row> pins = store.pins();
     Dataset<Row> pinned = pins == null ? null : pins.withColumnRenamed(Records.PROMPT_TEXT, NearDuplicates.TEXT);
-    store.stage(Staged.PROMPT_CLUSTERS, () -> Dedup.promptClusters(allPrompts, pinned, config));
+    // A published prompt keeps its band keys and its verified pairs with the other published prompts in the store:
+    // only the new prompts are shingled, and only pairs with a new end are searched and verified.
+    store.stage(Staged.PROMPT_DOCS, () -> Dedup.promptDocs(allPrompts, pinned, config));
+    Dataset<Row> promptDocs = store.staged(Staged.PROMPT_DOCS);
+    store.stage(Staged.PROMPT_PAIRS, () -> Dedup.promptPairs(promptDocs,
+        store.pinnedPairs(config.dedup().toString()), config));
+    store.stage(Staged.PROMPT_CLUSTERS, () -> Dedup.promptClusters(promptDocs, store.staged(Staged.PROMPT_PAIRS),
+        pinned, config));
 
     Dataset<Row> kept = store.staged(Staged.ANNOTATORS).filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);

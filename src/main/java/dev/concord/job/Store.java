@@ -111,12 +111,46 @@ public final class Store {
     return history == null ? null : history.pins().map(this::read).orElse(null);
   }
 
-  /** Writes the pins a publication leaves ({@code prompt_key, prompt_text, split}) into the run's batch. */
+  /**
+   * Writes the pins a publication leaves ({@code prompt_key, prompt_text, split, band_keys}) into the run's batch.
+   */
   public void writePins(Dataset<Row> pins) {
     Path dir = history.pinsOf(runId);
     long rows = write(pins, dir);
-    writeDescription(dir, pins.schema(), rows);
+    writeDescription(dir, pins.schema(), rows, null);
   }
+
+  /** The pins this run wrote into its batch ({@link #writePins}). */
+  public Dataset<Row> pinsWritten() {
+    return read(history.pinsOf(runId));
+  }
+
+  /**
+   * The verified near-duplicate pairs between the pinned prompts ({@code a, b, similarity}), from the store's newest
+   * batch; null when it has none or found them with other {@code settings} (then every pair is searched again).
+   */
+  public Dataset<Row> pinnedPairs(String settings) {
+    java.util.Optional<Path> dir = history == null ? java.util.Optional.empty() : history.pinnedPairs();
+    if (dir.isEmpty()) {
+      return null;
+    }
+    String found = description(dir.get()).map(d -> d.path(SETTINGS).asText(null)).orElse(null);
+    if (!settings.equals(found)) {
+      LOG.info("store: the published prompts' pairs were found with other dedup settings ({}); searching them again",
+          found);
+      return null;
+    }
+    return read(dir.get());
+  }
+
+  /** Writes the pairs between the pins a publication leaves, found with {@code settings}, into the run's batch. */
+  public void writePinnedPairs(Dataset<Row> pairs, String settings) {
+    Path dir = history.pinnedPairsOf(runId);
+    long rows = write(pairs, dir);
+    writeDescription(dir, pairs.schema(), rows, settings);
+  }
+
+  private static final String SETTINGS = "settings";
 
   private Dataset<Row> read(Path dir) {
     return description(dir).map(d -> spark.read().schema((StructType) DataType.fromJson(d.get("schema").toString()))
@@ -383,9 +417,17 @@ public final class Store {
   }
 
   private static void writeDescription(Path dir, StructType schema, long rows) {
+    writeDescription(dir, schema, rows, null);
+  }
+
+  /** @param settings what the table was computed with, when it matters to a later reader; null for nothing */
+  private static void writeDescription(Path dir, StructType schema, long rows, String settings) {
     try {
       com.fasterxml.jackson.databind.node.ObjectNode d = JSON.createObjectNode();
       d.put("rows", rows);
+      if (settings != null) {
+        d.put(SETTINGS, settings);
+      }
       d.set("schema", JSON.readTree(schema.json()));
       Path tmp = dir.resolve(DESCRIPTION + ".tmp");
       Files.writeString(tmp, JSON.writeValueAsString(d));

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import dev.concord.config.ConcordConfig;
 import dev.concord.dataset.Records;
 import dev.concord.dedup.Dedup;
+import dev.concord.dedup.NearDuplicates;
 import dev.concord.ingest.Pseudonyms;
 import dev.concord.ingest.Reconcile;
 import dev.concord.job.RunInputs;
@@ -112,7 +113,7 @@ public final class Publisher {
     checkGates(manifest, tallies);
     Manifest.write(store.publishingDir().resolve("manifest.json"), manifest);
     DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
-    stageBatch(runInputs, judged.unionByName(sft, true), items);
+    stageBatch(runInputs, judged.unionByName(sft, true));
     move();
     commitBatch();
     writeLatest();
@@ -344,18 +345,26 @@ public final class Publisher {
    * Moves tonight's lines into the submission store with the prompts published so far and their splits, which every
    * later version keeps (a published prompt's cluster never changes split). Not history until {@link #commitBatch}.
    */
-  private void stageBatch(RunInputs runInputs, Dataset<Row> records, Dataset<Row> items) {
+  private void stageBatch(RunInputs runInputs, Dataset<Row> records) {
     if (store.history() == null) {
       return;
     }
-    Dataset<Row> published = records.filter(col(Dedup.KEEPER)).select(Col.PROMPT_KEY, Col.SPLIT)
-        .dropDuplicates(Col.PROMPT_KEY)
-        .join(items.select(Col.PROMPT_KEY, Records.PROMPT_TEXT).dropDuplicates(Col.PROMPT_KEY), Col.PROMPT_KEY);
+    // Every prompt published so far keeps its split, its text and its band keys; the pairs between them are kept too,
+    // so that the next run searches only pairs with a new prompt.
+    Dataset<Row> newSplits = records.filter(col(Dedup.KEEPER)).select(Col.PROMPT_KEY, Col.SPLIT)
+        .dropDuplicates(Col.PROMPT_KEY);
     Dataset<Row> before = store.pins();
-    Dataset<Row> pins = before == null ? published
-        : before.unionByName(published.join(before.select(Col.PROMPT_KEY), new String[] {Col.PROMPT_KEY},
-            "left_anti"));
-    store.writePins(pins.select(Col.PROMPT_KEY, Records.PROMPT_TEXT, Col.SPLIT));
+    Dataset<Row> splits = before == null ? newSplits : before.select(Col.PROMPT_KEY, Col.SPLIT)
+        .unionByName(newSplits.join(before.select(Col.PROMPT_KEY), new String[] {Col.PROMPT_KEY}, "left_anti"));
+    Dataset<Row> docs = store.staged(Staged.PROMPT_DOCS);
+    store.writePins(splits.join(docs.select(col(NearDuplicates.DOC).as(Col.PROMPT_KEY),
+            col(NearDuplicates.TEXT).as(Records.PROMPT_TEXT), col(NearDuplicates.KEYS)), Col.PROMPT_KEY)
+        .select(Col.PROMPT_KEY, Records.PROMPT_TEXT, Col.SPLIT, NearDuplicates.KEYS));
+    Dataset<Row> pinned = store.pinsWritten().select(Col.PROMPT_KEY);
+    store.writePinnedPairs(store.staged(Staged.PROMPT_PAIRS)
+        .join(pinned.withColumnRenamed(Col.PROMPT_KEY, NearDuplicates.A), NearDuplicates.A)
+        .join(pinned.withColumnRenamed(Col.PROMPT_KEY, NearDuplicates.B), NearDuplicates.B)
+        .select(NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY), config.dedup().toString());
     List<String> excluded = store.staged(Staged.EXCLUDED).select(Col.ANNOTATOR).as(
         org.apache.spark.sql.Encoders.STRING()).collectAsList();
     store.history().stageBatch(store, runInputs.batchFiles(), excluded);

@@ -638,4 +638,70 @@ class DedupTest {
     double test = out.filter(col(Col.SPLIT).equalTo(Dedup.TEST)).count() / 4000.0;
     assertEquals(0.2, test, 0.03);
   }
+
+  /** Prompt docs as {@link Dedup#promptDocs} sees them: tonight's prompts and published ones. */
+  private static Dataset<Row> promptRows(List<String> prompts) {
+    return items(prompts.stream().map(p -> item("x", p, "", "")).toList()).select(col(Col.PROMPT_KEY),
+        col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT), lit(false).as("eval"));
+  }
+
+  @Test
+  void publishedPromptsKeepTheirBandKeysAndOnlyPairsWithANewPromptAreSearched() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    String a = words(rnd, 400);
+    String b = changeWords(a, 1, rnd);
+    String c = changeWords(a, 2, rnd);
+    String far = words(rnd, 400);
+    // a and b are published and near each other, but the store knows no pair between them: a pair of two published
+    // prompts comes only from the store, so it is not found again. c is new: its pairs with both are searched.
+    Dataset<Row> pins = pins(Map.of(a, Dedup.TRAIN, b, Dedup.TRAIN, far, Dedup.TEST));
+    Dataset<Row> docs = Dedup.promptDocs(promptRows(List.of(c)), pins, CONFIG).cache();
+    Map<String, String> keyOf = new TreeMap<>();
+    for (String p : List.of(a, b, c, far)) {
+      keyOf.put(p, promptRows(List.of(p)).first().getString(0));
+    }
+    Dataset<Row> none = SparkTest.spark().createDataFrame(List.of(), new StructType().add("a", "string")
+        .add("b", "string").add("similarity", "double"));
+    List<String> found = new ArrayList<>();
+    for (Row r : Dedup.promptPairs(docs, none, CONFIG).collectAsList()) {
+      found.add(r.getString(0) + "~" + r.getString(1));
+    }
+    Collections.sort(found);
+    List<String> expected = new ArrayList<>(List.of(pairOf(keyOf.get(a), keyOf.get(c)),
+        pairOf(keyOf.get(b), keyOf.get(c))));
+    Collections.sort(expected);
+    assertEquals(expected, found, "the new prompt is paired with both published ones, which are not paired again");
+
+    // A known pair between published prompts is taken as the store has it; with no store every pair is searched.
+    Dataset<Row> known = SparkTest.spark().createDataFrame(List.of(RowFactory.create(
+        min(keyOf.get(a), keyOf.get(b)), max(keyOf.get(a), keyOf.get(b)), 0.95)), none.schema());
+    assertEquals(3, Dedup.promptPairs(docs, known, CONFIG).count());
+    assertEquals(0.95, Dedup.promptPairs(docs, known, CONFIG).filter(col("a").equalTo(min(keyOf.get(a),
+        keyOf.get(b))).and(col("b").equalTo(max(keyOf.get(a), keyOf.get(b))))).first().getDouble(2));
+    assertEquals(3, Dedup.promptPairs(docs, null, CONFIG).count());
+
+    // A published prompt's band keys come from the store, not from its text.
+    Dataset<Row> withKeys = pins.withColumn(NearDuplicates.KEYS, org.apache.spark.sql.functions.array(lit(42L)));
+    Row farDoc = Dedup.promptDocs(promptRows(List.of(c)), withKeys, CONFIG)
+        .filter(col(NearDuplicates.DOC).equalTo(keyOf.get(far))).first();
+    assertEquals(List.of(42L), farDoc.getList(farDoc.fieldIndex(NearDuplicates.KEYS)));
+    assertTrue(farDoc.<Boolean>getAs(NearDuplicates.SETTLED));
+    Row newDoc = Dedup.promptDocs(promptRows(List.of(c)), withKeys, CONFIG)
+        .filter(col(NearDuplicates.DOC).equalTo(keyOf.get(c))).first();
+    assertArrayEquals(new MinHash(CONFIG.dedup()).bandKeys(newDoc.<String>getAs(NearDuplicates.TEXT)), newDoc.getList(newDoc.fieldIndex(NearDuplicates.KEYS))
+        .stream().mapToLong(x -> (Long) x).toArray());
+    assertFalse(newDoc.<Boolean>getAs(NearDuplicates.SETTLED));
+  }
+
+  private static String pairOf(String x, String y) {
+    return min(x, y) + "~" + max(x, y);
+  }
+
+  private static String min(String x, String y) {
+    return x.compareTo(y) <= 0 ? x : y;
+  }
+
+  private static String max(String x, String y) {
+    return x.compareTo(y) <= 0 ? y : x;
+  }
 }
