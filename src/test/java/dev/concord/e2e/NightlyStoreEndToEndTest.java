@@ -198,6 +198,28 @@ class NightlyStoreEndToEndTest {
   }
 
   @Test
+  void theNewestBatchAloneKeepsThePublishedPromptsWithTheirBandKeysAndPairs() throws IOException {
+    Path batches = nightly.resolve(".concord/store/batches");
+    List<Path> pins;
+    List<Path> pairs;
+    try (var walk = Files.list(batches)) {
+      List<Path> dirs = walk.toList();
+      pins = dirs.stream().map(d -> d.resolve("pins")).filter(Files::isDirectory).toList();
+      pairs = dirs.stream().map(d -> d.resolve("pinned_pairs")).filter(Files::isDirectory).toList();
+    }
+    assertEquals(1, pins.size(), "pins: " + pins);
+    assertEquals(List.of(pins.get(0).resolveSibling("pinned_pairs")), pairs);
+    Dataset<Row> pinned = spark.read().parquet(pins.get(0).toString());
+    assertEquals(0, pinned.filter(org.apache.spark.sql.functions.size(col("band_keys")).equalTo(0)
+        .or(col("band_keys").isNull())).count(), "every published prompt keeps its band keys");
+    Dataset<Row> known = spark.read().parquet(pairs.get(0).toString());
+    // The nights' near copies of earlier prompts are published beside them: their pairs are known to the store.
+    assertTrue(known.count() > 0);
+    assertEquals(known.count(), known.join(pinned.withColumnRenamed("prompt_key", "a"), "a")
+        .join(pinned.withColumnRenamed("prompt_key", "b"), "b").count(), "both ends of a known pair are pinned");
+  }
+
+  @Test
   void changesAccountForEveryDifferenceBetweenVersions() {
     for (int n = 1; n < 3; n++) {
       String was = NIGHTS.get(n - 1);
