@@ -1,20 +1,15 @@
 package dev.concord.publish;
 
 import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.bit_or;
 import static org.apache.spark.sql.functions.bit_xor;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat_ws;
-import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.filter;
-import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.size;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
@@ -55,26 +50,19 @@ final class Changes {
    */
   static Dataset<Row> of(Map<String, Dataset<Row>> now, Map<String, Dataset<Row>> before, Dataset<Row> lineageNow,
       Dataset<Row> lineageBefore, Dataset<Row> duplicates, Dataset<Row> decisions, Dataset<Row> tonight) {
-    // Every fact about a record is a row keyed by (record_table, id), and the rows meet in one aggregation: joining
-    // the versions, the lineages and the fates one after another sorted a million records five times over.
-    Dataset<Row> facts = attributes(now, "now_", NOW).unionByName(attributes(before, "was_", BEFORE), true)
-        .unionByName(support(lineageNow, lineageBefore, decisions, tonight), true)
-        .unionByName(duplicates.select(col(Col.RECORD_TABLE), col(Col.REMOVED_ID).as(Col.ID),
-            col(Col.KIND).as("removed_kind")), true);
-    List<Column> aggregates = new ArrayList<>();
-    for (String f : COMPARED) {
-      aggregates.add(first(col("now_" + f), true).as("now_" + f));
-      aggregates.add(first(col("was_" + f), true).as("was_" + f));
-    }
-    aggregates.addAll(List.of(sum(NOW_COUNT).as(NOW_COUNT), bit_xor(col(NOW_HASH)).as(NOW_HASH),
-        sum(WAS_COUNT).as(WAS_COUNT), bit_xor(col(WAS_HASH)).as(WAS_HASH), max("fresh").as("fresh"),
-        max(Reconcile.EXCLUDED_ON_REQUEST).as(Reconcile.EXCLUDED_ON_REQUEST),
-        max(Accounting.ANNOTATOR_DROPPED).as(Accounting.ANNOTATOR_DROPPED),
-        max(Accounting.SUPERSEDED).as(Accounting.SUPERSEDED), max(Accounting.SENT_TO_REVIEW).as(Accounting.SENT_TO_REVIEW),
-        max("removed_kind").as("removed_kind")));
-    Dataset<Row> joined = facts.groupBy(Col.RECORD_TABLE, Col.ID)
-        .agg(bit_or(col(SIDES)).as(SIDES), aggregates.toArray(Column[]::new))
-        .filter(col(SIDES).isNotNull());
+    // Only hash aggregations over numbers and narrow sorted joins: the record attributes of both versions meet in one
+    // join, the lineages' summaries in one aggregation (joining versions, lineages and fates one after another
+    // sorted a million records five times over; aggregating the string attributes fell back to sorting too).
+    Dataset<Row> sides = attributes(now, "now_").withColumn(NOW_SIDE, lit(true))
+        .join(attributes(before, "was_").withColumn(WAS_SIDE, lit(true)), new String[] {Col.RECORD_TABLE, Col.ID},
+            "full_outer")
+        .withColumn(SIDES, when(col(NOW_SIDE).isNotNull(), lit(NOW)).otherwise(lit(0))
+            .plus(when(col(WAS_SIDE).isNotNull(), lit(BEFORE)).otherwise(lit(0))));
+    Dataset<Row> removedAs = duplicates.groupBy(col(Col.RECORD_TABLE), col(Col.REMOVED_ID).as(Col.ID))
+        .agg(max(Col.KIND).as("removed_kind"));
+    Dataset<Row> joined = sides.join(support(lineageNow, lineageBefore, decisions, tonight),
+            new String[] {Col.RECORD_TABLE, Col.ID}, "left")
+        .join(removedAs, new String[] {Col.RECORD_TABLE, Col.ID}, "left");
 
     List<Column> moved = new ArrayList<>();
     List<Column> details = new ArrayList<>();
@@ -114,7 +102,7 @@ final class Changes {
             when(col("change_").equalTo(CHANGED), concat_ws("; ", details.toArray(Column[]::new))).as(Col.DETAIL));
   }
 
-  /** Which versions hold a record: a bit each. */
+  /** Which versions hold a record: a bit each (in the sum of both). */
   private static final String SIDES = "sides";
   private static final int NOW = 1;
   private static final int BEFORE = 2;
@@ -129,48 +117,56 @@ final class Changes {
   }
 
   /**
-   * Per record and submission behind it, in either version, one row: in this version's lineage, whether tonight's
-   * input holds the submission ({@code fresh}); in the previous one's, what became of the submission tonight. The
-   * decisions, tonight's ids and both lineages meet in one aggregation per submission, which also makes each
-   * (record, submission) edge count once however many roles it has.
+   * Per record of either version, a summary of the submissions behind it: in each version their number and the xor
+   * of their hashes (so a changed lineage shows without comparing lists); in this version's, whether tonight's input
+   * holds one ({@code fresh}); in the previous one's, what became of them tonight. A (record, submission) edge
+   * counts once however many roles it has.
    */
   private static Dataset<Row> support(Dataset<Row> lineageNow, Dataset<Row> lineageBefore, Dataset<Row> decisions,
       Dataset<Row> tonight) {
-    Column noRef = lit(null).cast("struct<side:int,record_table:string,id:string>");
-    Dataset<Row> perSubmission = decisions.select(col(Col.SUBMISSION_ID), col(Col.FATE), lit(false).as(TONIGHT),
-            noRef.as(REF))
-        .unionByName(tonight.select(col(Col.SUBMISSION_ID), lit(null).cast("string").as(Col.FATE),
-            lit(true).as(TONIGHT), noRef.as(REF)))
-        .unionByName(edges(lineageNow, NOW)).unionByName(edges(lineageBefore, BEFORE))
-        .groupBy(Col.SUBMISSION_ID).agg(max(TONIGHT).as(TONIGHT), fate(Reconcile.EXCLUDED_ON_REQUEST),
-            fate(Accounting.ANNOTATOR_DROPPED), fate(Accounting.SUPERSEDED), fate(Accounting.SENT_TO_REVIEW),
-            collect_set(REF).as("refs"))
-        .withColumn(REF, explode(col("refs")));
-    Column isNow = col(REF).getField("side").equalTo(NOW);
-    Column isBefore = isNow.unary_$bang();
-    Column hash = xxhash64(col(Col.SUBMISSION_ID));
-    return perSubmission.select(col(REF).getField(Col.RECORD_TABLE).as(Col.RECORD_TABLE),
-        col(REF).getField(Col.ID).as(Col.ID),
-        when(isNow, lit(1L)).as(NOW_COUNT), when(isNow, hash).as(NOW_HASH),
-        when(isBefore, lit(1L)).as(WAS_COUNT), when(isBefore, hash).as(WAS_HASH),
-        isNow.and(col(TONIGHT)).as("fresh"),
-        isBefore.and(col(Reconcile.EXCLUDED_ON_REQUEST)).as(Reconcile.EXCLUDED_ON_REQUEST),
-        isBefore.and(col(Accounting.ANNOTATOR_DROPPED)).as(Accounting.ANNOTATOR_DROPPED),
-        isBefore.and(col(Accounting.SUPERSEDED)).as(Accounting.SUPERSEDED),
-        isBefore.and(col(Accounting.SENT_TO_REVIEW)).as(Accounting.SENT_TO_REVIEW));
+    List<String> fates = List.of(Reconcile.EXCLUDED_ON_REQUEST, Accounting.ANNOTATOR_DROPPED, Accounting.SUPERSEDED,
+        Accounting.SENT_TO_REVIEW);
+    List<Column> decided = new ArrayList<>(List.of(HASH, lit(false).as(TONIGHT)));
+    List<Column> fresh = new ArrayList<>(List.of(HASH, lit(true).as(TONIGHT)));
+    List<Column> anyOf = new ArrayList<>();
+    for (String f : fates) {
+      decided.add(coalesce(col(Col.FATE).equalTo(f), lit(false)).as(f));
+      fresh.add(lit(false).as(f));
+      anyOf.add(max(f).as(f));
+    }
+    Dataset<Row> perSubmission = decisions.select(decided.toArray(Column[]::new))
+        .unionByName(tonight.select(fresh.toArray(Column[]::new)))
+        .groupBy(SUBMISSION_HASH).agg(max(TONIGHT).as(TONIGHT), anyOf.toArray(Column[]::new));
+    Dataset<Row> edges = edges(lineageNow, NOW).unionByName(edges(lineageBefore, BEFORE)).distinct();
+    Column isNow = col(SIDE).equalTo(NOW);
+    Column isBefore = col(SIDE).equalTo(BEFORE);
+    Column hash = col(SUBMISSION_HASH);
+    List<Column> summary = new ArrayList<>(List.of(sum(when(isNow, lit(1L))).as(NOW_COUNT),
+        bit_xor(when(isNow, hash)).as(NOW_HASH), sum(when(isBefore, lit(1L))).as(WAS_COUNT),
+        bit_xor(when(isBefore, hash)).as(WAS_HASH), max(isNow.and(flag(TONIGHT))).as("fresh")));
+    for (String f : fates) {
+      summary.add(max(isBefore.and(flag(f))).as(f));
+    }
+    return edges.join(perSubmission, new String[] {SUBMISSION_HASH}, "left")
+        .groupBy(Col.RECORD_TABLE, Col.ID).agg(summary.get(0), summary.subList(1, summary.size())
+            .toArray(Column[]::new));
   }
 
   private static final String TONIGHT = "tonight";
-  private static final String REF = "ref";
+  private static final String SIDE = "side";
+  private static final String NOW_SIDE = "now_side";
+  private static final String WAS_SIDE = "was_side";
 
-  /** Whether any decision on the submission has this fate. */
-  private static Column fate(String fate) {
-    return max(coalesce(col(Col.FATE).equalTo(fate), lit(false))).as(fate);
-  }
+  /**
+   * Submissions are matched on a 64-bit hash of their id: shuffled and joined as numbers, not as strings of 64
+   * characters. Two of a million ids share a hash with odds of about 3 in 100 million, and would only blur which of
+   * the two counts as fresh or excluded.
+   */
+  private static final String SUBMISSION_HASH = "submission_hash";
+  private static final Column HASH = xxhash64(col(Col.SUBMISSION_ID)).as(SUBMISSION_HASH);
 
   private static Dataset<Row> edges(Dataset<Row> lineage, int side) {
-    return lineage.select(col(Col.SUBMISSION_ID), lit(null).cast("string").as(Col.FATE), lit(false).as(TONIGHT),
-        struct(lit(side).as("side"), col(Col.RECORD_TABLE), col(Col.RECORD_ID).as(Col.ID)).as(REF));
+    return lineage.select(col(Col.RECORD_TABLE), col(Col.RECORD_ID).as(Col.ID), HASH, lit(side).as(SIDE));
   }
 
   /** Doubles to nine decimals, so that float noise is no change. */
@@ -179,12 +175,11 @@ final class Changes {
   }
 
   /** Per record: the compared fields the table has (the others null), prefixed. */
-  private static Dataset<Row> attributes(Map<String, Dataset<Row>> tables, String prefix, int side) {
+  private static Dataset<Row> attributes(Map<String, Dataset<Row>> tables, String prefix) {
     Dataset<Row> out = null;
     for (Map.Entry<String, Dataset<Row>> t : tables.entrySet()) {
       List<String> have = List.of(t.getValue().columns());
-      List<Column> cols = new ArrayList<>(List.of(lit(t.getKey()).as(Col.RECORD_TABLE), col(Col.ID),
-          lit(side).as(SIDES)));
+      List<Column> cols = new ArrayList<>(List.of(lit(t.getKey()).as(Col.RECORD_TABLE), col(Col.ID)));
       for (String f : COMPARED) {
         cols.add((have.contains(f) ? col(f).cast("string") : lit(null).cast("string")).as(prefix + f));
       }

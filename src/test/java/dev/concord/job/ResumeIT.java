@@ -42,6 +42,16 @@ class ResumeIT {
         "--run-id", "nightly"};
   }
 
+  /** A night's run over the store under {@code root}: {@code inputs} are the folders passed, each its own --input. */
+  static String[] night(Path root, String runId, Path... inputs) {
+    List<String> args = new java.util.ArrayList<>(List.of("run", "--gold", "data-samples/gold", "--eval-prompts",
+        "data-samples/eval", "--out", root.toString(), "--conf", conf.toString(), "--run-id", runId));
+    for (Path in : inputs) {
+      args.addAll(List.of("--input", in.toString()));
+    }
+    return args.toArray(String[]::new);
+  }
+
   @BeforeAll
   static void uninterruptedRun() throws Exception {
     conf = ChildRun.quickConfiguration(dir, c -> c);
@@ -65,24 +75,72 @@ class ResumeIT {
   @Test
   void killedInEveryStepInTurnAndResumedEachTimePublishesWhatAnUninterruptedRunPublishes() throws Exception {
     Path root = dir.resolve("killed");
+    killInEveryStepThenFinish(root, run(root), "nightly", Set.of());
+    assertEquals("nightly", Files.readString(root.resolve("LATEST")).trim());
+    assertFalse(Files.exists(root.resolve(".concord/staging/nightly")), "staging is cleared after publication");
+    assertSamePublication(reference.resolve("nightly"), root.resolve("nightly"));
+  }
+
+  /**
+   * The same on a grown store: a second night, over a store that holds the first, killed in every step in turn and
+   * resumed each time, publishes what an uninterrupted second night publishes, and its batch enters the store once.
+   */
+  @Test
+  void aSecondNightKilledInEveryStepPublishesWhatAnUninterruptedSecondNightPublishes() throws Exception {
+    Path first = dir.resolve("inputs/night-1");
+    Path second = dir.resolve("inputs/night-2");
+    Files.createDirectories(first);
+    Files.createDirectories(second);
+    try (Stream<Path> files = Files.list(Path.of("data-samples/submissions"))) {
+      for (Path f : files.toList()) {
+        String name = f.getFileName().toString();
+        Path to = (name.startsWith("generated-a") || name.startsWith("showcase.") || name.startsWith("bad-"))
+            ? first : second;
+        Files.copy(f, to.resolve(name));
+      }
+    }
+    Path expected = dir.resolve("second-expected");
+    Path root = dir.resolve("second-killed");
+    for (Path r : List.of(expected, root)) {
+      try (ChildRun child = ChildRun.start(night(r, "night-1", first))) {
+        assertEquals(0, child.exitCode(900), child.output());
+      }
+    }
+    try (ChildRun child = ChildRun.start(night(expected, "night-2", first, second))) {
+      assertEquals(0, child.exitCode(900), child.output());
+      assertTrue(child.output().contains("already in the submission store"), child.output());
+    }
+    killInEveryStepThenFinish(root, night(root, "night-2", first, second), "night-2", Set.of("night-1"));
+    assertEquals("night-2", Files.readString(root.resolve("LATEST")).trim());
+    assertSamePublication(expected.resolve("night-2"), root.resolve("night-2"));
+    JsonNode ledger = JSON.readTree(root.resolve(".concord/store/ledger.json").toFile());
+    List<String> batches = new java.util.ArrayList<>();
+    ledger.forEach(b -> batches.add(b.path("runId").asText()));
+    assertEquals(List.of("night-1", "night-2"), batches, ledger.toString());
+  }
+
+  /**
+   * Starts {@code args} and kills it in every step in turn (killed in ingest, started again and killed in reconcile,
+   * and so on through publish), then starts it a last time to the end. Each start must resume where the last one
+   * died, and ROOT never holds a half-made version; {@code versions} are the ones published before.
+   */
+  private static void killInEveryStepThenFinish(Path root, String[] args, String runId, Set<String> versions)
+      throws Exception {
     String previous = null;
     for (String step : StepGraph.NAMES) {
-      try (ChildRun child = ChildRun.start(run(root))) {
+      try (ChildRun child = ChildRun.start(args)) {
         assertTrue(child.awaitLine(l -> l.contains("step " + step + " started"), 900), child.output());
         Thread.sleep(1000);
         child.kill();
         assertResumedAt(previous, child.output());
       }
-      assertNoHalfVersion(root);
+      assertNoHalfVersion(root, runId, versions);
       previous = step;
     }
-    try (ChildRun last = ChildRun.start(run(root))) {
+    try (ChildRun last = ChildRun.start(args)) {
       assertEquals(0, last.exitCode(900), last.output());
       assertResumedAt(previous, last.output());
     }
-    assertEquals("nightly", Files.readString(root.resolve("LATEST")).trim());
-    assertFalse(Files.exists(root.resolve(".concord/staging/nightly")), "staging is cleared after publication");
-    assertSamePublication(reference.resolve("nightly"), root.resolve("nightly"));
   }
 
   /** A start after a kill in {@code killedIn} recovers the dead execution and runs no step before that one. */
@@ -97,15 +155,21 @@ class ResumeIT {
     }
   }
 
-  /** Whatever the moment of the kill, ROOT holds no half-made version and LATEST names only a whole one. */
-  private static void assertNoHalfVersion(Path root) throws IOException {
+  /**
+   * Whatever the moment of the kill, ROOT holds no half-made version of {@code runId} beside the earlier {@code
+   * versions}, and LATEST names only a whole one.
+   */
+  private static void assertNoHalfVersion(Path root, String runId, Set<String> versions) throws IOException {
     try (Stream<Path> entries = Files.list(root)) {
       Set<String> names = entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-      assertTrue(Set.of(".concord", "nightly", "LATEST").containsAll(names), names.toString());
-      if (names.contains("nightly")) {
-        assertTrue(Files.exists(root.resolve("nightly/manifest.json")), "a version is whole or absent");
+      Set<String> allowed = new java.util.HashSet<>(versions);
+      allowed.addAll(Set.of(".concord", runId, "LATEST"));
+      assertTrue(allowed.containsAll(names), names.toString());
+      if (names.contains(runId)) {
+        assertTrue(Files.exists(root.resolve(runId).resolve("manifest.json")), "a version is whole or absent");
       }
-      assertFalse(names.contains("LATEST") && !names.contains("nightly"));
+      String latest = names.contains("LATEST") ? Files.readString(root.resolve("LATEST")).trim() : null;
+      assertTrue(latest == null || names.contains(latest), "LATEST names " + latest + " of " + names);
     }
   }
 
