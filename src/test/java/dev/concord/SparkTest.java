@@ -10,10 +10,8 @@ public final class SparkTest {
 
   public static synchronized SparkSession spark() {
     if (spark == null) {
-      spark = dev.concord.job.Sparks.configure(SparkSession.builder().master("local[2]").appName("concord-tests"))
-          .config("spark.ui.enabled", "false")
-          .config("spark.sql.shuffle.partitions", "4")
-          .getOrCreate();
+      spark = dev.concord.job.Sparks.open("concord-tests", "local[2]",
+          java.util.Map.of("spark.sql.shuffle.partitions", "4")).spark();
     }
     return spark;
   }

@@ -11,7 +11,7 @@ import dev.concord.job.Sparks;
 import dev.concord.job.Staged;
 import dev.concord.job.Steps;
 import dev.concord.job.Store;
-import dev.concord.publish.Publisher;
+import dev.concord.publish.AgreementFigures;
 import dev.concord.schema.Col;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -77,12 +77,9 @@ final class AgreementReport {
     ConcordConfig config = ConcordConfig.load(conf);
 
     Path scratch = tempDir();
-    // An embedding JVM (the tests) may already have a session: use it as it is, and leave it running.
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession.Builder builder = Sparks.configure(SparkSession.builder().master("local[*]")
-        .appName("concord agreement")).config("spark.ui.enabled", "false");
-    SparkSession spark = ownSession ? builder.config("spark.sql.shuffle.partitions", "8").getOrCreate()
-        : builder.getOrCreate();
+    Sparks.Session session = Sparks.open("concord agreement", "local[*]",
+        java.util.Map.of("spark.sql.shuffle.partitions", "8"));
+    SparkSession spark = session.spark();
     try {
       Store store = new Store(spark, scratch, "report");
       Steps steps = new Steps(store, config, pseudonymKey(out), answers, gold);
@@ -99,10 +96,8 @@ final class AgreementReport {
       store.clearStaging();
       return 0;
     } finally {
-      if (ownSession) {
-        spark.stop();
-      }
-      deleteQuietly(scratch);
+      session.close();
+      org.apache.commons.io.FileUtils.deleteQuietly(scratch.toFile());
     }
   }
 
@@ -114,14 +109,14 @@ final class AgreementReport {
         "Fleiss' kappa (95%)", "alpha nominal (95%)", "Light's kappa (95%)");
     for (Iterator<Row> it = projects.toLocalIterator(); it.hasNext(); ) {
       Row r = it.next();
-      Map<String, Object> f = Publisher.projectFigures(r);
+      Map<String, Object> f = AgreementFigures.projectFigures(r);
       out.printf(Locale.ROOT, "%-24s %-9s %8d %6d  %-26s %-26s %-26s%n", r.<String>getAs(Col.PROJECT),
           r.<String>getAs(Col.TASK_TYPE), r.<Long>getAs("units"), r.<Long>getAs("annotators"),
-          Publisher.interval(f, "fleiss_kappa"), Publisher.interval(f, "alpha_nominal"),
-          Publisher.interval(f, "light_kappa"));
+          AgreementFigures.interval(f, "fleiss_kappa"), AgreementFigures.interval(f, "alpha_nominal"),
+          AgreementFigures.interval(f, "light_kappa"));
       if (f.get("mean_tau_b") != null) {
         out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  mean pairwise Kendall's tau-b %s%n", "", "", "", "",
-            Publisher.interval(f, "mean_tau_b"));
+            AgreementFigures.interval(f, "mean_tau_b"));
       }
       if (f.get("alpha_ordinal") != null) {
         out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  alpha ordinal %.4f, interval %.4f%n", "", "", "", "",
@@ -184,13 +179,4 @@ final class AgreementReport {
     }
   }
 
-  private static void deleteQuietly(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      System.err.println("concord: could not remove the scratch folder " + dir + ": " + e.getMessage());
-    }
-  }
 }

@@ -18,29 +18,40 @@ public final class Main {
         concord trace --out ROOT [--run-id ID] (--record ID | --submission ID | --annotator ID) [--json]
         concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]
         concord forget --out ROOT --annotators FILE
-        concord generate --out DIR [--submissions N] [--seed S]""";
+        concord generate --out DIR [options]   (a tool apart from the product: concord generate --help)""";
 
   public static void main(String[] args) {
     System.exit(execute(args));
   }
 
   static int execute(String[] args) {
-    try {
+    return exitCode(() -> {
       if (args.length == 0) {
         throw new ConfigException("no command given\n" + USAGE);
       }
       return switch (args[0]) {
         case "run" -> Runner.run(parseRun(args));
-        case "generate" -> dev.concord.generate.Generator.main(new Args(args, 1));
         case "agreement" -> AgreementReport.run(new Args(args, 1), System.out);
         case "trace" -> TraceCommand.run(new Args(args, 1), System.out);
         case "forget" -> forget(new Args(args, 1));
+        case "generate" -> throw new ConfigException("generate is a tool apart from the product jar: run it as"
+            + " bin/concord generate, which puts target/concord-tools.jar on the class path");
         case "-h", "--help", "help" -> {
           System.out.println(USAGE);
           yield 0;
         }
         default -> throw new ConfigException("unknown command '" + args[0] + "'\n" + USAGE);
       };
+    });
+  }
+
+  /**
+   * The exit code of a command, the contract's: its own, 2 for bad usage or configuration (the message names the
+   * option or key), 1 for any other failure. The tools' entry points answer the same way.
+   */
+  public static int exitCode(java.util.function.IntSupplier command) {
+    try {
+      return command.getAsInt();
     } catch (ConfigException e) {
       System.err.println("concord: " + e.getMessage());
       return 2;
@@ -110,7 +121,7 @@ public final class Main {
     private final String[] argv;
     private int i;
 
-    Args(String[] argv, int start) {
+    public Args(String[] argv, int start) {
       this.argv = argv;
       this.i = start;
     }

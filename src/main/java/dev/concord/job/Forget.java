@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import org.apache.spark.sql.Column;
@@ -46,10 +47,8 @@ public final class Forget {
           + " start it again when the run has ended");
       return 1;
     }
-    try (RunLock held = lock.get()) {
-      // An embedding JVM (the tests) may already have a session: getOrCreate uses it.
-      SparkSession spark = Sparks.configure(SparkSession.builder().appName("concord forget").master("local[*]")
-          .config("spark.ui.enabled", "false")).getOrCreate();
+    try (RunLock held = lock.get(); Sparks.Session session = Sparks.open("concord forget", "local[*]", Map.of())) {
+      SparkSession spark = session.spark();
       History history = History.recover(root);
       long total = 0;
       for (History.Batch b : history.batches()) {

@@ -331,14 +331,10 @@ public final class History {
     return batches.stream().map(Batch::runId).toList();
   }
 
-  static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
+  /** Removes a folder and all it holds; nothing to do when it is absent. */
+  public static void deleteTree(Path dir) {
+    try {
+      org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot remove " + dir, e);
     }

@@ -1,7 +1,6 @@
 package dev.concord.job;
 
 import dev.concord.config.ConcordConfig;
-import dev.concord.publish.Publisher;
 import java.util.Map;
 
 /** What the job's beans share: the run's store, configuration and steps. */

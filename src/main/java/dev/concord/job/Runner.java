@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.ZoneOffset;
@@ -101,18 +102,16 @@ public final class Runner {
   private static int runLocked(RunRequest request, ConcordConfig config, String configText, String runId, Path root,
       byte[] key, List<String> excluded, History history) {
 
-    SparkSession.Builder builder = Sparks.configure(SparkSession.builder().appName("concord " + runId))
-        .config("spark.ui.showConsoleProgress", "false")
-        // The web UI costs a second at start and memory all run long; -Dspark.ui.enabled=true brings it back.
-        .config("spark.ui.enabled", System.getProperty("spark.ui.enabled", "false"))
-        .config("spark.local.dir", root.resolve(".concord").resolve("spark-tmp").toString());
-    builder.master(request.master() != null ? request.master() : "local[*]");
-    if (SparkSession.getDefaultSession().isEmpty()) {
-      builder.config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions(request.inputs())));
+    try (Sparks.Session session = Sparks.open("concord " + runId,
+        request.master() != null ? request.master() : "local[*]",
+        Map.of("spark.local.dir", root.resolve(".concord").resolve("spark-tmp").toString(),
+            "spark.sql.shuffle.partitions", String.valueOf(shufflePartitions(request.inputs()))))) {
+      return runIn(session.spark(), request, config, configText, runId, root, key, excluded, history);
     }
-    // An embedding JVM (the tests) may already have a session: use it, and leave it running.
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = builder.getOrCreate();
+  }
+
+  private static int runIn(SparkSession spark, RunRequest request, ConcordConfig config, String configText,
+      String runId, Path root, byte[] key, List<String> excluded, History history) {
     Progress progress = new Progress(30);
     spark.sparkContext().addSparkListener(progress);
     try {
@@ -177,9 +176,6 @@ public final class Runner {
       }
       LOG.info("spark work per step: {}", progress.work());
       spark.sparkContext().removeSparkListener(progress);
-      if (ownSession) {
-        spark.stop();
-      }
     }
   }
 

@@ -27,13 +27,13 @@ import org.apache.spark.sql.Row;
  * The {@code changes} table: every record added, removed or changed since the previous version, with what moved and
  * why, so that a researcher who trained on one version knows what the next one changed.
  */
-final class Changes {
+public final class Changes {
   private Changes() {}
 
-  static final String CHANGE = Col.CHANGE;
-  static final String ADDED = "added";
-  static final String REMOVED = "removed";
-  static final String CHANGED = "changed";
+  public static final String CHANGE = Col.CHANGE;
+  public static final String ADDED = "added";
+  public static final String REMOVED = "removed";
+  public static final String CHANGED = "changed";
   static final String NEW_ANSWERS = "new_answers";
   static final String MERGED = "merged_as_duplicate";
   static final String REDECIDED = "redecided";
@@ -48,7 +48,7 @@ final class Changes {
    * @param decisions this version's {@code decisions}
    * @param tonight the submission ids of this run's own input
    */
-  static Dataset<Row> of(Map<String, Dataset<Row>> now, Map<String, Dataset<Row>> before, Dataset<Row> lineageNow,
+  public static Dataset<Row> of(Map<String, Dataset<Row>> now, Map<String, Dataset<Row>> before, Dataset<Row> lineageNow,
       Dataset<Row> lineageBefore, Dataset<Row> duplicates, Dataset<Row> decisions, Dataset<Row> tonight) {
     // Only hash aggregations over numbers and narrow sorted joins: the record attributes of both versions meet in one
     // join, the lineages' summaries in one aggregation (joining versions, lineages and fates one after another

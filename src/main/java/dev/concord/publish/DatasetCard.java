@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** README.md of a published version: what is in it, how it was made, its figures, how to load it. */
-final class DatasetCard {
+public final class DatasetCard {
   private DatasetCard() {}
 
   @SuppressWarnings("unchecked")
-  static void write(Path file, Map<String, Object> manifest) {
+  public static void write(Path file, Map<String, Object> manifest) {
     Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
     Map<String, Object> tables = (Map<String, Object>) counts.get("tables");
     StringBuilder md = new StringBuilder();
@@ -63,13 +63,13 @@ final class DatasetCard {
         .append("|---|---|---|---|---|---|---|\n");
     for (Map<String, Object> a : (java.util.List<Map<String, Object>>) manifest.get("agreement")) {
       md.append("| ").append(cell(a.get("project"))).append(" | ").append(cell(a.get("task_type"))).append(" | ")
-          .append(a.get("units")).append(" | ").append(Publisher.interval(a, "fleiss_kappa")).append(" | ")
-          .append(Publisher.interval(a, "alpha_nominal")).append(" | ")
-          .append(Publisher.interval(a, "light_kappa")).append(" | ")
-          .append(a.get("mean_tau_b") != null ? "mean pairwise tau-b " + Publisher.interval(a, "mean_tau_b")
+          .append(a.get("units")).append(" | ").append(AgreementFigures.interval(a, "fleiss_kappa")).append(" | ")
+          .append(AgreementFigures.interval(a, "alpha_nominal")).append(" | ")
+          .append(AgreementFigures.interval(a, "light_kappa")).append(" | ")
+          .append(a.get("mean_tau_b") != null ? "mean pairwise tau-b " + AgreementFigures.interval(a, "mean_tau_b")
               : a.get("alpha_ordinal") != null
-                  ? "alpha ordinal " + Publisher.interval(a, "alpha_ordinal") + ", interval "
-                  + Publisher.interval(a, "alpha_interval") : "")
+                  ? "alpha ordinal " + AgreementFigures.interval(a, "alpha_ordinal") + ", interval "
+                  + AgreementFigures.interval(a, "alpha_interval") : "")
           .append(" |\n");
     }
     md.append("\nThe drop decisions:\n\n")

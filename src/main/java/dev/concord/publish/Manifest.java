@@ -12,7 +12,7 @@ import java.util.Map;
 public final class Manifest {
   private Manifest() {}
 
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+  public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   /** Rows per published table, as the manifest of a published version records them. */

@@ -50,28 +50,16 @@ public final class Retention {
     List<Path> removed = new ArrayList<>();
     for (Version v : expired(versions, keep, latest)) {
       // The manifest goes first: a removal cut short leaves a folder that no longer counts as a version.
-      delete(v.dir().resolve("manifest.json"));
-      deleteTree(v.dir());
+      try {
+        Files.deleteIfExists(v.dir().resolve("manifest.json"));
+        org.apache.commons.io.FileUtils.deleteDirectory(v.dir().toFile());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot remove the expired version " + v.dir(), e);
+      }
       LOG.info("retention: removed version {} (created {}), keeping the newest {}", v.dir().getFileName(),
           v.createdAt(), keep);
       removed.add(v.dir());
     }
     return removed;
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(Retention::delete);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove " + dir, e);
-    }
-  }
-
-  private static void delete(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove " + p, e);
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.concord.publish;
+package dev.concord.job;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -9,9 +9,13 @@ import dev.concord.dedup.Dedup;
 import dev.concord.dedup.NearDuplicates;
 import dev.concord.ingest.Pseudonyms;
 import dev.concord.ingest.Reconcile;
-import dev.concord.job.RunInputs;
-import dev.concord.job.Staged;
-import dev.concord.job.Store;
+import dev.concord.publish.Accounting;
+import dev.concord.publish.AgreementFigures;
+import dev.concord.publish.Changes;
+import dev.concord.publish.DatasetCard;
+import dev.concord.publish.LineNumbers;
+import dev.concord.publish.Manifest;
+import dev.concord.publish.Retention;
 import dev.concord.quality.Figures;
 import dev.concord.quality.Gates;
 import dev.concord.quality.Tally;
@@ -310,35 +314,12 @@ public final class Publisher {
       f.put("decisions", byDecision);
       for (Row p : projectRows) {
         if (p.getAs(Col.PROJECT).equals(r.getAs(Col.PROJECT)) && p.getAs(Col.TASK_TYPE).equals(r.getAs(Col.TASK_TYPE))) {
-          f.putAll(projectFigures(p));
+          f.putAll(AgreementFigures.projectFigures(p));
         }
       }
       out.add(f);
     }
     return out;
-  }
-
-  /** A project's agreement row as plain values (every column but the keys), in the row's column order. */
-  public static Map<String, Object> projectFigures(Row p) {
-    Map<String, Object> f = new LinkedHashMap<>();
-    for (String field : p.schema().fieldNames()) {
-      if (!field.equals(Col.PROJECT) && !field.equals(Col.TASK_TYPE)) {
-        f.put(field, p.getAs(field));
-      }
-    }
-    return f;
-  }
-
-  /** A figure with its interval ({@code name}, {@code name_low}, {@code name_high}), or n/a when absent. */
-  public static String interval(Map<String, Object> figures, String name) {
-    if (!(figures.get(name) instanceof Number n)) {
-      return "n/a";
-    }
-    String s = String.format(java.util.Locale.ROOT, "%.4f", n.doubleValue());
-    if (figures.get(name + "_low") instanceof Number l && figures.get(name + "_high") instanceof Number h) {
-      s += String.format(java.util.Locale.ROOT, " (%.3f to %.3f)", l.doubleValue(), h.doubleValue());
-    }
-    return s;
   }
 
   /**

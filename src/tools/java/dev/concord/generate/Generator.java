@@ -52,7 +52,24 @@ public final class Generator {
   public record Options(Path out, int submissions, long seed, int annotators, int files, double goldShare,
       double badShare, double badLineShare, int minPerItem, int maxPerItem, int textChars) {}
 
-  public static int main(Main.Args args) {
+  static final String USAGE = """
+      usage: concord generate --out DIR [--submissions N] [--seed S] [--annotators A] [--files F] [--gold-share X]
+                              [--bad-annotator-share X] [--bad-line-share X] [--text-chars C]
+        --submissions N            submissions to write (1000)
+        --seed S                   everything follows from it (1)
+        --annotators A             annotators (the larger of 20 and N / 50)
+        --files F                  submission files (4)
+        --gold-share X             share of items with a gold label (0.1)
+        --bad-annotator-share X    share of spammers, adversaries and always-first annotators (0.15)
+        --bad-line-share X         share of malformed lines (0.005)
+        --text-chars C             about this many characters per prompt and response (400)""";
+
+  /** {@code bin/concord generate ...}: exits 0, 2 for bad usage, 1 for any other failure. */
+  public static void main(String[] argv) {
+    System.exit(Main.exitCode(() -> run(new Main.Args(argv, 0))));
+  }
+
+  static int run(Main.Args args) {
     Path out = null;
     int submissions = 1000;
     long seed = 1;
@@ -70,15 +87,19 @@ public final class Generator {
         case "--seed" -> seed = parseInt(opt, args.value(opt));
         case "--annotators" -> annotators = parseInt(opt, args.value(opt));
         case "--files" -> files = parseInt(opt, args.value(opt));
-        case "--gold-share" -> goldShare = Double.parseDouble(args.value(opt));
-        case "--bad-annotator-share" -> badShare = Double.parseDouble(args.value(opt));
-        case "--bad-line-share" -> badLines = Double.parseDouble(args.value(opt));
+        case "--gold-share" -> goldShare = parseShare(opt, args.value(opt));
+        case "--bad-annotator-share" -> badShare = parseShare(opt, args.value(opt));
+        case "--bad-line-share" -> badLines = parseShare(opt, args.value(opt));
         case "--text-chars" -> textChars = parseInt(opt, args.value(opt));
-        default -> throw new ConfigException("unknown option '" + opt + "' for generate");
+        case "-h", "--help" -> {
+          System.out.println(USAGE);
+          return 0;
+        }
+        default -> throw new ConfigException("unknown option '" + opt + "' for generate\n" + USAGE);
       }
     }
     if (out == null) {
-      throw new ConfigException("generate needs --out DIR");
+      throw new ConfigException("generate needs --out DIR\n" + USAGE);
     }
     if (annotators < 0) {
       annotators = Math.max(20, submissions / 50);
@@ -86,6 +107,18 @@ public final class Generator {
     generate(new Options(out, submissions, seed, annotators, files, goldShare, badShare, badLines, 3, 5, textChars));
     System.out.println("wrote " + submissions + " submissions to " + out);
     return 0;
+  }
+
+  private static double parseShare(String opt, String v) {
+    try {
+      double share = Double.parseDouble(v);
+      if (share >= 0 && share <= 1) {
+        return share;
+      }
+    } catch (NumberFormatException e) {
+      // reported below, with the value
+    }
+    throw new ConfigException("option " + opt + " needs a share between 0 and 1, got '" + v + "'");
   }
 
   private static int parseInt(String opt, String v) {

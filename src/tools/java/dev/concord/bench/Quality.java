@@ -50,10 +50,8 @@ public final class Quality {
     Path work = Path.of(args[0]);
     int submissions = Integer.parseInt(args[1]);
     List<Path> crowd = Stream.of(args).skip(2).map(Path::of).toList();
-    SparkSession spark = Sparks.configure(SparkSession.builder().master("local[*]").appName("concord quality"))
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "8")
-        .getOrCreate();
+    SparkSession spark = Sparks.open("concord quality", "local[*]",
+        java.util.Map.of("spark.sql.shuffle.partitions", "8")).spark();
     List<String> report = new ArrayList<>();
     report.add(String.format("%-22s %-14s %-6s %-6s %9s %9s %9s %8s", "data", "method", "gold", "drops", "resolved",
         "accuracy", "review", "acc.all"));
@@ -159,11 +157,7 @@ public final class Quality {
   }
 
   static void run(SparkSession spark, Path input, Path gold, Path out, Path conf) throws IOException {
-    if (Files.exists(out)) {
-      try (Stream<Path> walk = Files.walk(out)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
     int code = Runner.run(new RunRequest(List.of(input), gold == null ? List.of() : List.of(gold), out, conf,
         "quality", null));
     if (code != 0) {

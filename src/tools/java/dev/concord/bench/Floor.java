@@ -21,8 +21,7 @@ public final class Floor {
         schema = schema.add(f);
       }
     }
-    SparkSession spark = Sparks.configure(SparkSession.builder().master("local[*]").appName("concord floor"))
-        .config("spark.ui.enabled", "false").getOrCreate();
+    SparkSession spark = Sparks.open("concord floor", "local[*]", java.util.Map.of()).spark();
     String[] inputs = java.util.Arrays.copyOfRange(args, 1, args.length);
     spark.read().schema(schema).option("recursiveFileLookup", "true").json(inputs)
         .write().mode(SaveMode.Overwrite).parquet(args[0]);

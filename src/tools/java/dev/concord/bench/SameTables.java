@@ -29,8 +29,7 @@ public final class SameTables {
   private SameTables() {}
 
   public static void main(String[] args) {
-    SparkSession spark = Sparks.configure(SparkSession.builder().master("local[*]").appName("concord same-tables"))
-        .config("spark.ui.enabled", "false").getOrCreate();
+    SparkSession spark = Sparks.open("concord same-tables", "local[*]", java.util.Map.of()).spark();
     int differing = 0;
     for (Table t : Table.values()) {
       Path a = Path.of(args[0], t.folder());

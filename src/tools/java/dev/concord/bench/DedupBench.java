@@ -65,11 +65,9 @@ public final class DedupBench {
   public static void main(String[] args) throws IOException {
     Path work = Path.of(args[0]);
     long n = Long.parseLong(args[1]);
-    SparkSession spark = Sparks.configure(SparkSession.builder().master("local[*]").appName("concord dedup bench"))
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", String.valueOf(Math.max(8, n / 50_000)))
-        .config("spark.local.dir", work.resolve("spark-tmp").toString())
-        .getOrCreate();
+    SparkSession spark = Sparks.open("concord dedup bench", "local[*]", java.util.Map.of(
+        "spark.sql.shuffle.partitions", String.valueOf(Math.max(8, n / 50_000)),
+        "spark.local.dir", work.resolve("spark-tmp").toString())).spark();
     ConcordConfig config = ConcordConfig.load(Path.of("conf/concord.yaml"));
     String data = work.resolve("records").toString();
     spark.range(n).repartition((int) Math.max(2, n / 50_000)).map((MapFunction<Long, Row>) DedupBench::record,
