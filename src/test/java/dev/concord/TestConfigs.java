@@ -2,7 +2,10 @@ package dev.concord;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.concord.config.ConcordConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,8 +20,33 @@ public final class TestConfigs {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   /** Writes the shipped configuration with {@code settings} ("a.b.c" to value) applied to {@code dir/NAME.yaml}. */
-  @SuppressWarnings("unchecked")
   public static Path write(Path dir, String name, Map<String, Object> settings) throws IOException {
+    Path file = dir.resolve(name + ".yaml");
+    Files.writeString(file, yaml(settings));
+    return file;
+  }
+
+  /** The shipped configuration with {@code settings} applied, bound and validated as a run would bind it. */
+  public static ConcordConfig of(Map<String, Object> settings) {
+    try {
+      return ConcordConfig.parse(yaml(settings), "test configuration " + settings);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The shipped configuration with the bootstrap intervals off: they only make a test longer. */
+  public static final Map<String, Object> QUICK = Map.of("agreement.bootstrap_replicates", 0);
+
+  /** {@code settings} and {@code more} together, {@code more} winning. */
+  public static Map<String, Object> with(Map<String, Object> settings, Map<String, Object> more) {
+    Map<String, Object> all = new LinkedHashMap<>(settings);
+    all.putAll(more);
+    return all;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String yaml(Map<String, Object> settings) throws IOException {
     Map<String, Object> tree = YAML.readValue(Path.of("conf", "concord.yaml").toFile(), LinkedHashMap.class);
     settings.forEach((path, value) -> {
       String[] keys = path.split("\\.");
@@ -28,9 +56,7 @@ public final class TestConfigs {
       }
       node.put(keys[keys.length - 1], value);
     });
-    Path file = dir.resolve(name + ".yaml");
-    YAML.writeValue(file.toFile(), tree);
-    return file;
+    return YAML.writeValueAsString(tree);
   }
 
   /** One gate as the configuration writes it. */

@@ -8,7 +8,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import dev.concord.config.ConcordConfig;
+import dev.concord.config.Projects;
 import dev.concord.config.PerProject;
 import dev.concord.config.ProjectSettings;
 import dev.concord.config.TaskType;
@@ -72,12 +72,12 @@ public final class Agreement {
    * {@code kappa} with its {@code standard_error}, and the measure's name in {@code measure}. Only the weightings
    * some scope uses are computed.
    */
-  public static Dataset<Row> kappas(Dataset<Row> counts, ConcordConfig config) {
-    Dataset<Row> tagged = counts.withColumn(Col.MEASURE, PerProject.byType(config, col(Col.PROJECT),
+  public static Dataset<Row> kappas(Dataset<Row> counts, Projects projects) {
+    Dataset<Row> tagged = counts.withColumn(Col.MEASURE, PerProject.byType(projects, col(Col.PROJECT),
         col(Col.TASK_TYPE), ProjectSettings::dropMeasure));
     java.util.Set<String> used = new java.util.TreeSet<>();
-    java.util.stream.Stream.concat(java.util.stream.Stream.of(config.defaults()),
-            config.projects().keySet().stream().map(config::forProject))
+    java.util.stream.Stream.concat(java.util.stream.Stream.of(projects.defaults()),
+            projects.names().stream().map(projects::of))
         .forEach(p -> TaskType.JUDGED.forEach(t -> used.add(p.dropMeasure(t))));
     List<String> groups = new java.util.ArrayList<>(SCOPE);
     groups.add(Col.MEASURE);

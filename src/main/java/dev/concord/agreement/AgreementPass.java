@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.concord.config.ConcordConfig;
+import dev.concord.config.Projects;
 import dev.concord.config.TaskType;
 import dev.concord.schema.Col;
 import java.util.HashMap;
@@ -60,11 +61,12 @@ public final class AgreementPass {
    * The pass over {@code units} ({@code project, task_type, unit, annotator, category, ordinal}) and
    * {@code goldUnits} ({@code project, task_type, unit, category, ordinal}).
    *
+   * @param a the project-level figures' settings (bootstrap, Light's kappa)
    * @param notPartners annotators whose answers no one is compared against (empty: everyone's)
    * @param scopeFigures whether to work out the whole-scope figures too
    */
-  public static Dataset<Row> of(Dataset<Row> units, Dataset<Row> goldUnits, ConcordConfig config,
-      Set<String> notPartners, boolean scopeFigures) {
+  public static Dataset<Row> of(Dataset<Row> units, Dataset<Row> goldUnits, Projects projects,
+      ConcordConfig.AgreementSettings a, Set<String> notPartners, boolean scopeFigures) {
     // A row per project and task type: the shares of units and annotators the samples draw depend on these.
     Map<String, long[]> sizes = new HashMap<>();
     Map<String, String> measures = new HashMap<>();
@@ -72,9 +74,8 @@ public final class AgreementPass {
         .collectAsList()) {
       String key = ScopePass.scopeKey(r.getString(0), r.getString(1));
       sizes.put(key, new long[] {r.getLong(2), r.getLong(3)});
-      measures.put(key, config.forProject(r.getString(0)).dropMeasure(TaskType.parse(r.getString(1))));
+      measures.put(key, projects.of(r.getString(0)).dropMeasure(TaskType.parse(r.getString(1))));
     }
-    ConcordConfig.AgreementSettings a = config.agreement();
     ScopePass.Settings settings = new ScopePass.Settings(a.bootstrapReplicates(), a.bootstrapMaxUnits(),
         a.pairwiseMaxAnnotators(), sizes, measures, Set.copyOf(notPartners), scopeFigures);
     Column[] stream = {col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.UNIT), col(Col.ANNOTATOR), col(Col.CATEGORY),

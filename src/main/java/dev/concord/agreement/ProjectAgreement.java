@@ -16,6 +16,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.concord.config.TaskType;
 import dev.concord.schema.Col;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +61,7 @@ public final class ProjectAgreement {
     Dataset<Row> counts = categoryCounts(units).localCheckpoint();
     // One coincidence matrix serves every level of alpha.
     Dataset<Row> coincidences = Alpha.coincidencesFromCounts(counts, GROUP).localCheckpoint();
-    Dataset<Row> ratingCoincidences = coincidences.filter(col(Col.TASK_TYPE).equalTo("rating"));
+    Dataset<Row> ratingCoincidences = coincidences.filter(col(Col.TASK_TYPE).equalTo(TaskType.RATING.id()));
     Dataset<Row> out = sizes
         .join(Fleiss.of(counts, GROUP).select(col(Col.PROJECT), col(Col.TASK_TYPE),
             col(Fleiss.FLEISS_KAPPA)), keys, "left")
@@ -100,10 +101,10 @@ public final class ProjectAgreement {
     pair.add(PairAgreement.OTHER);
     // Kappa reads its counts several times.
     Dataset<Row> counts = PairAgreement.counts(units, GROUP).localCheckpoint();
-    Column rating = col(Col.TASK_TYPE).equalTo("rating");
+    Column rating = col(Col.TASK_TYPE).equalTo(TaskType.RATING.id());
     Dataset<Row> pairs = Kappa.of(counts.filter(rating), pair, Weighting.QUADRATIC)
         .unionByName(Kappa.of(counts.filter(rating.unary_$bang()), pair, Weighting.NOMINAL))
-        .withColumn(PairAgreement.TAU_B, when(col(Col.TASK_TYPE).equalTo("ranking"),
+        .withColumn(PairAgreement.TAU_B, when(col(Col.TASK_TYPE).equalTo(TaskType.RANKING.id()),
             col(Kappa.OBSERVED).multiply(2).minus(1)));
     Dataset<Row> light = aggregate(pairs.groupBy(col(Col.PROJECT), col(Col.TASK_TYPE)),
         meanWithInterval(Kappa.KAPPA, "light_kappa"));

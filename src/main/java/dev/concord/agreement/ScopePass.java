@@ -1,5 +1,6 @@
 package dev.concord.agreement;
 
+import dev.concord.config.TaskType;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -130,7 +131,7 @@ final class ScopePass {
       this.project = project;
       this.taskType = taskType;
       this.settings = settings;
-      this.rating = "rating".equals(taskType);
+      this.rating = TaskType.RATING.id().equals(taskType);
       this.measure = settings.measures().get(scopeKey(project, taskType));
       this.measureWeighting = switch (measure) {
         case "weighted_kappa_linear" -> Weighting.LINEAR;
@@ -363,7 +364,7 @@ final class ScopePass {
 
     /** Mean pairwise kappa (or, for {@code tau}, Kendall's tau-b of rankings) with its normal interval and pairs. */
     private Double[] light(boolean tau) {
-      if (tau && !"ranking".equals(taskType)) {
+      if (tau && !TaskType.RANKING.id().equals(taskType)) {
         return new Double[4];
       }
       List<Double> values = new ArrayList<>();

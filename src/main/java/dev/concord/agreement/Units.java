@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import dev.concord.config.TaskType;
 import dev.concord.schema.Col;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,16 +47,17 @@ public final class Units {
 
     Column pairwiseCategory = when(answer.getField(Col.PREFERRED).equalTo("tie"), lit("tie"))
         .otherwise(array_position(sortedIds, answer.getField(Col.PREFERRED)).cast("string"));
-    Dataset<Row> single = answers.filter(type.isin("pairwise", "label")).select(withCarry(keep,
+    Dataset<Row> single = answers.filter(type.isin(TaskType.PAIRWISE.id(), TaskType.LABEL.id())).select(withCarry(keep,
         col(Col.PROJECT), type, col(Col.ITEM_ID), col(Col.ITEM_ID).as(Col.UNIT),
         lit(null).cast("string").as(PART_A), lit(null).cast("string").as(PART_B),
-        when(type.equalTo("pairwise"), pairwiseCategory).otherwise(answer.getField(Col.LABEL)).as(Col.CATEGORY),
+        when(type.equalTo(TaskType.PAIRWISE.id()), pairwiseCategory).otherwise(answer.getField(Col.LABEL))
+            .as(Col.CATEGORY),
         lit(null).cast("double").as(Col.ORDINAL)));
 
     Column pairs = expr("flatten(transform(sequence(1, size(array_sort(" + Col.RESPONSE_IDS + "))), i -> "
         + "transform(slice(array_sort(" + Col.RESPONSE_IDS + "), i + 1, size(" + Col.RESPONSE_IDS + ")), "
         + "y -> named_struct('a', element_at(array_sort(" + Col.RESPONSE_IDS + "), i), 'b', y))))");
-    Dataset<Row> ranking = answers.filter(type.equalTo("ranking"))
+    Dataset<Row> ranking = answers.filter(type.equalTo(TaskType.RANKING.id()))
         .withColumn("pair", explode(pairs))
         .select(withCarry(keep, col(Col.PROJECT), type, col(Col.ITEM_ID),
             concat_ws("\u001f", col(Col.ITEM_ID), col("pair.a"), col("pair.b")).as(Col.UNIT),
@@ -67,7 +69,7 @@ public final class Units {
 
     Column cells = expr("flatten(transform(map_entries(" + Col.ANSWER + ".ratings), e -> transform("
         + "map_entries(e.value), d -> named_struct('response_id', e.key, 'dimension', d.key, 'score', d.value))))");
-    Dataset<Row> rating = answers.filter(type.equalTo("rating"))
+    Dataset<Row> rating = answers.filter(type.equalTo(TaskType.RATING.id()))
         .withColumn("cell", explode(cells))
         .select(withCarry(keep, col(Col.PROJECT), type, col(Col.ITEM_ID),
             concat_ws("\u001f", col(Col.ITEM_ID), col("cell.response_id"), col("cell.dimension")).as(Col.UNIT),

@@ -45,9 +45,14 @@ public record ConcordConfig(
     RetentionSettings retention) {
 
   /** @param keepVersions the newest versions kept after a publication (the one LATEST names always); 0 keeps all */
-  public record RetentionSettings(Integer keepVersions) {}
+  public record RetentionSettings(Integer keepVersions) {
+    static final RetentionSettings DEFAULTS = new RetentionSettings(0);
+  }
 
-  /** The gates of a configuration that does not list its own. */
+  /**
+   * The gates of a configuration that does not list its own. Like every settings record's {@code DEFAULTS}, what an
+   * omitted key means; {@code conf/concord.yaml} states the same values, which a test holds it to.
+   */
   public static final List<Gate> DEFAULT_GATES = List.of(
       new Gate("quarantined_share", Gate.WARNING, 0.25, null, null),
       new Gate("dropped_annotator_share", Gate.WARNING, 0.3, null, null),
@@ -65,7 +70,9 @@ public record ConcordConfig(
    * @param endpoint the path of the lineage API under {@code url}
    * @param timeoutMs how long one event may take to send
    */
-  public record OpenLineageSettings(String namespace, String url, String endpoint, Integer timeoutMs) {}
+  public record OpenLineageSettings(String namespace, String url, String endpoint, Integer timeoutMs) {
+    static final OpenLineageSettings DEFAULTS = new OpenLineageSettings("concord", null, "/api/v1/lineage", 5000);
+  }
 
   /**
    * @param ignoreCase compare texts case-folded (after NFKC and whitespace normalisation), for exact and near
@@ -80,7 +87,9 @@ public record ConcordConfig(
    *     bucket of thousands of texts
    */
   public record DedupSettings(Boolean ignoreCase, Double jaccardThreshold, Integer shingleChars, Integer bands,
-      Integer rows, Integer bucketWindow) {}
+      Integer rows, Integer bucketWindow) {
+    static final DedupSettings DEFAULTS = new DedupSettings(false, 0.7, 5, 40, 5, 10);
+  }
 
   /**
    * @param tolerance estimation stops when the mean log-likelihood per unit gains less than this in an iteration
@@ -92,7 +101,9 @@ public record ConcordConfig(
    *     which keeps a small, self-consistent group from looking like annotators who always give the same answer
    */
   public record DawidSkeneSettings(Double tolerance, Integer maxIterations, Double smoothing, Double pooledPrior)
-      implements java.io.Serializable {}
+      implements java.io.Serializable {
+    static final DawidSkeneSettings DEFAULTS = new DawidSkeneSettings(1e-6, 100, 0.01, 2.0);
+  }
 
   /**
    * @param bootstrapReplicates replicates of the Poisson bootstrap behind the project-level intervals (0: none)
@@ -100,10 +111,14 @@ public record ConcordConfig(
    * @param pairwiseMaxAnnotators the most annotators per project and task type whose pairs Light's kappa averages
    */
   public record AgreementSettings(Integer bootstrapReplicates, Integer bootstrapMaxUnits,
-      Integer pairwiseMaxAnnotators) {}
+      Integer pairwiseMaxAnnotators) {
+    static final AgreementSettings DEFAULTS = new AgreementSettings(200, 2000, 300);
+  }
 
   /** @param testShare share of prompts in the test split; @param salt varies the split between datasets */
-  public record SplitSettings(Double testShare, String salt) {}
+  public record SplitSettings(Double testShare, String salt) {
+    static final SplitSettings DEFAULTS = new SplitSettings(0.1, "");
+  }
 
   /**
    * @param maxFieldChars the longest text field accepted (prompt, response, completion, justification, metadata
@@ -113,10 +128,14 @@ public record ConcordConfig(
    * @param maxLineBytes the longest input line read whole; a longer one is quarantined with its beginning
    * @param maxResponses the most responses one item may show (a ranking of n responses is n (n - 1) / 2 units)
    */
-  public record Limits(Integer maxFieldChars, Integer maxIdChars, Integer maxLineBytes, Integer maxResponses) {}
+  public record Limits(Integer maxFieldChars, Integer maxIdChars, Integer maxLineBytes, Integer maxResponses) {
+    static final Limits DEFAULTS = new Limits(200_000, 1000, 64 << 20, 100);
+  }
 
   /** @param jdbcUrl JDBC URL of the job repository; null keeps an embedded H2 file under ROOT/.concord */
-  public record JobStateSettings(String jdbcUrl, String username, String password) {}
+  public record JobStateSettings(String jdbcUrl, String username, String password) {
+    static final JobStateSettings DEFAULTS = new JobStateSettings(null, null, null);
+  }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -170,38 +189,43 @@ public record ConcordConfig(
       }
       p.validate("projects." + name, false);
     });
-    SplitSettings s = split == null ? new SplitSettings(null, null) : split;
-    double testShare = s.testShare() == null ? 0.1 : s.testShare();
+    SplitSettings s = split == null ? SplitSettings.DEFAULTS : split;
+    double testShare = or(s.testShare(), SplitSettings.DEFAULTS.testShare());
     if (testShare < 0 || testShare >= 1) {
       throw new ConfigException("split.test_share must be within [0, 1), got " + testShare);
     }
-    Limits l = limits == null ? new Limits(null, null, null, null) : limits;
-    int maxField = l.maxFieldChars() == null ? 200_000 : l.maxFieldChars();
+    Limits l = limits == null ? Limits.DEFAULTS : limits;
+    int maxField = or(l.maxFieldChars(), Limits.DEFAULTS.maxFieldChars());
     if (maxField < 1) {
       throw new ConfigException("limits.max_field_chars must be positive, got " + maxField);
     }
-    int maxId = l.maxIdChars() == null ? 1000 : l.maxIdChars();
+    int maxId = or(l.maxIdChars(), Limits.DEFAULTS.maxIdChars());
     if (maxId < 1) {
       throw new ConfigException("limits.max_id_chars must be positive, got " + maxId);
     }
-    int maxLine = l.maxLineBytes() == null ? 64 << 20 : l.maxLineBytes();
+    int maxLine = or(l.maxLineBytes(), Limits.DEFAULTS.maxLineBytes());
     if (maxLine < 1024 || maxLine > 1 << 30) {
       throw new ConfigException("limits.max_line_bytes must be within [1024, 1073741824], got " + maxLine);
     }
-    int maxResponses = l.maxResponses() == null ? 100 : l.maxResponses();
+    int maxResponses = or(l.maxResponses(), Limits.DEFAULTS.maxResponses());
     if (maxResponses < 2 || maxResponses > 10_000) {
       throw new ConfigException("limits.max_responses must be within [2, 10000], got " + maxResponses);
     }
     return new ConcordConfig(defaults, Map.copyOf(new TreeMap<>(own)),
-        new SplitSettings(testShare, s.salt() == null ? "" : s.salt()),
+        new SplitSettings(testShare, or(s.salt(), SplitSettings.DEFAULTS.salt())),
         new Limits(maxField, maxId, maxLine, maxResponses),
-        jobState == null ? new JobStateSettings(null, null, null) : jobState,
+        jobState == null ? JobStateSettings.DEFAULTS : jobState,
         agreementSettings(), dawidSkeneSettings(), dedupSettings(), openLineageSettings(), gates(),
         retentionSettings());
   }
 
+  /** A key's value, or the default its record states when the key is omitted. */
+  private static <T> T or(T value, T defaultValue) {
+    return value != null ? value : defaultValue;
+  }
+
   private RetentionSettings retentionSettings() {
-    int keep = retention == null || retention.keepVersions() == null ? 0 : retention.keepVersions();
+    int keep = or(retention == null ? null : retention.keepVersions(), RetentionSettings.DEFAULTS.keepVersions());
     if (keep < 0) {
       throw new ConfigException("retention.keep_versions must be 0 (keep all) or more, got " + keep);
     }
@@ -224,8 +248,8 @@ public record ConcordConfig(
   }
 
   private OpenLineageSettings openLineageSettings() {
-    OpenLineageSettings o = openlineage == null ? new OpenLineageSettings(null, null, null, null) : openlineage;
-    String namespace = o.namespace() == null ? "concord" : o.namespace();
+    OpenLineageSettings o = openlineage == null ? OpenLineageSettings.DEFAULTS : openlineage;
+    String namespace = or(o.namespace(), OpenLineageSettings.DEFAULTS.namespace());
     if (namespace.isBlank()) {
       throw new ConfigException("openlineage.namespace must not be blank");
     }
@@ -241,11 +265,11 @@ public record ConcordConfig(
             + "'");
       }
     }
-    String endpoint = o.endpoint() == null ? "/api/v1/lineage" : o.endpoint();
+    String endpoint = or(o.endpoint(), OpenLineageSettings.DEFAULTS.endpoint());
     if (!endpoint.startsWith("/")) {
       throw new ConfigException("openlineage.endpoint must start with '/', got '" + endpoint + "'");
     }
-    int timeout = o.timeoutMs() == null ? 5000 : o.timeoutMs();
+    int timeout = or(o.timeoutMs(), OpenLineageSettings.DEFAULTS.timeoutMs());
     if (timeout < 1) {
       throw new ConfigException("openlineage.timeout_ms must be positive, got " + timeout);
     }
@@ -253,44 +277,45 @@ public record ConcordConfig(
   }
 
   private DedupSettings dedupSettings() {
-    DedupSettings d = dedup == null ? new DedupSettings(null, null, null, null, null, null) : dedup;
-    double threshold = d.jaccardThreshold() == null ? 0.7 : d.jaccardThreshold();
+    DedupSettings d = dedup == null ? DedupSettings.DEFAULTS : dedup;
+    double threshold = or(d.jaccardThreshold(), DedupSettings.DEFAULTS.jaccardThreshold());
     // Short and long texts are hashed by different schemes, which agree on every pair at 0.5 or above.
     if (!(threshold >= 0.5 && threshold <= 1)) {
       throw new ConfigException("dedup.jaccard_threshold must be within [0.5, 1], got " + threshold);
     }
-    int shingle = d.shingleChars() == null ? 5 : d.shingleChars();
+    int shingle = or(d.shingleChars(), DedupSettings.DEFAULTS.shingleChars());
     if (shingle < 1 || shingle > 64) {
       throw new ConfigException("dedup.shingle_chars must be within [1, 64], got " + shingle);
     }
-    int bands = d.bands() == null ? 40 : d.bands();
-    int rows = d.rows() == null ? 5 : d.rows();
+    int bands = or(d.bands(), DedupSettings.DEFAULTS.bands());
+    int rows = or(d.rows(), DedupSettings.DEFAULTS.rows());
     if (bands < 1 || rows < 1 || bands * rows > 1024) {
       throw new ConfigException("dedup.bands and dedup.rows must be positive with bands * rows at most 1024, got "
           + bands + " and " + rows);
     }
-    int window = d.bucketWindow() == null ? 10 : d.bucketWindow();
+    int window = or(d.bucketWindow(), DedupSettings.DEFAULTS.bucketWindow());
     if (window < 1) {
       throw new ConfigException("dedup.bucket_window must be positive, got " + window);
     }
-    return new DedupSettings(d.ignoreCase() != null && d.ignoreCase(), threshold, shingle, bands, rows, window);
+    return new DedupSettings(or(d.ignoreCase(), DedupSettings.DEFAULTS.ignoreCase()), threshold, shingle, bands, rows,
+        window);
   }
 
   private DawidSkeneSettings dawidSkeneSettings() {
-    DawidSkeneSettings d = dawidSkene == null ? new DawidSkeneSettings(null, null, null, null) : dawidSkene;
-    double tolerance = d.tolerance() == null ? 1e-6 : d.tolerance();
+    DawidSkeneSettings d = dawidSkene == null ? DawidSkeneSettings.DEFAULTS : dawidSkene;
+    double tolerance = or(d.tolerance(), DawidSkeneSettings.DEFAULTS.tolerance());
     if (!(tolerance > 0)) {
       throw new ConfigException("dawid_skene.tolerance must be positive, got " + tolerance);
     }
-    int maxIterations = d.maxIterations() == null ? 100 : d.maxIterations();
+    int maxIterations = or(d.maxIterations(), DawidSkeneSettings.DEFAULTS.maxIterations());
     if (maxIterations < 1 || maxIterations > 10_000) {
       throw new ConfigException("dawid_skene.max_iterations must be within [1, 10000], got " + maxIterations);
     }
-    double smoothing = d.smoothing() == null ? 0.01 : d.smoothing();
+    double smoothing = or(d.smoothing(), DawidSkeneSettings.DEFAULTS.smoothing());
     if (smoothing < 0) {
       throw new ConfigException("dawid_skene.smoothing must not be negative, got " + smoothing);
     }
-    double pooled = d.pooledPrior() == null ? 2.0 : d.pooledPrior();
+    double pooled = or(d.pooledPrior(), DawidSkeneSettings.DEFAULTS.pooledPrior());
     if (pooled < 0) {
       throw new ConfigException("dawid_skene.pooled_prior must not be negative, got " + pooled);
     }
@@ -304,27 +329,49 @@ public record ConcordConfig(
   }
 
   private AgreementSettings agreementSettings() {
-    int replicates = agreement == null || agreement.bootstrapReplicates() == null ? 200
-        : agreement.bootstrapReplicates();
+    AgreementSettings a = agreement == null ? AgreementSettings.DEFAULTS : agreement;
+    int replicates = or(a.bootstrapReplicates(), AgreementSettings.DEFAULTS.bootstrapReplicates());
     if (replicates < 0 || replicates > 10_000) {
       throw new ConfigException("agreement.bootstrap_replicates must be within [0, 10000], got " + replicates);
     }
-    int maxUnits = agreement == null || agreement.bootstrapMaxUnits() == null ? 2000 : agreement.bootstrapMaxUnits();
+    int maxUnits = or(a.bootstrapMaxUnits(), AgreementSettings.DEFAULTS.bootstrapMaxUnits());
     if (maxUnits < 10) {
       throw new ConfigException("agreement.bootstrap_max_units must be at least 10, got " + maxUnits);
     }
-    int maxAnnotators = agreement == null || agreement.pairwiseMaxAnnotators() == null ? 300
-        : agreement.pairwiseMaxAnnotators();
+    int maxAnnotators = or(a.pairwiseMaxAnnotators(), AgreementSettings.DEFAULTS.pairwiseMaxAnnotators());
     if (maxAnnotators < 2) {
       throw new ConfigException("agreement.pairwise_max_annotators must be at least 2, got " + maxAnnotators);
     }
     return new AgreementSettings(replicates, maxUnits, maxAnnotators);
   }
 
+  /** The per-project settings, for the stages that decide per project. */
+  public Projects perProject() {
+    Map<String, ProjectSettings> merged = new TreeMap<>();
+    projects.keySet().forEach(p -> merged.put(p, forProject(p)));
+    return new Projects(defaults, merged);
+  }
+
   /** The settings of {@code project}: its own where set, the defaults elsewhere. */
   public ProjectSettings forProject(String project) {
     ProjectSettings own = projects.get(project);
     return own == null ? defaults : own.over(defaults);
+  }
+
+  private static final ObjectMapper CANONICAL = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .enable(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY);
+
+  /**
+   * SHA-256 of the configuration as bound: every key with its value, omitted ones at their defaults. The same
+   * settings hash alike however the file is laid out or commented, and a run resumed over other settings starts over.
+   */
+  public String sha256() {
+    try {
+      return org.apache.commons.codec.digest.DigestUtils.sha256Hex(CANONICAL.writeValueAsBytes(describe()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the configuration as JSON", e);
+    }
   }
 
   /** The configuration as plain data for the manifest (the job-state password left out). */

@@ -14,28 +14,28 @@ import org.apache.spark.sql.types.DataTypes;
 public final class PerProject {
   private PerProject() {}
 
-  public static Column value(ConcordConfig config, Column project, Function<ProjectSettings, Object> setting) {
-    Column c = lit(setting.apply(config.defaults()));
-    for (String name : config.projects().keySet()) {
-      c = when(project.equalTo(name), lit(setting.apply(config.forProject(name)))).otherwise(c);
+  public static Column value(Projects projects, Column project, Function<ProjectSettings, Object> setting) {
+    Column c = lit(setting.apply(projects.defaults()));
+    for (String name : projects.names()) {
+      c = when(project.equalTo(name), lit(setting.apply(projects.of(name)))).otherwise(c);
     }
     return c;
   }
 
-  public static Column list(ConcordConfig config, Column project, Function<ProjectSettings, List<String>> setting) {
-    Column c = asArray(setting.apply(config.defaults()));
-    for (String name : config.projects().keySet()) {
-      c = when(project.equalTo(name), asArray(setting.apply(config.forProject(name)))).otherwise(c);
+  public static Column list(Projects projects, Column project, Function<ProjectSettings, List<String>> setting) {
+    Column c = asArray(setting.apply(projects.defaults()));
+    for (String name : projects.names()) {
+      c = when(project.equalTo(name), asArray(setting.apply(projects.of(name)))).otherwise(c);
     }
     return c;
   }
 
   /** A per-project, per-task-type setting (the kappa thresholds). */
-  public static Column byType(ConcordConfig config, Column project, Column taskType,
+  public static Column byType(Projects projects, Column project, Column taskType,
       java.util.function.BiFunction<ProjectSettings, TaskType, Object> setting) {
     Column c = lit(null);
     for (TaskType t : TaskType.JUDGED) {
-      c = when(taskType.equalTo(t.id()), value(config, project, p -> setting.apply(p, t))).otherwise(c);
+      c = when(taskType.equalTo(t.id()), value(projects, project, p -> setting.apply(p, t))).otherwise(c);
     }
     return c;
   }

@@ -19,7 +19,7 @@ import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import dev.concord.config.ConcordConfig;
+import dev.concord.config.Projects;
 import dev.concord.config.PerProject;
 import dev.concord.config.ProjectSettings;
 import dev.concord.resolve.Resolve;
@@ -59,19 +59,19 @@ public final class Contradictions {
    * Adds {@code dedup_fate} (null, {@code contradiction} or {@code contradiction_review}), {@code winner_id} and
    * {@code detail} to candidate records; records without a comparison key (labels, SFT) pass with a null fate.
    */
-  public static Dataset<Row> settle(Dataset<Row> records, ConcordConfig config) {
+  public static Dataset<Row> settle(Dataset<Row> records, Projects projects) {
     Dataset<Row> rest = records.filter(col(COMPARISON_KEY).isNull())
         .withColumn(Dedup.FATE, lit(null).cast("string")).withColumn(WINNER_ID, lit(null).cast("string"));
-    return contested(records.filter(col(COMPARISON_KEY).isNotNull()), config).unionByName(rest, true);
+    return contested(records.filter(col(COMPARISON_KEY).isNotNull()), projects).unionByName(rest, true);
   }
 
-  private static Dataset<Row> contested(Dataset<Row> records, ConcordConfig config) {
+  private static Dataset<Row> contested(Dataset<Row> records, Projects projects) {
     WindowSpec comparison = Window.partitionBy(COMPARISON_KEY);
     Column dir = col(DIRECTION);
     Column against = col(Col.ANNOTATOR_COUNT).minus(col(Col.AGREED_COUNT));
     Column forward = sum(when(dir.equalTo(FORWARD), col(Col.AGREED_COUNT)).otherwise(against)).over(comparison);
     Column backward = sum(when(dir.equalTo(BACKWARD), col(Col.AGREED_COUNT)).otherwise(against)).over(comparison);
-    Column consensus = PerProject.value(config, col(Col.PROJECT), ProjectSettings::consensusThreshold);
+    Column consensus = PerProject.value(projects, col(Col.PROJECT), ProjectSettings::consensusThreshold);
     Dataset<Row> grouped = records
         .withColumn("directions", size(collect_set(dir).over(comparison)))
         .withColumn("gold_directions", array_sort(collect_set(when(col(Col.RESOLUTION).equalTo(Resolve.GOLD), dir))

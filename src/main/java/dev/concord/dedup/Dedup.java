@@ -20,6 +20,9 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.concord.config.ConcordConfig;
+import dev.concord.config.ConcordConfig.DedupSettings;
+import dev.concord.config.ConcordConfig.SplitSettings;
+import dev.concord.config.Projects;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
 import java.util.List;
@@ -46,6 +49,16 @@ import org.apache.spark.sql.expressions.WindowSpec;
  */
 public final class Dedup {
   private Dedup() {}
+
+  /**
+   * What dedup reads of the configuration: what counts as a duplicate, the split, and each project's consensus
+   * threshold (for contradictions).
+   */
+  public record Settings(DedupSettings dedup, SplitSettings split, Projects projects) {
+    public static Settings of(ConcordConfig config) {
+      return new Settings(config.dedup(), config.split(), config.perProject());
+    }
+  }
 
   public static final String TRAIN = "train";
   public static final String TEST = "test";
@@ -80,8 +93,8 @@ public final class Dedup {
    * evaluation prompt): per prompt key its {@code prompt_cluster}, whether the cluster holds an evaluation prompt,
    * and the detail of that match.
    */
-  public static Dataset<Row> promptClusters(Dataset<Row> prompts, ConcordConfig config) {
-    return promptClusters(prompts, null, config);
+  public static Dataset<Row> promptClusters(Dataset<Row> prompts, DedupSettings settings) {
+    return promptClusters(prompts, null, settings);
   }
 
   /**
@@ -89,9 +102,9 @@ public final class Dedup {
    * ({@code pins}: {@code prompt_key, doc_text, split}; null for none) clustered too: {@link #promptDocs}, {@link
    * #promptPairs} and {@link #promptClusters(Dataset, Dataset, Dataset, ConcordConfig)} in one, every pair searched.
    */
-  public static Dataset<Row> promptClusters(Dataset<Row> prompts, Dataset<Row> pins, ConcordConfig config) {
-    Dataset<Row> docs = promptDocs(prompts, pins, config).localCheckpoint();
-    return promptClusters(docs, promptPairs(docs, null, config).localCheckpoint(), pins, config);
+  public static Dataset<Row> promptClusters(Dataset<Row> prompts, Dataset<Row> pins, DedupSettings settings) {
+    Dataset<Row> docs = promptDocs(prompts, pins, settings).localCheckpoint();
+    return promptClusters(docs, promptPairs(docs, null, settings).localCheckpoint(), pins);
   }
 
   /**
@@ -100,14 +113,14 @@ public final class Dedup {
    * none), as {@code doc, block, doc_text, eval}, with {@code band_keys} (the pins' own where they have them, so that
    * a published prompt is not shingled again) and {@code settled}: whether the prompt is published.
    */
-  public static Dataset<Row> promptDocs(Dataset<Row> prompts, Dataset<Row> pins, ConcordConfig config) {
+  public static Dataset<Row> promptDocs(Dataset<Row> prompts, Dataset<Row> pins, DedupSettings settings) {
     Dataset<Row> own = prompts.select(col(Col.PROMPT_KEY), col(NearDuplicates.TEXT), col("eval"),
         lit(null).cast(KEYS_TYPE).as(NearDuplicates.KEYS), lit(false).as(NearDuplicates.SETTLED));
     Dataset<Row> all = pins == null ? own : own.unionByName(pins.select(col(Col.PROMPT_KEY),
         col(NearDuplicates.TEXT), lit(false).as("eval"), (List.of(pins.columns()).contains(NearDuplicates.KEYS)
             ? col(NearDuplicates.KEYS) : lit(null).cast(KEYS_TYPE)).as(NearDuplicates.KEYS),
         lit(true).as(NearDuplicates.SETTLED)));
-    MinHash minHash = new MinHash(config.dedup());
+    MinHash minHash = new MinHash(settings);
     return all.groupBy(Col.PROMPT_KEY)
         .agg(first(NearDuplicates.TEXT).as(NearDuplicates.TEXT), max(col("eval")).as("eval"),
             first(NearDuplicates.KEYS, true).as(NearDuplicates.KEYS),
@@ -125,8 +138,7 @@ public final class Dedup {
    * between published prompts an earlier run verified with the same settings, and the search for every pair with an
    * unpublished end; with {@code known} null, every pair is searched.
    */
-  public static Dataset<Row> promptPairs(Dataset<Row> docs, Dataset<Row> known, ConcordConfig config) {
-    ConcordConfig.DedupSettings s = config.dedup();
+  public static Dataset<Row> promptPairs(Dataset<Row> docs, Dataset<Row> known, DedupSettings s) {
     MinHash minHash = new MinHash(s);
     if (known == null) {
       return NearDuplicates.pairs(docs.withColumn(NearDuplicates.SETTLED, lit(false)), minHash,
@@ -148,8 +160,7 @@ public final class Dedup {
    * clustered with the others, so that a new prompt near a published one meets it even when the published one's
    * items are gone (an exclusion, say).
    */
-  public static Dataset<Row> promptClusters(Dataset<Row> docs, Dataset<Row> pairs, Dataset<Row> pins,
-      ConcordConfig config) {
+  public static Dataset<Row> promptClusters(Dataset<Row> docs, Dataset<Row> pairs, Dataset<Row> pins) {
     Dataset<Row> pinned = pins != null ? pins.select(col(Col.PROMPT_KEY), col(Col.SPLIT).as(PINNED_SPLIT))
         : docs.sparkSession().createDataFrame(List.of(), new org.apache.spark.sql.types.StructType()
             .add(Col.PROMPT_KEY, "string").add(PINNED_SPLIT, "string"));
@@ -191,8 +202,8 @@ public final class Dedup {
    * the records that must be compared on their texts.
    */
   public static Dataset<Row> apply(Dataset<Row> candidates, Dataset<Row> prompts,
-      UnaryOperator<Dataset<Row>> docTexts, ConcordConfig config) {
-    ConcordConfig.DedupSettings s = config.dedup();
+      UnaryOperator<Dataset<Row>> docTexts, Settings settings) {
+    DedupSettings s = settings.dedup();
     // The decisions are made on the narrow columns alone; doc_text is joined only to the records that may have a
     // near duplicate.
     Dataset<Row> c = candidates.select(col(Resolve.CANDIDATE), col(Col.RECORD_TABLE), col(Col.ITEM_ID),
@@ -208,7 +219,7 @@ public final class Dedup {
             .and(col(CONTAMINATED).unary_$bang()));
 
     Dataset<Row> settled = Contradictions.settle(c.filter(col(CONTAMINATED).unary_$bang()
-            .and(col(HELD_OUT).unary_$bang())), config)
+            .and(col(HELD_OUT).unary_$bang())), settings.projects())
         .unionByName(c.filter(col(CONTAMINATED)).withColumn(FATE, lit(DECONTAMINATED))
             .withColumn(Contradictions.WINNER_ID, lit(null).cast("string"))
             .withColumn(Col.DETAIL, col("eval_detail")), true)
@@ -280,7 +291,7 @@ public final class Dedup {
             .otherwise(col(Col.DETAIL)))
         // A published prompt keeps its split; a new one takes its cluster's published split, else a fresh draw.
         .withColumn(Col.SPLIT, coalesce(col(PINNED_SPLIT), col(CLUSTER_SPLIT),
-            split(col(PROMPT_CLUSTER), config.split().testShare(), config.split().salt())))
+            split(col(PROMPT_CLUSTER), settings.split().testShare(), settings.split().salt())))
         .select(col(Resolve.CANDIDATE), col(Col.ID), col(FATE), col(Col.RECORD_ID), col(Col.SIMILARITY),
             col(Col.DETAIL), col(KEEPER), col(Col.MERGED_COUNT), col(Col.SPLIT), col(PROMPT_CLUSTER),
             col("review_votes"));

@@ -1,5 +1,6 @@
 package dev.concord.filter;
 
+import static dev.concord.schema.Status.REVIEW;
 import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -19,8 +20,9 @@ import static org.apache.spark.sql.functions.pow;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
+import dev.concord.schema.Status;
 import dev.concord.agreement.Kappa;
-import dev.concord.config.ConcordConfig;
+import dev.concord.config.Projects;
 import dev.concord.config.PerProject;
 import dev.concord.config.ProjectSettings;
 import dev.concord.schema.Col;
@@ -47,15 +49,13 @@ public final class AnnotatorFilter {
   public static final String UNCERTAIN_KEPT = "uncertain_kept";
   public static final String UNCERTAIN_DROPPED = "uncertain_dropped";
   public static final String UNCERTAIN_REVIEW = "uncertain_review";
-  /** The annotator's work is held out of this run and the annotator listed for a person to judge. */
-  public static final String REVIEW = "review";
 
   /**
    * One row per scope ({@code project, task_type, annotator}) with the figures, the measure that decided, the
    * threshold, the scope's decision and its vote weight.
    */
   public static Dataset<Row> scopes(Dataset<Row> units, Dataset<Row> peerKappas, Dataset<Row> goldKappas,
-      ConcordConfig config) {
+      Projects projects) {
     Dataset<Row> scopes = units.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR).distinct();
     Dataset<Row> peer = peerKappas.select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
         col(Kappa.KAPPA).as(Col.PEER_KAPPA), col(Kappa.UNITS).as(Col.PEER_UNITS),
@@ -70,19 +70,19 @@ public final class AnnotatorFilter {
         .withColumn(Col.GOLD_UNITS, coalesce(col(Col.GOLD_UNITS), lit(0L)));
 
     Column project = col(Col.PROJECT);
-    Column minUnits = PerProject.value(config, project, ProjectSettings::minSharedUnits);
-    Column threshold = PerProject.byType(config, project, col(Col.TASK_TYPE), ProjectSettings::kappaThreshold);
-    Column unscoredWeight = PerProject.value(config, project, ProjectSettings::unscoredWeight);
+    Column minUnits = PerProject.value(projects, project, ProjectSettings::minSharedUnits);
+    Column threshold = PerProject.byType(projects, project, col(Col.TASK_TYPE), ProjectSettings::kappaThreshold);
+    Column unscoredWeight = PerProject.value(projects, project, ProjectSettings::unscoredWeight);
     Column measure = when(col(Col.GOLD_UNITS).geq(minUnits), concat(lit("gold:"), col("gold_measure")))
         .when(col(Col.PEER_UNITS).geq(minUnits), concat(lit("peer:"), col("peer_measure")));
     Column value = when(col(Col.GOLD_UNITS).geq(minUnits), col(Col.GOLD_KAPPA))
         .when(col(Col.PEER_UNITS).geq(minUnits), col(Col.PEER_KAPPA));
     Column se = when(col(Col.GOLD_UNITS).geq(minUnits), col("gold_se"))
         .when(col(Col.PEER_UNITS).geq(minUnits), col("peer_se"));
-    Column z = PerProject.value(config, project, ProjectSettings::dropZ);
+    Column z = PerProject.value(projects, project, ProjectSettings::dropZ);
     Column low = value.minus(z.multiply(coalesce(se, lit(0.0))));
     Column high = value.plus(z.multiply(coalesce(se, lit(0.0))));
-    Column policy = PerProject.value(config, project, ProjectSettings::uncertainPolicy);
+    Column policy = PerProject.value(projects, project, ProjectSettings::uncertainPolicy);
     Column decision = when(value.isNull(), lit(UNSCORED))
         .when(high.lt(threshold), lit(DROPPED))
         .when(low.geq(threshold), lit(KEPT))
@@ -111,7 +111,7 @@ public final class AnnotatorFilter {
    * (standard errors combined as independent). A careless annotator is careless everywhere, and pooling lets thin
    * evidence per scope add up; the bound uses the defaults' {@code drop_confidence}.
    */
-  public static Dataset<Row> annotators(Dataset<Row> submissionCounts, Dataset<Row> scopes, ConcordConfig config) {
+  public static Dataset<Row> annotators(Dataset<Row> submissionCounts, Dataset<Row> scopes, Projects projects) {
     Column scope = struct(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.PEER_KAPPA), col(Col.PEER_UNITS),
         col(Col.GOLD_KAPPA), col(Col.GOLD_ACCURACY), col(Col.GOLD_UNITS), col(Col.MEASURE), col(Col.VALUE),
         col(Col.CI_LOW), col(Col.CI_HIGH), col(Col.THRESHOLD), col(Col.WEIGHT), col(Col.DECISION),
@@ -126,7 +126,7 @@ public final class AnnotatorFilter {
     Column all = coalesce(col("all_scopes"), org.apache.spark.sql.functions.array());
     Column dropped = element_at(filter(all, s -> s.getField(Col.DECISION).isin(DROPPED, UNCERTAIN_DROPPED)), 1);
     Column anyKept = exists(all, s -> s.getField(Col.DECISION).isin(KEPT, UNCERTAIN_KEPT));
-    Column pooledHigh = col("pooled_excess").plus(lit(config.defaults().dropZ()).multiply(col("pooled_se")));
+    Column pooledHigh = col("pooled_excess").plus(lit(projects.defaults().dropZ()).multiply(col("pooled_se")));
     Column pooledDrop = col("pooled_scopes").gt(1).and(pooledHigh.lt(0));
     Column inReview = element_at(filter(all, s -> s.getField(Col.DECISION).equalTo(UNCERTAIN_REVIEW)), 1);
     Column decision = when(dropped.isNotNull().or(pooledDrop), lit(DROPPED)).when(inReview.isNotNull(), lit(REVIEW))

@@ -43,7 +43,7 @@ public final class Gold {
   /** The rows {@link #parse} returns. */
   public static final StructType PARSED = Ingest.origin()
       .add(Col.ITEM_ID, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
-      .add(Col.ANSWER, Ingest.ANSWER).add(Col.SOURCE, DataTypes.StringType)
+      .add(Col.ANSWER, dev.concord.schema.Table.GOLD.fieldType(Col.ANSWER)).add(Col.SOURCE, DataTypes.StringType)
       .add(Col.CREATED_AT, DataTypes.TimestampType);
 
   /** Gold lines (as {@link Ingest#parse} takes lines) parsed strictly, with {@code reason}/{@code detail} for a bad one. */
@@ -244,11 +244,11 @@ public final class Gold {
     Column a = col(Col.ANSWER);
     Column preferred = a.getField(Col.PREFERRED);
     Column ranking = a.getField(Col.RANKING);
-    Column badAnswer = when(type.equalTo("pairwise"),
+    Column badAnswer = when(type.equalTo(TaskType.PAIRWISE.id()),
             preferred.notEqual("tie").and(array_contains(ids, preferred).unary_$bang()))
-        .when(type.equalTo("ranking"), size(array_distinct(ranking)).notEqual(size(ranking))
+        .when(type.equalTo(TaskType.RANKING.id()), size(array_distinct(ranking)).notEqual(size(ranking))
             .or(size(array_except(ranking, ids)).gt(0)).or(size(array_except(ids, ranking)).gt(0)))
-        .when(type.equalTo("rating"), size(array_except(map_keys(a.getField(Col.RATINGS)), ids)).gt(0))
+        .when(type.equalTo(TaskType.RATING.id()), size(array_except(map_keys(a.getField(Col.RATINGS)), ids)).gt(0))
         .otherwise(lit(false));
     Column cells = expr("flatten(transform(map_entries(answer.ratings), e -> transform(map_entries(e.value),"
         + " d -> named_struct('response_id', e.key, 'dimension', d.key, 'score', d.value))))");
@@ -256,8 +256,8 @@ public final class Gold {
         c -> c.getField("score").lt(col("scale_min")).or(c.getField("score").gt(col("scale_max")))), 1);
     Column unknownDim = org.apache.spark.sql.functions.element_at(org.apache.spark.sql.functions.filter(cells,
         c -> array_contains(col("dimensions"), c.getField("dimension")).unary_$bang()), 1);
-    Column rating = type.equalTo("rating");
-    Column label = type.equalTo("label");
+    Column rating = type.equalTo(TaskType.RATING.id());
+    Column label = type.equalTo(TaskType.LABEL.id());
     Column badScore = rating.and(col("scale_min").isNotNull()).and(outside.isNotNull());
     Column badDim = rating.and(col("dimensions").isNotNull()).and(unknownDim.isNotNull());
     Column badLabel = label.and(col("labels").isNotNull())

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import dev.concord.schema.Col;
+import dev.concord.schema.Table;
 import java.sql.Timestamp;
 import java.util.Iterator;
 import java.util.List;
@@ -27,31 +28,26 @@ import org.apache.spark.sql.types.StructType;
 public final class Ingest {
   private Ingest() {}
 
-  public static final StructType MESSAGE = new StructType()
-      .add(Col.ROLE, DataTypes.StringType).add(Col.CONTENT, DataTypes.StringType);
-  public static final ArrayType MESSAGES = DataTypes.createArrayType(MESSAGE);
-  static final StructType RESPONSE = new StructType()
-      .add(Col.RESPONSE_ID, DataTypes.StringType).add(Col.TEXT, DataTypes.StringType)
-      .add(Col.MODEL, DataTypes.StringType);
-  public static final StructType ANSWER = new StructType()
-      .add(Col.PREFERRED, DataTypes.StringType)
-      .add(Col.STRENGTH, DataTypes.IntegerType)
-      .add(Col.RANKING, DataTypes.createArrayType(DataTypes.StringType))
-      .add(Col.RATINGS, DataTypes.createMapType(DataTypes.StringType,
-          DataTypes.createMapType(DataTypes.StringType, DataTypes.IntegerType)))
-      .add(Col.LABEL, DataTypes.StringType)
-      .add(Col.COMPLETION, DataTypes.StringType);
+  // The shapes of what a submission holds, from schemas/submission.avsc like every table's.
+  public static final ArrayType MESSAGES = (ArrayType) Table.SUBMISSION.fieldType(Col.PROMPT);
+  public static final StructType MESSAGE = (StructType) MESSAGES.elementType();
+  static final StructType RESPONSE = (StructType) ((ArrayType) Table.SUBMISSION.fieldType(Col.RESPONSES))
+      .elementType();
+  public static final StructType ANSWER = (StructType) Table.SUBMISSION.fieldType(Col.ANSWER);
 
   /** The input contract as Spark's JSON reader would take it, for the benchmark's floor (which must read as much). */
   public static StructType wireSchema() {
-    return new StructType()
-        .add(Col.SUBMISSION_ID, DataTypes.StringType).add(Col.ITEM_ID, DataTypes.StringType)
-        .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
-        .add(Col.ANNOTATOR_ID, DataTypes.StringType).add(Col.SUBMITTED_AT, DataTypes.StringType)
-        .add(Col.PROMPT, DataTypes.StringType).add(Col.RESPONSES, DataTypes.createArrayType(RESPONSE))
-        .add(Col.ANSWER, ANSWER).add(Col.JUSTIFICATION, DataTypes.StringType)
-        .add(Col.GUIDELINE_VERSION, DataTypes.StringType).add(Col.TIME_SPENT_S, DataTypes.DoubleType)
-        .add(Col.METADATA, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
+    // A line names its annotator by the platform's id and its time as text; its prompt may be text or messages.
+    java.util.Map<String, String> onTheWire = java.util.Map.of(Col.ANNOTATOR, Col.ANNOTATOR_ID);
+    java.util.Set<String> asText = java.util.Set.of(Col.ANNOTATOR, Col.SUBMITTED_AT, Col.PROMPT);
+    StructType wire = new StructType();
+    for (org.apache.spark.sql.types.StructField f : Table.SUBMISSION.structType().fields()) {
+      if (!f.name().equals(Col.SOURCE_FILE) && !f.name().equals(Col.LINE_NUMBER)) {
+        wire = wire.add(onTheWire.getOrDefault(f.name(), f.name()),
+            asText.contains(f.name()) ? DataTypes.StringType : Table.SUBMISSION.fieldType(f.name()));
+      }
+    }
+    return wire;
   }
 
   /** Where a line came from, and its raw text as received (bytes only when they are not valid UTF-8). */

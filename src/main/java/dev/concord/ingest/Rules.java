@@ -242,7 +242,7 @@ final class Rules {
 
   private static List<Rule> answerRules(IngestSettings settings) {
     List<Rule> rules = new ArrayList<>();
-    Predicate<Submission> pairwise = s -> s.taskType.equals("pairwise");
+    Predicate<Submission> pairwise = s -> s.taskType.equals(TaskType.PAIRWISE.id());
     rules.add(new Rule("bad_answer", pairwise.and(s -> s.answer.preferred == null),
         s -> "a pairwise answer needs 'preferred' (a response id or \"tie\")"));
     rules.add(new Rule("bad_answer", pairwise.and(s -> !s.answer.preferred.equals("tie")
@@ -253,7 +253,7 @@ final class Rules {
             && (s.answer.strength < 1 || s.answer.strength > 3)),
         s -> "strength must be 1, 2 or 3, got " + s.answer.strength));
 
-    Predicate<Submission> ranking = s -> s.taskType.equals("ranking");
+    Predicate<Submission> ranking = s -> s.taskType.equals(TaskType.RANKING.id());
     rules.add(new Rule("bad_answer", ranking.and(s -> s.answer.ranking == null),
         s -> "a ranking answer needs 'ranking', the response ids best first"));
     rules.add(new Rule("bad_answer", ranking.and(s -> new HashSet<>(s.answer.ranking).size() < s.answer.ranking.size()),
@@ -264,7 +264,7 @@ final class Rules {
     rules.add(new Rule("bad_answer", ranking.and(s -> !minus(s.responseIds(), s.answer.ranking).isEmpty()),
         s -> "ranking omits responses " + minus(s.responseIds(), s.answer.ranking)));
 
-    Predicate<Submission> rating = s -> s.taskType.equals("rating");
+    Predicate<Submission> rating = s -> s.taskType.equals(TaskType.RATING.id());
     rules.add(new Rule("bad_answer", rating.and(s -> s.answer.ratings == null || s.answer.ratings.isEmpty()),
         s -> "a rating answer needs 'ratings': {response_id: {dimension: integer}}"));
     rules.add(new Rule("bad_answer", rating.and(s -> !minus(s.answer.ratings.keySet(), s.responseIds()).isEmpty()),
@@ -280,7 +280,7 @@ final class Rules {
         s -> "dimension '" + unknownDimension(s, settings) + "' is not one of the project's "
             + settings.project(s.project).dimensions()));
 
-    Predicate<Submission> label = s -> s.taskType.equals("label");
+    Predicate<Submission> label = s -> s.taskType.equals(TaskType.LABEL.id());
     rules.add(new Rule("bad_answer", label.and(s -> s.answer.label == null || JsonReading.isBlank(s.answer.label)),
         s -> "a label answer needs a non-blank 'label'"));
     rules.add(new Rule("bad_answer", label.and(s -> settings.project(s.project).labels() != null
@@ -288,7 +288,7 @@ final class Rules {
         s -> "label '" + s.answer.label + "' is not one of the project's labels "
             + settings.project(s.project).labels()));
 
-    rules.add(new Rule("bad_answer", s -> s.taskType.equals("sft")
+    rules.add(new Rule("bad_answer", s -> s.taskType.equals(TaskType.SFT.id())
             && (s.answer.completion == null || JsonReading.isBlank(s.answer.completion)),
         s -> "an sft answer needs a non-blank 'completion'"));
     return rules;

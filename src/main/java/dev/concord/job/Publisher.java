@@ -55,7 +55,7 @@ public final class Publisher {
 
   /** Writes and publishes the version; returns the manifest. */
   public Map<String, Object> publish(RunInputs runInputs, boolean hasGold, Map<String, Double> stepSeconds) {
-    if (Files.exists(store.versionDir()) && !Files.exists(store.publishingDir())) {
+    if (VersionCommit.renamed(store.publishingDir(), store.versionDir())) {
       // The rename happened before a crash; only the store's commit, LATEST and the clean-up may be missing.
       commitBatch();
       writeLatest();
@@ -358,21 +358,10 @@ public final class Publisher {
   }
 
   private void move() {
-    try {
-      Files.move(store.publishingDir(), store.versionDir(), StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot publish " + store.versionDir(), e);
-    }
+    VersionCommit.rename(store.publishingDir(), store.versionDir());
   }
 
   private void writeLatest() {
-    try {
-      Path tmp = store.stateDir().resolve("LATEST.tmp");
-      Files.writeString(tmp, store.runId() + "\n");
-      Files.move(tmp, store.root().resolve("LATEST"), StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot replace " + store.root().resolve("LATEST"), e);
-    }
+    VersionCommit.pointLatest(store.root(), store.stateDir(), store.runId());
   }
 }

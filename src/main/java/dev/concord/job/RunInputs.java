@@ -22,24 +22,25 @@ public record RunInputs(Map<String, Object> description) {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
   static final String FILE = "inputs.json";
 
-  public static RunInputs of(List<Path> inputs, List<Path> gold, List<Path> evalPrompts, String configText,
+  public static RunInputs of(List<Path> inputs, List<Path> gold, List<Path> evalPrompts, String configSha256,
       List<String> excludedPseudonyms) {
-    return of(inputs, gold, evalPrompts, configText, excludedPseudonyms, List.of(), java.util.Set.of());
+    return of(inputs, gold, evalPrompts, configSha256, excludedPseudonyms, List.of(), java.util.Set.of());
   }
 
   /**
+   * @param configSha256 the configuration's hash ({@link dev.concord.config.ConcordConfig#sha256})
    * @param storeBatches the submission store's committed batches the run builds on: a run resumed after another
    *     run committed one starts over, since its staged tables were built over an older history
    * @param storedChecksums the checksums of the files the store already holds: such input and gold files are
    *     skipped (listed under {@code skipped}), not read again
    */
-  public static RunInputs of(List<Path> inputs, List<Path> gold, List<Path> evalPrompts, String configText,
+  public static RunInputs of(List<Path> inputs, List<Path> gold, List<Path> evalPrompts, String configSha256,
       List<String> excludedPseudonyms, List<String> storeBatches, java.util.Set<String> storedChecksums) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("inputs", InputFiles.describe(inputs));
     d.put("gold", InputFiles.describe(gold));
     d.put("eval_prompts", InputFiles.describe(evalPrompts));
-    d.put("configuration_sha256", sha256(configText));
+    d.put("configuration_sha256", configSha256);
     d.put("excluded_annotators_sha256", sha256(String.join("\n", excludedPseudonyms)));
     d.put("store_batches", List.copyOf(storeBatches));
     List<String> skipped = new java.util.ArrayList<>();

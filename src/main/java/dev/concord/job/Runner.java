@@ -45,7 +45,6 @@ public final class Runner {
       throw new ConfigException("--conf " + confFile + " does not exist");
     }
     ConcordConfig config = ConcordConfig.load(confFile);
-    String configText = read(confFile);
     String runId = request.runId() != null ? request.runId()
         : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
     if (!runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
@@ -94,29 +93,29 @@ public final class Runner {
         History history = History.recover(root).before(runId);
         java.util.TreeSet<String> all = new java.util.TreeSet<>(history.excluded());
         all.addAll(excluded);
-        return runLocked(request, config, configText, runId, root, key, List.copyOf(all), history);
+        return runLocked(request, config, runId, root, key, List.copyOf(all), history);
       }
     }
   }
 
-  private static int runLocked(RunRequest request, ConcordConfig config, String configText, String runId, Path root,
+  private static int runLocked(RunRequest request, ConcordConfig config, String runId, Path root,
       byte[] key, List<String> excluded, History history) {
 
     try (Sparks.Session session = Sparks.open("concord " + runId,
         request.master() != null ? request.master() : "local[*]",
         Map.of("spark.local.dir", root.resolve(".concord").resolve("spark-tmp").toString(),
             "spark.sql.shuffle.partitions", String.valueOf(shufflePartitions(request.inputs()))))) {
-      return runIn(session.spark(), request, config, configText, runId, root, key, excluded, history);
+      return runIn(session.spark(), request, config, runId, root, key, excluded, history);
     }
   }
 
-  private static int runIn(SparkSession spark, RunRequest request, ConcordConfig config, String configText,
-      String runId, Path root, byte[] key, List<String> excluded, History history) {
+  private static int runIn(SparkSession spark, RunRequest request, ConcordConfig config, String runId, Path root,
+      byte[] key, List<String> excluded, History history) {
     Progress progress = new Progress(30);
     spark.sparkContext().addSparkListener(progress);
     try {
-      RunInputs runInputs = RunInputs.of(request.inputs(), request.gold(), request.evalPrompts(), configText, excluded,
-          history.ids(), history.currentChecksums());
+      RunInputs runInputs = RunInputs.of(request.inputs(), request.gold(), request.evalPrompts(), config.sha256(),
+          excluded, history.ids(), history.currentChecksums());
       ((List<?>) runInputs.description().get("skipped")).forEach(p -> LOG.warn("{}: already in the submission store"
           + " (the same content was ingested by an earlier run); skipped", p));
       java.util.Set<String> tonight = new java.util.TreeSet<>();
@@ -130,7 +129,7 @@ public final class Runner {
       startOverIfInputsChanged(store, runInputs);
       Steps steps = new Steps(store, config, key, runInputs.ingested("inputs"), runInputs.ingested("gold"),
           request.evalPrompts(), excluded);
-      JobContext context = new JobContext(store, config, configText, key, steps, runInputs, request);
+      JobContext context = new JobContext(store, config, key, steps, runInputs, request);
       try (AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext()) {
         spring.registerBean(JobContext.class, () -> context);
         spring.register(BatchConfig.class);
@@ -326,14 +325,6 @@ public final class Runner {
       return java.util.Optional.of(HexFormat.of().parseHex(Files.readString(file).trim()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the pseudonym key " + file, e);
-    }
-  }
-
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -6,10 +6,13 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
 
+import dev.concord.schema.Status;
+import dev.concord.config.TaskType;
 import dev.concord.agreement.AgreementPass;
 import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
 import dev.concord.config.ProjectSettings;
+import dev.concord.config.Projects;
 import dev.concord.dataset.Records;
 import dev.concord.dedup.Contradictions;
 import dev.concord.dedup.Dedup;
@@ -37,6 +40,7 @@ public final class Steps {
 
   private final Store store;
   private final ConcordConfig config;
+  private final Projects projects;
   private final byte[] pseudonymKey;
   private final List<Path> inputs;
   private final List<Path> gold;
@@ -55,6 +59,7 @@ public final class Steps {
       List<Path> evalPrompts, List<String> excluded) {
     this.store = store;
     this.config = config;
+    this.projects = config.perProject();
     this.pseudonymKey = pseudonymKey.clone();
     this.inputs = List.copyOf(inputs);
     this.gold = List.copyOf(gold);
@@ -107,7 +112,7 @@ public final class Steps {
 
   /** Units, contingency tables, kappas and the keep/drop decision. */
   public void agreement() {
-    Dataset<Row> judged = active().filter(col(Col.TASK_TYPE).notEqual("sft"))
+    Dataset<Row> judged = active().filter(col(Col.TASK_TYPE).notEqual(TaskType.SFT.id()))
         .withColumn(Col.STRENGTH, col(Col.ANSWER).getField(Col.STRENGTH));
     store.stage(Staged.UNITS, () -> Units.of(judged, Col.ANNOTATOR, Col.SUBMISSION_ID, Col.STRENGTH));
     Dataset<Row> matchedGold = store.staged(Staged.GOLD).filter(col(Col.STATUS).equalTo(Gold.MATCHED))
@@ -119,20 +124,22 @@ public final class Steps {
     // Round one judges everyone against everyone; round two judges everyone again against the peers round one
     // kept, so that adversarial or careless partners do not drag good annotators' figures down. Each round is one
     // pass over the units; the first also works out the whole-scope figures and the kappas against gold.
-    store.stage(Staged.AGREEMENT_ROUND_1, () -> AgreementPass.of(units, goldUnits, config, Set.of(), true));
+    store.stage(Staged.AGREEMENT_ROUND_1, () -> AgreementPass.of(units, goldUnits, projects, config.agreement(),
+        Set.of(), true));
     Dataset<Row> first = store.staged(Staged.AGREEMENT_ROUND_1);
     store.stage(Staged.PROJECT_AGREEMENT, () -> AgreementPass.scopeFigures(first));
     Dataset<Row> goldKappas = AgreementPass.kappas(first, true);
-    Dataset<Row> firstScopes = AnnotatorFilter.scopes(units, AgreementPass.kappas(first, false), goldKappas, config);
+    Dataset<Row> firstScopes = AnnotatorFilter.scopes(units, AgreementPass.kappas(first, false), goldKappas, projects);
     // The dropped are few next to the submissions (annotators, not their answers): the second pass gets them whole.
     Set<String> firstDropped = Set.copyOf(AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
-            firstScopes, config).filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)).select(Col.ANNOTATOR)
+            firstScopes, projects).filter(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)).select(Col.ANNOTATOR)
         .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-    store.stage(Staged.AGREEMENT_ROUND_2, () -> AgreementPass.of(units, goldUnits, config, firstDropped, false));
+    store.stage(Staged.AGREEMENT_ROUND_2, () -> AgreementPass.of(units, goldUnits, projects, config.agreement(),
+        firstDropped, false));
     store.stage(Staged.SCOPES, () -> AnnotatorFilter.scopes(units,
-        AgreementPass.kappas(store.staged(Staged.AGREEMENT_ROUND_2), false), goldKappas, config));
+        AgreementPass.kappas(store.staged(Staged.AGREEMENT_ROUND_2), false), goldKappas, projects));
     store.stage(Staged.ANNOTATORS, () -> AnnotatorFilter.annotators(AnnotatorFilter.submissionCounts(active()),
-        store.staged(Staged.SCOPES), config));
+        store.staged(Staged.SCOPES), projects));
   }
 
   /** Gold first, then the project's method (a vote, or Dawid-Skene estimation); undecided items to review. */
@@ -141,7 +148,7 @@ public final class Steps {
         .select(Col.ANNOTATOR);
     Dataset<Row> weights = store.staged(Staged.SCOPES).select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
     store.stage(Staged.VOTES, () -> Resolve.votes(store.staged(Staged.UNITS).join(kept, Col.ANNOTATOR)
-        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), config));
+        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), projects));
     Dataset<Row> votes = store.staged(Staged.VOTES);
     Dataset<Row> goldUnits = store.staged(Staged.GOLD_UNITS);
     if (config.uses(ProjectSettings.DAWID_SKENE)) {
@@ -153,9 +160,9 @@ public final class Steps {
     } else {
       store.stage(Staged.POSTERIORS, () -> store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
     }
-    Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual("sft"));
+    Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual(TaskType.SFT.id()));
     store.stage(Staged.RESOLUTION, () -> Resolve.apply(votes, goldUnits, items, store.staged(Staged.POSTERIORS),
-        config));
+        projects));
   }
 
   /**
@@ -184,12 +191,12 @@ public final class Steps {
     Dataset<Row> pinned = pins == null ? null : pins.withColumnRenamed(Records.PROMPT_TEXT, NearDuplicates.TEXT);
     // A published prompt keeps its band keys and its verified pairs with the other published prompts in the store:
     // only the new prompts are shingled, and only pairs with a new end are searched and verified.
-    store.stage(Staged.PROMPT_DOCS, () -> Dedup.promptDocs(allPrompts, pinned, config));
+    store.stage(Staged.PROMPT_DOCS, () -> Dedup.promptDocs(allPrompts, pinned, config.dedup()));
     Dataset<Row> promptDocs = store.staged(Staged.PROMPT_DOCS);
     store.stage(Staged.PROMPT_PAIRS, () -> Dedup.promptPairs(promptDocs,
-        store.pinnedPairs(config.dedup().toString()), config));
+        store.pinnedPairs(config.dedup().toString()), config.dedup()));
     store.stage(Staged.PROMPT_CLUSTERS, () -> Dedup.promptClusters(promptDocs, store.staged(Staged.PROMPT_PAIRS),
-        pinned, config));
+        pinned));
 
     Dataset<Row> kept = store.staged(Staged.ANNOTATORS).filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
@@ -203,14 +210,14 @@ public final class Steps {
     // records, so deciding them together decides each as alone.
     store.stage(Staged.RECORDS, () -> Dedup.apply(store.staged(Staged.JUDGED_CANDIDATES)
         .unionByName(store.staged(Staged.SFT_CANDIDATES), true), clusters,
-        docs -> Records.docTexts(docs, items, completions, ignoreCase), config));
+        docs -> Records.docTexts(docs, items, completions, ignoreCase), Dedup.Settings.of(config)));
     store.stage(Staged.SFT_EDGES, () -> sftRecords(store).select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
     Dataset<Row> contradicted = Contradictions.reviews(judgedRecords(store));
     store.stage(Staged.FINAL_OUTCOMES, () -> Resolve.outcomesOf(store.staged(Staged.RESOLUTION))
         .join(contradicted.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_anti")
-        .unionByName(contradicted.withColumn(Col.STATUS, lit(Resolve.REVIEW)), true));
+        .unionByName(contradicted.withColumn(Col.STATUS, lit(Status.REVIEW)), true));
   }
 
   /** The preference and label records, each with its dedup fate. */
@@ -226,7 +233,7 @@ public final class Steps {
   /** The active SFT submissions: the SFT records' authors and completions. */
   public static Dataset<Row> sftSubmissions(Store store) {
     return store.staged(Staged.SUBMISSIONS).filter(col(Col.STATUS).equalTo(Reconcile.ACTIVE)
-        .and(col(Col.TASK_TYPE).equalTo("sft")));
+        .and(col(Col.TASK_TYPE).equalTo(TaskType.SFT.id())));
   }
 
   private Dataset<Row> sftSubmissions() {
@@ -238,10 +245,7 @@ public final class Steps {
   }
 
   private Dataset<Row> emptyGold() {
-    return store.spark().createDataFrame(java.util.List.of(), new org.apache.spark.sql.types.StructType()
-        .add(Col.SOURCE_FILE, "string").add(Col.BLOCK_START, "long").add(Col.ROW_ID, "long")
-        .add(Col.ITEM_ID, "string").add(Col.TASK_TYPE, "string")
-        .add(Col.ANSWER, Ingest.ANSWER).add(Col.SOURCE, "string"));
+    return store.spark().createDataFrame(java.util.List.of(), Gold.PARSED);
   }
 
   /** Whether the store holds gold lines: tonight's or an earlier night's. */

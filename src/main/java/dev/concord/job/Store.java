@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.regexp_replace;
 
+import dev.concord.config.TaskType;
 import dev.concord.config.ConfigException;
 import dev.concord.schema.Col;
 import dev.concord.schema.Table;
@@ -331,10 +332,10 @@ public final class Store {
     Column answer = org.apache.spark.sql.functions.struct(col("label").as(Col.LABEL));
     Column raw = gold
         ? org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(col("task").as(Col.ITEM_ID),
-            lit("label").as(Col.TASK_TYPE), answer.as(Col.ANSWER), lit("truth").as(Col.SOURCE)))
+            lit(TaskType.LABEL.id()).as(Col.TASK_TYPE), answer.as(Col.ANSWER), lit("truth").as(Col.SOURCE)))
         : org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(
             org.apache.spark.sql.functions.concat_ws(":", col("task"), col("worker")).as(Col.SUBMISSION_ID),
-            col("task").as(Col.ITEM_ID), project.as(Col.PROJECT), lit("label").as(Col.TASK_TYPE),
+            col("task").as(Col.ITEM_ID), project.as(Col.PROJECT), lit(TaskType.LABEL.id()).as(Col.TASK_TYPE),
             col("worker").as(Col.ANNOTATOR_ID), lit("1970-01-01T00:00:00Z").as(Col.SUBMITTED_AT),
             org.apache.spark.sql.functions.concat(lit("item "), col("task")).as(Col.PROMPT), answer.as(Col.ANSWER)));
     return rows.select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID),

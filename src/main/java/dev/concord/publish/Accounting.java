@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.concord.schema.Status;
 import dev.concord.dedup.Contradictions;
 import dev.concord.dedup.Dedup;
 import dev.concord.filter.AnnotatorFilter;
@@ -178,7 +179,7 @@ public final class Accounting {
     Column fate = when(status.equalTo(Reconcile.EXCLUDED_ON_REQUEST), lit(Reconcile.EXCLUDED_ON_REQUEST))
         .when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT), lit(QUARANTINED))
         .when(status.equalTo(Reconcile.SUPERSEDED), lit(SUPERSEDED))
-        .when(col("annotator_decision").equalTo(AnnotatorFilter.REVIEW), lit(ANNOTATOR_IN_REVIEW))
+        .when(col("annotator_decision").equalTo(Status.REVIEW), lit(ANNOTATOR_IN_REVIEW))
         .when(col("drop_reason").isNotNull(), lit(ANNOTATOR_DROPPED))
         .when(col("best").equalTo(4), lit(USED))
         .when(col("best").equalTo(3), lit(MERGED_DUPLICATE))
@@ -186,7 +187,7 @@ public final class Accounting {
         .when(col("best").equalTo(1), lit(Resolve.OUTVOTED))
         .when(col("decontaminated").isNotNull(), lit(DECONTAMINATED))
         .when(col("held_out").isNotNull(), lit(HELD_OUT))
-        .when(col("item_status").equalTo(Resolve.REVIEW), lit(SENT_TO_REVIEW))
+        .when(col("item_status").equalTo(Status.REVIEW), lit(SENT_TO_REVIEW))
         .otherwise(lit(NO_RECORD));
     Column reason = when(status.isin(Reconcile.DUPLICATE_SUBMISSION_ID, Reconcile.ITEM_CONTENT_CONFLICT),
             concat(status, lit(": "), col(Col.DETAIL)))
@@ -202,7 +203,7 @@ public final class Accounting {
         .when(col("decontaminated").isNotNull(), concat(lit("its item's records were removed: "),
             col("decontaminated")))
         .when(col("held_out").isNotNull(), concat(lit("its item's records were held out: "), col("held_out")))
-        .when(col("item_status").equalTo(Resolve.REVIEW), concat(col("item_reason"), lit(": "), col("item_detail")))
+        .when(col("item_status").equalTo(Status.REVIEW), concat(col("item_reason"), lit(": "), col("item_detail")))
         .otherwise(coalesce(col("item_detail"), lit("its item produced no record")));
     Dataset<Row> judged = inPlay.select(col(Col.SUBMISSION_ID), col(Col.SOURCE_FILE), col(Col.BLOCK_START),
         col(Col.ROW_ID), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR), fate.as(Col.FATE),
@@ -214,7 +215,7 @@ public final class Accounting {
 
   /** The review table: undecided items with their texts and the submissions a person would weigh. */
   public static Dataset<Row> review(Dataset<Row> outcomes, Dataset<Row> submissions, Dataset<Row> items) {
-    Dataset<Row> undecided = outcomes.filter(col(Col.STATUS).equalTo(Resolve.REVIEW));
+    Dataset<Row> undecided = outcomes.filter(col(Col.STATUS).equalTo(Status.REVIEW));
     Dataset<Row> conflicts = submissions.filter(col(Col.STATUS).equalTo(Reconcile.ITEM_CONTENT_CONFLICT))
         .groupBy(Col.ITEM_ID).agg(org.apache.spark.sql.functions.first(Col.PROJECT).as(Col.PROJECT),
             org.apache.spark.sql.functions.first(Col.TASK_TYPE).as(Col.TASK_TYPE))

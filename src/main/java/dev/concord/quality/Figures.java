@@ -3,6 +3,7 @@ package dev.concord.quality;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.forall;
 
+import dev.concord.schema.Status;
 import dev.concord.schema.Col;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ public final class Figures {
     Map<String, Object> annotators = map(counts, "annotators");
     f.put(Gate.Rule.DROPPED_ANNOTATOR_SHARE.name, share(number(annotators.get("dropped")), total(annotators)));
     Map<String, Object> items = map(counts, "items");
-    double review = items.entrySet().stream().filter(e -> e.getKey().endsWith("/" + dev.concord.resolve.Resolve.REVIEW))
+    double review = items.entrySet().stream().filter(e -> e.getKey().endsWith("/" + dev.concord.schema.Status.REVIEW))
         .mapToDouble(e -> number(e.getValue())).sum();
     f.put(Gate.Rule.REVIEW_SHARE.name, share(review, total(items)));
     map(counts, "tables").forEach((table, rows) -> f.put("rows." + table, number(rows)));

@@ -1,5 +1,7 @@
 package dev.concord.resolve;
 
+import dev.concord.schema.Status;
+import dev.concord.config.TaskType;
 import dev.concord.agreement.Units;
 import dev.concord.config.ProjectSettings;
 import java.io.Serializable;
@@ -58,11 +60,11 @@ final class ItemResolution {
   /** The rows of one item: its outcome, its candidate records and their edges, each as a {@link Out} row. */
   static List<Row> resolve(Item item, Settings settings) {
     Rules rules = settings.of(item.project);
-    return switch (item.taskType) {
-      case "pairwise", "label" -> categorical(item, rules);
-      case "ranking" -> ranking(item, rules);
-      case "rating" -> rating(item, rules);
-      default -> List.of();
+    return switch (TaskType.parse(item.taskType)) {
+      case PAIRWISE, LABEL -> categorical(item, rules);
+      case RANKING -> ranking(item, rules);
+      case RATING -> rating(item, rules);
+      case SFT -> List.of();
     };
   }
 
@@ -123,7 +125,7 @@ final class ItemResolution {
     String reason = hasGold ? null : total == 0 ? "no_kept_annotators"
         : second != null && second.w() == top.w() ? "tie"
         : topShare != null && topShare < rules.consensus() ? "no_consensus" : null;
-    String status = reason != null ? Resolve.REVIEW : "tie".equals(outcome) ? Resolve.NO_RECORD : Resolve.RESOLVED;
+    String status = reason != null ? Status.REVIEW : "tie".equals(outcome) ? Resolve.NO_RECORD : Resolve.RESOLVED;
     long agreed = 0;
     Double strengthOfOutcome = null;
     if (ranked != null) {
@@ -158,7 +160,7 @@ final class ItemResolution {
     if (!Resolve.RESOLVED.equals(status)) {
       return out;
     }
-    boolean pairwise = item.taskType.equals("pairwise");
+    boolean pairwise = item.taskType.equals(TaskType.PAIRWISE.id());
     String candidate;
     if (pairwise) {
       List<String> sorted = new ArrayList<>(item.responseIds);
@@ -365,7 +367,7 @@ final class ItemResolution {
     for (Ranked r : ranked) {
       votes.add(RowFactory.create(r.a() + " vs " + r.b(), (int) r.n(), r.weight() == null ? 0.0 : r.weight()));
     }
-    out.add(0, Out.outcome(item, reason == null ? Resolve.RESOLVED : Resolve.REVIEW, reason, detail,
+    out.add(0, Out.outcome(item, reason == null ? Resolve.RESOLVED : Status.REVIEW, reason, detail,
         itemHasGold ? Resolve.GOLD : rules.method(), null, annotatorCount, votes));
     return out;
   }
@@ -480,9 +482,9 @@ final class ItemResolution {
     }
     // A response is scored when any of its cells has a score, even if its dimensions all weigh nothing.
     boolean scored = !overall.isEmpty();
-    String status = emitted ? Resolve.RESOLVED : !scored ? Resolve.REVIEW
-        : candidates == 0 ? Resolve.NO_RECORD : Resolve.REVIEW;
-    String reason = !status.equals(Resolve.REVIEW) ? null : !scored ? "no_kept_annotators" : "no_consensus";
+    String status = emitted ? Resolve.RESOLVED : !scored ? Status.REVIEW
+        : candidates == 0 ? Resolve.NO_RECORD : Status.REVIEW;
+    String reason = !status.equals(Status.REVIEW) ? null : !scored ? "no_kept_annotators" : "no_consensus";
     String detail = "no_kept_annotators".equals(reason)
         ? "every annotator of the item was dropped, and there is no gold label"
         : "no_consensus".equals(reason) ? "the annotators' own scores back no pair by consensus_threshold "

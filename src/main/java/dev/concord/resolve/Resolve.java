@@ -25,8 +25,9 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.concord.config.TaskType;
 import dev.concord.agreement.Units;
-import dev.concord.config.ConcordConfig;
+import dev.concord.config.Projects;
 import dev.concord.config.PerProject;
 import dev.concord.config.ProjectSettings;
 import dev.concord.schema.Col;
@@ -51,7 +52,6 @@ public final class Resolve {
   private Resolve() {}
 
   public static final String RESOLVED = "resolved";
-  public static final String REVIEW = "review";
   /** Resolved, but nothing to learn from: a tie, or no two ratings far enough apart. */
   public static final String NO_RECORD = "no_record";
 
@@ -134,8 +134,8 @@ public final class Resolve {
    * reliability {@code weight}), each with its project's resolution {@code method} and the weight its vote carries
    * under it: 1 in a majority vote, the reliability in a weighted vote.
    */
-  public static Dataset<Row> votes(Dataset<Row> units, ConcordConfig config) {
-    Column method = PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod);
+  public static Dataset<Row> votes(Dataset<Row> units, Projects projects) {
+    Column method = PerProject.value(projects, col(Col.PROJECT), ProjectSettings::resolutionMethod);
     return units.withColumn(METHOD, method)
         .withColumn(Col.WEIGHT, when(col(METHOD).equalTo(ProjectSettings.MAJORITY_VOTE), lit(1.0))
             .otherwise(col(Col.WEIGHT)));
@@ -143,7 +143,8 @@ public final class Resolve {
 
   /** The votes Dawid-Skene estimates: those of projects that resolve by it, ratings aside. */
   public static Dataset<Row> dawidSkeneVotes(Dataset<Row> votes) {
-    return votes.filter(col(METHOD).equalTo(ProjectSettings.DAWID_SKENE).and(col(Col.TASK_TYPE).notEqual("rating")))
+    return votes.filter(col(METHOD).equalTo(ProjectSettings.DAWID_SKENE)
+            .and(col(Col.TASK_TYPE).notEqual(TaskType.RATING.id())))
         .select(Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.ANNOTATOR, Col.CATEGORY);
   }
 
@@ -157,8 +158,8 @@ public final class Resolve {
    *     by it (empty when none is)
    */
   public static Dataset<Row> apply(Dataset<Row> votes, Dataset<Row> goldUnits, Dataset<Row> items,
-      Dataset<Row> posteriors, ConcordConfig config) {
-    ItemResolution.Settings settings = settings(config);
+      Dataset<Row> posteriors, Projects projects) {
+    ItemResolution.Settings settings = settings(projects);
     Column none = lit(null);
     Column[] stream = {col("kind"), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.RESPONSE_IDS),
         col(Col.UNIT), col(Units.PART_A), col(Units.PART_B), col(Col.CATEGORY), col(Col.ORDINAL), col(Col.ANNOTATOR),
@@ -235,10 +236,10 @@ public final class Resolve {
     return out.iterator();
   }
 
-  private static ItemResolution.Settings settings(ConcordConfig config) {
-    java.util.Map<String, ItemResolution.Rules> projects = new java.util.TreeMap<>();
-    config.projects().keySet().forEach(p -> projects.put(p, rules(config.forProject(p))));
-    return new ItemResolution.Settings(rules(config.defaults()), projects);
+  private static ItemResolution.Settings settings(Projects projects) {
+    java.util.Map<String, ItemResolution.Rules> named = new java.util.TreeMap<>();
+    projects.names().forEach(p -> named.put(p, rules(projects.of(p))));
+    return new ItemResolution.Settings(rules(projects.defaults()), named);
   }
 
   private static ItemResolution.Rules rules(ProjectSettings p) {

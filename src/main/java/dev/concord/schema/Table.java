@@ -5,6 +5,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import org.apache.avro.Schema;
 import org.apache.spark.sql.avro.SchemaConverters;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /** Every table Concord reads or publishes, each described by its {@code schemas/NAME.avsc}. */
@@ -53,6 +58,31 @@ public enum Table {
       }
     }
     return avro;
+  }
+
+  /**
+   * The Spark type of the top-level field {@code name}, nullable at every level: the shape the stages build rows in
+   * (rows are checked against the contract's rules, not against Spark's nullability).
+   */
+  public DataType fieldType(String name) {
+    return nullable(structType().apply(name).dataType());
+  }
+
+  private static DataType nullable(DataType type) {
+    if (type instanceof StructType s) {
+      StructType out = new StructType();
+      for (StructField f : s.fields()) {
+        out = out.add(f.name(), nullable(f.dataType()), true);
+      }
+      return out;
+    }
+    if (type instanceof ArrayType a) {
+      return DataTypes.createArrayType(nullable(a.elementType()), true);
+    }
+    if (type instanceof MapType m) {
+      return DataTypes.createMapType(nullable(m.keyType()), nullable(m.valueType()), true);
+    }
+    return type;
   }
 
   /** The Spark schema derived from the .avsc, with its nullability. */

@@ -118,7 +118,8 @@ class AgreementPassTest {
   @Test
   void scopeFiguresAreTheSqlOnes() {
     Dataset<Row> sql = ProjectAgreement.of(units, 60, 40, 5);
-    Dataset<Row> pass = AgreementPass.scopeFigures(AgreementPass.of(units, gold, CONFIG, Set.of(), true));
+    Dataset<Row> pass = AgreementPass.scopeFigures(AgreementPass.of(units, gold, CONFIG.perProject(),
+        CONFIG.agreement(), Set.of(), true));
     assertEquals(List.of(sql.columns()), List.of(pass.columns()), "the same columns in the same order");
     List<String> figures = List.of(sql.columns()).subList(2, sql.columns().length);
     assertSameFigures(byKey(sql, Col.PROJECT, Col.TASK_TYPE), byKey(pass, Col.PROJECT, Col.TASK_TYPE), figures);
@@ -131,17 +132,17 @@ class AgreementPassTest {
   void peerAndGoldKappasAreTheSqlOnesInBothRounds() {
     for (Set<String> left : List.of(Set.<String>of(), Set.of("ann-0", "ann-3"))) {
       Dataset<Row> partners = left.isEmpty() ? units : units.filter(col(Col.ANNOTATOR).isin(left.toArray()).unary_$bang());
-      Dataset<Row> pass = AgreementPass.of(units, gold, CONFIG, left, false);
+      Dataset<Row> pass = AgreementPass.of(units, gold, CONFIG.perProject(), CONFIG.agreement(), left, false);
       List<String> figures = List.of(Kappa.UNITS, Kappa.OBSERVED, Kappa.KAPPA, Kappa.STANDARD_ERROR, Kappa.SCOTT_PI,
           Kappa.BENNETT_S);
       String[] key = {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.MEASURE};
-      assertSameFigures(byKey(Agreement.kappas(Agreement.peerCounts(units, partners), CONFIG), key),
+      assertSameFigures(byKey(Agreement.kappas(Agreement.peerCounts(units, partners), CONFIG.perProject()), key),
           byKey(AgreementPass.kappas(pass, false), key), figures);
-      assertSameFigures(byKey(Agreement.kappas(Agreement.goldCounts(units, gold), CONFIG), key),
+      assertSameFigures(byKey(Agreement.kappas(Agreement.goldCounts(units, gold), CONFIG.perProject()), key),
           byKey(AgreementPass.kappas(pass, true), key), figures);
     }
-    Set<String> measures = new java.util.TreeSet<>(AgreementPass.kappas(AgreementPass.of(units, gold, CONFIG,
-        Set.of(), false), false).select(Col.MEASURE).distinct().as(org.apache.spark.sql.Encoders.STRING())
+    Set<String> measures = new java.util.TreeSet<>(AgreementPass.kappas(AgreementPass.of(units, gold,
+        CONFIG.perProject(), CONFIG.agreement(), Set.of(), false), false).select(Col.MEASURE).distinct().as(org.apache.spark.sql.Encoders.STRING())
         .collectAsList());
     assertEquals(Set.of("cohen_kappa", "scott_pi", "weighted_kappa_linear", "weighted_kappa_quadratic"), measures);
   }

@@ -80,7 +80,7 @@ class PublishedValuesTest {
     String column = measure.startsWith("kripp_alpha_") ? "alpha_" + measure.substring("kripp_alpha_".length())
         .replaceAll("[^a-z].*", "") : measure.startsWith("light_kappa") ? "light_kappa" : "fleiss_kappa";
     assertEquals(Double.parseDouble(published), value(AgreementPass.scopeFigures(AgreementPass.of(units, noGold,
-        config, java.util.Set.of(), true)), column), tolerance(published, status));
+        config.perProject(), config.agreement(), java.util.Set.of(), true)), column), tolerance(published, status));
   }
 
   static double compute(String dataset, String measure) throws IOException {

@@ -33,9 +33,7 @@ class AgreementReportTest {
   void crowdDataFiguresMatchDkpro(String name, @TempDir Path dir) throws Exception {
     SparkTest.spark();
     Path crowd = SparkTest.shared("reference/crowd/" + name);
-    Path conf = dir.resolve("concord.yaml");
-    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml"))
-        .replace("bootstrap_replicates: 200", "bootstrap_replicates: 20"));
+    Path conf = dev.concord.TestConfigs.write(dir, "concord", java.util.Map.of("agreement.bootstrap_replicates", 20));
     Path json = dir.resolve("report.json");
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     int code = AgreementReport.run(new Main.Args(new String[] {"--input", crowd.toString(), "--conf", conf.toString(),

@@ -20,8 +20,7 @@ class MainTest {
     assertEquals(2, Main.execute(new String[] {"run", "--input", "no/such/path", "--out", dir.toString()}));
     assertEquals(2, Main.execute(new String[] {"run", "--input", "data-samples/submissions", "--out", dir.toString(),
         "--run-id", "../escape"}));
-    Path conf = dir.resolve("bad.yaml");
-    Files.writeString(conf, Files.readString(Path.of("conf/concord.yaml")).replace("rating_margin:", "rating_margn:"));
+    Path conf = dev.concord.TestConfigs.write(dir, "bad", java.util.Map.of("defaults.rating_margn", 1.0));
     assertEquals(2, Main.execute(new String[] {"run", "--input", "data-samples/submissions", "--out", dir.toString(),
         "--conf", conf.toString()}));
     assertEquals(0, Main.execute(new String[] {"--help"}));

@@ -23,6 +23,12 @@ public class ConcordConfigTest {
         resolution_method: weighted_vote
       """;
 
+  /** {@link #MINIMAL} with one text edited; an edit that finds nothing to replace fails the test, never passes it. */
+  static String minimalWith(String from, String to) {
+    assertTrue(MINIMAL.contains(from), "MINIMAL holds no '" + from + "' to replace");
+    return MINIMAL.replace(from, to);
+  }
+
   @Test
   void shippedConfigurationLoads() {
     ConcordConfig c = ConcordConfig.load(Path.of("conf", "concord.yaml"));
@@ -31,6 +37,40 @@ public class ConcordConfigTest {
     assertEquals(5, c.forProject("helpfulness-v3").ratingScale().max());
     assertNull(c.forProject("never-configured").labels(), "an unknown project takes its labels from the data");
     assertEquals(0.6, c.forProject("never-configured").consensusThreshold());
+  }
+
+  /**
+   * The defaults live in the settings records ({@code DEFAULTS}); the shipped file documents every key with its value.
+   * Each section of the shipped file must bind to what the section omitted binds to, so neither can drift from the
+   * other. The one deliberate difference: the shipped file names a salt, where an omitted salt is empty.
+   */
+  @Test
+  void theShippedFileStatesTheDefaults() throws java.io.IOException {
+    ConcordConfig shipped = ConcordConfig.load(Path.of("conf", "concord.yaml"));
+    String text = java.nio.file.Files.readString(Path.of("conf", "concord.yaml"));
+    ConcordConfig omitted = ConcordConfig.parse(text.substring(0, text.indexOf("\ndedup:") + 1), "sections omitted");
+    assertEquals(shipped.defaults(), omitted.defaults(), "the cut kept the defaults whole");
+    assertEquals(omitted.dedup(), shipped.dedup());
+    assertEquals(omitted.limits(), shipped.limits());
+    assertEquals(omitted.agreement(), shipped.agreement());
+    assertEquals(omitted.dawidSkene(), shipped.dawidSkene());
+    assertEquals(omitted.jobState(), shipped.jobState());
+    assertEquals(omitted.openlineage(), shipped.openlineage());
+    assertEquals(omitted.qualityGates(), shipped.qualityGates());
+    assertEquals(omitted.retention(), shipped.retention());
+    assertEquals(omitted.split().testShare(), shipped.split().testShare());
+    assertEquals("", omitted.split().salt());
+    assertEquals("concord-v1", shipped.split().salt());
+  }
+
+  @Test
+  void theHashIsTheSettingsNotTheText() {
+    String same = "# the same settings, commented and with a default spelled out\n" + MINIMAL
+        + "dedup: {jaccard_threshold: 0.7}\n";
+    assertEquals(ConcordConfig.parse(MINIMAL, "a").sha256(), ConcordConfig.parse(same, "b").sha256());
+    assertTrue(!ConcordConfig.parse(MINIMAL, "a").sha256().equals(
+        ConcordConfig.parse(minimalWith("min_shared_units: 8", "min_shared_units: 9"), "c").sha256()));
+    assertEquals(64, ConcordConfig.parse(MINIMAL, "a").sha256().length());
   }
 
   @Test
@@ -42,7 +82,7 @@ public class ConcordConfigTest {
   @Test
   void unknownKeyIsRefusedByName() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> ConcordConfig.parse(MINIMAL.replace("min_shared_units: 8", "min_shared_unit: 8"), "test.yaml"));
+        () -> ConcordConfig.parse(minimalWith("min_shared_units: 8", "min_shared_unit: 8"), "test.yaml"));
     assertTrue(e.getMessage().contains("'defaults.min_shared_unit'"), e.getMessage());
   }
 
@@ -55,11 +95,11 @@ public class ConcordConfigTest {
 
   @Test
   void badValuesAreRefusedWithTheKey() {
-    assertMessage(MINIMAL.replace("consensus_threshold: 0.6", "consensus_threshold: 0.4"),
+    assertMessage(minimalWith("consensus_threshold: 0.6", "consensus_threshold: 0.4"),
         "defaults.consensus_threshold");
-    assertMessage(MINIMAL.replace("ranking_pairs: all", "ranking_pairs: some"), "defaults.ranking_pairs");
-    assertMessage(MINIMAL.replace("label: 0.2}", "label: 1.5}"), "defaults.kappa_thresholds.label");
-    assertMessage(MINIMAL.replace("min_shared_units: 8", "min_shared_units: many"), "defaults.min_shared_units");
+    assertMessage(minimalWith("ranking_pairs: all", "ranking_pairs: some"), "defaults.ranking_pairs");
+    assertMessage(minimalWith("label: 0.2}", "label: 1.5}"), "defaults.kappa_thresholds.label");
+    assertMessage(minimalWith("min_shared_units: 8", "min_shared_units: many"), "defaults.min_shared_units");
     assertMessage(MINIMAL + "projects:\n  p:\n    rating_scale: {min: 5, max: 1}\n", "projects.p.rating_scale");
     assertMessage(MINIMAL + "split:\n  test_share: 1.5\n", "split.test_share");
     assertMessage(MINIMAL + "dedup:\n  jaccard_threshold: 0\n", "dedup.jaccard_threshold");
@@ -74,9 +114,9 @@ public class ConcordConfigTest {
     assertMessage(MINIMAL + "openlineage:\n  timeout_ms: 0\n", "openlineage.timeout_ms");
     assertMessage(MINIMAL + "openlineage:\n  namespace: ' '\n", "openlineage.namespace");
     assertMessage(MINIMAL + "openlineage:\n  uri: http://marquez:5000\n", "openlineage.uri");
-    assertMessage(MINIMAL.replace("label: scott_pi", "label: vibes"), "defaults.drop_measures.label");
-    assertMessage(MINIMAL.replace("uncertain_policy: keep", "uncertain_policy: shrug"), "defaults.uncertain_policy");
-    assertMessage(MINIMAL.replace("  unscored_weight: 0.5\n", ""), "defaults.unscored_weight");
+    assertMessage(minimalWith("label: scott_pi", "label: vibes"), "defaults.drop_measures.label");
+    assertMessage(minimalWith("uncertain_policy: keep", "uncertain_policy: shrug"), "defaults.uncertain_policy");
+    assertMessage(minimalWith("  unscored_weight: 0.5\n", ""), "defaults.unscored_weight");
   }
 
   private static void assertMessage(String yaml, String key) {

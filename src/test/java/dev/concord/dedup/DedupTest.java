@@ -112,8 +112,8 @@ class DedupTest {
       prompts = prompts.unionByName(eval.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
           lit(true).as("eval")));
     }
-    return Dedup.apply(judged, Dedup.promptClusters(prompts, pins, CONFIG),
-        docs -> Records.docTexts(docs, items, NO_COMPLETIONS, false), CONFIG).cache();
+    return Dedup.apply(judged, Dedup.promptClusters(prompts, pins, CONFIG.dedup()),
+        docs -> Records.docTexts(docs, items, NO_COMPLETIONS, false), Dedup.Settings.of(CONFIG)).cache();
   }
 
   static Row only(Dataset<Row> out, String item) {
@@ -655,7 +655,7 @@ class DedupTest {
     // a and b are published and near each other, but the store knows no pair between them: a pair of two published
     // prompts comes only from the store, so it is not found again. c is new: its pairs with both are searched.
     Dataset<Row> pins = pins(Map.of(a, Dedup.TRAIN, b, Dedup.TRAIN, far, Dedup.TEST));
-    Dataset<Row> docs = Dedup.promptDocs(promptRows(List.of(c)), pins, CONFIG).cache();
+    Dataset<Row> docs = Dedup.promptDocs(promptRows(List.of(c)), pins, CONFIG.dedup()).cache();
     Map<String, String> keyOf = new TreeMap<>();
     for (String p : List.of(a, b, c, far)) {
       keyOf.put(p, promptRows(List.of(p)).first().getString(0));
@@ -663,7 +663,7 @@ class DedupTest {
     Dataset<Row> none = SparkTest.spark().createDataFrame(List.of(), new StructType().add("a", "string")
         .add("b", "string").add("similarity", "double"));
     List<String> found = new ArrayList<>();
-    for (Row r : Dedup.promptPairs(docs, none, CONFIG).collectAsList()) {
+    for (Row r : Dedup.promptPairs(docs, none, CONFIG.dedup()).collectAsList()) {
       found.add(r.getString(0) + "~" + r.getString(1));
     }
     Collections.sort(found);
@@ -675,18 +675,18 @@ class DedupTest {
     // A known pair between published prompts is taken as the store has it; with no store every pair is searched.
     Dataset<Row> known = SparkTest.spark().createDataFrame(List.of(RowFactory.create(
         min(keyOf.get(a), keyOf.get(b)), max(keyOf.get(a), keyOf.get(b)), 0.95)), none.schema());
-    assertEquals(3, Dedup.promptPairs(docs, known, CONFIG).count());
-    assertEquals(0.95, Dedup.promptPairs(docs, known, CONFIG).filter(col("a").equalTo(min(keyOf.get(a),
+    assertEquals(3, Dedup.promptPairs(docs, known, CONFIG.dedup()).count());
+    assertEquals(0.95, Dedup.promptPairs(docs, known, CONFIG.dedup()).filter(col("a").equalTo(min(keyOf.get(a),
         keyOf.get(b))).and(col("b").equalTo(max(keyOf.get(a), keyOf.get(b))))).first().getDouble(2));
-    assertEquals(3, Dedup.promptPairs(docs, null, CONFIG).count());
+    assertEquals(3, Dedup.promptPairs(docs, null, CONFIG.dedup()).count());
 
     // A published prompt's band keys come from the store, not from its text.
     Dataset<Row> withKeys = pins.withColumn(NearDuplicates.KEYS, org.apache.spark.sql.functions.array(lit(42L)));
-    Row farDoc = Dedup.promptDocs(promptRows(List.of(c)), withKeys, CONFIG)
+    Row farDoc = Dedup.promptDocs(promptRows(List.of(c)), withKeys, CONFIG.dedup())
         .filter(col(NearDuplicates.DOC).equalTo(keyOf.get(far))).first();
     assertEquals(List.of(42L), farDoc.getList(farDoc.fieldIndex(NearDuplicates.KEYS)));
     assertTrue(farDoc.<Boolean>getAs(NearDuplicates.SETTLED));
-    Row newDoc = Dedup.promptDocs(promptRows(List.of(c)), withKeys, CONFIG)
+    Row newDoc = Dedup.promptDocs(promptRows(List.of(c)), withKeys, CONFIG.dedup())
         .filter(col(NearDuplicates.DOC).equalTo(keyOf.get(c))).first();
     assertArrayEquals(new MinHash(CONFIG.dedup()).bandKeys(newDoc.<String>getAs(NearDuplicates.TEXT)), newDoc.getList(newDoc.fieldIndex(NearDuplicates.KEYS))
         .stream().mapToLong(x -> (Long) x).toArray());

@@ -2,6 +2,7 @@ package dev.concord.filter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.concord.schema.Status;
 import dev.concord.SparkTest;
 import dev.concord.agreement.Kappa;
 import dev.concord.config.ConcordConfig;
@@ -53,7 +54,7 @@ class AnnotatorFilterTest {
             .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
             .add(Col.ANNOTATOR, DataTypes.StringType)));
     Dataset<Row> pairwiseOnly = peer.filter(org.apache.spark.sql.functions.col(Col.ANNOTATOR).notEqual("careless"));
-    Dataset<Row> scopes = AnnotatorFilter.scopes(units, peer, gold, CONFIG);
+    Dataset<Row> scopes = AnnotatorFilter.scopes(units, peer, gold, CONFIG.perProject());
     Map<String, String> decision = new TreeMap<>();
     Map<String, Double> weight = new TreeMap<>();
     for (Row r : scopes.join(pairwiseOnly.select(Col.ANNOTATOR).union(units.filter("annotator = 'alone'")
@@ -72,7 +73,7 @@ class AnnotatorFilterTest {
         RowFactory.create("sft-only", 1L), RowFactory.create("careless", 80L)), new StructType().add(Col.ANNOTATOR, DataTypes.StringType)
         .add(Col.SUBMISSIONS, DataTypes.LongType));
     Map<String, String> overall = new TreeMap<>();
-    for (Row r : AnnotatorFilter.annotators(counts, scopes, CONFIG).collectAsList()) {
+    for (Row r : AnnotatorFilter.annotators(counts, scopes, CONFIG.perProject()).collectAsList()) {
       overall.put(r.getAs(Col.ANNOTATOR), r.getAs(Col.DECISION) + ": " + r.getAs(Col.REASON));
     }
     assertEquals("dropped: peer:cohen_kappa -0.300 (bound -0.136) is below the threshold 0.2 on p/pairwise over 100 units",
@@ -90,12 +91,12 @@ class AnnotatorFilterTest {
     var spark = SparkTest.spark();
     Dataset<Row> peer = spark.createDataFrame(List.of(figure("unsure", 20, 0.1, 0.2)), FIGURES);
     Dataset<Row> scopes = AnnotatorFilter.scopes(peer.select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR), peer,
-        spark.createDataFrame(List.of(), FIGURES), review);
+        spark.createDataFrame(List.of(), FIGURES), review.perProject());
     assertEquals("uncertain_review", scopes.first().getAs(Col.DECISION));
     Row overall = AnnotatorFilter.annotators(spark.createDataFrame(List.of(RowFactory.create("unsure", 20L)),
         new StructType().add(Col.ANNOTATOR, DataTypes.StringType).add(Col.SUBMISSIONS, DataTypes.LongType)),
-        scopes, review).first();
-    assertEquals(AnnotatorFilter.REVIEW, overall.getAs(Col.DECISION));
+        scopes, review.perProject()).first();
+    assertEquals(Status.REVIEW, overall.getAs(Col.DECISION));
     assertEquals("peer:cohen_kappa 0.100 (-0.229 to 0.429) straddles the threshold 0.2 on p/pairwise; "
         + "uncertain_policy holds the work out for review", overall.getAs(Col.REASON));
   }

@@ -123,4 +123,55 @@ class GoldTest {
     assertTrue(status.get("a").startsWith("gold_conflict"), status.get("a"));
     assertEquals(List.of("a"), List.copyOf(status.keySet()));
   }
+
+  private static String judged(String sid, String item, String type, String answer) {
+    return "{\"submission_id\":\"" + sid + "\",\"item_id\":\"" + item + "\",\"project\":\"helpfulness-v3\","
+        + "\"task_type\":\"" + type + "\",\"annotator_id\":\"w" + sid + "\",\"submitted_at\":\"2026-11-21T03:12:44Z\","
+        + "\"prompt\":\"Which is better?\",\"responses\":[{\"response_id\":\"r1\",\"text\":\"One\"},"
+        + "{\"response_id\":\"r2\",\"text\":\"Two\"}" + (type.equals("ranking")
+            ? ",{\"response_id\":\"r3\",\"text\":\"Three\"}" : "") + "],"
+        + "\"answer\":" + answer + "}";
+  }
+
+  private static String gold(String item, String type, String answer) {
+    return "{\"item_id\":\"" + item + "\",\"task_type\":\"" + type + "\",\"answer\":" + answer
+        + ",\"source\":\"expert\"}";
+  }
+
+  @Test
+  void matchGivesEveryGoodGoldLineOneStatusWithItsReason() {
+    Dataset<Row> subs = submissions(judged("1", "p", "pairwise", "{\"preferred\":\"r1\"}"),
+        judged("2", "tie", "pairwise", "{\"preferred\":\"r2\"}"),
+        judged("3", "k", "ranking", "{\"ranking\":[\"r1\",\"r2\",\"r3\"]}"),
+        judged("4", "k-short", "ranking", "{\"ranking\":[\"r3\",\"r2\",\"r1\"]}"),
+        judged("5", "other-type", "pairwise", "{\"preferred\":\"r1\"}"),
+        judged("6", "stranger", "pairwise", "{\"preferred\":\"r1\"}"));
+    Map<String, String> status = statusOf(subs,
+        gold("p", "pairwise", "{\"preferred\":\"r2\"}"),
+        gold("tie", "pairwise", "{\"preferred\":\"tie\"}"),
+        gold("k", "ranking", "{\"ranking\":[\"r3\",\"r1\",\"r2\"]}"),
+        gold("k-short", "ranking", "{\"ranking\":[\"r3\",\"r1\"]}"),
+        gold("other-type", "ranking", "{\"ranking\":[\"r3\",\"r1\",\"r2\"]}"),
+        gold("stranger", "pairwise", "{\"preferred\":\"r9\"}"),
+        gold("nobody-answered", "pairwise", "{\"preferred\":\"r1\"}"));
+    Map<String, String> expected = new java.util.TreeMap<>(Map.of(
+        "p", "matched",
+        "tie", "matched",
+        "k", "matched",
+        "k-short", "gold_mismatch: the gold answer names responses the item does not have (responses: [r1, r2, r3])",
+        "other-type", "gold_mismatch: gold task_type 'ranking' differs from the item's 'pairwise'",
+        "stranger", "gold_mismatch: the gold answer names responses the item does not have (responses: [r1, r2])",
+        "nobody-answered", "unmatched: no submission in this batch answers the item"));
+    assertEquals(expected, status);
+  }
+
+  @Test
+  void anExactRepeatOfAGoldLineIsCountedOnce() {
+    Dataset<Row> subs = submissions(judged("1", "twice", "pairwise", "{\"preferred\":\"r1\"}"));
+    Dataset<Row> goodGold = Gold.parse(Lines.of(gold("twice", "pairwise", "{\"preferred\":\"r1\"}"),
+        gold("twice", "pairwise", "{\"preferred\":\"r1\"}")), SETTINGS).filter(col(Col.REASON).isNull());
+    List<String> statuses = Gold.match(goodGold, Gold.items(subs), Gold.projectRules(subs, SETTINGS))
+        .orderBy(Col.ROW_ID).select(Col.STATUS).as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertEquals(List.of(Gold.MATCHED, "repeated_line"), statuses, "the first copy in input order is the one used");
+  }
 }

@@ -49,13 +49,11 @@ final class ChildRun implements AutoCloseable {
 
   /**
    * The shipped configuration without the bootstrap intervals, which have nothing to do with operations and would
-   * only make each run longer; {@code edit} changes it further. Written to {@code dir/concord.yaml}.
+   * only make each run longer, and with {@code settings} ("a.b.c" to value). Written to {@code dir/concord.yaml}.
    */
-  static Path quickConfiguration(Path dir, java.util.function.UnaryOperator<String> edit) throws IOException {
-    Path conf = dir.resolve("concord.yaml");
-    java.nio.file.Files.writeString(conf, edit.apply(java.nio.file.Files.readString(Path.of("conf/concord.yaml"))
-        .replace("bootstrap_replicates: 200", "bootstrap_replicates: 0")));
-    return conf;
+  static Path quickConfiguration(Path dir, java.util.Map<String, Object> settings) throws IOException {
+    return dev.concord.TestConfigs.write(dir, "concord", dev.concord.TestConfigs.with(dev.concord.TestConfigs.QUICK,
+        settings));
   }
 
   /** Starts {@code concord ARGS}: the test JVM's class path and module flags, the default log configuration. */
@@ -111,6 +109,26 @@ final class ChildRun implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /**
+   * Waits until a line matching {@code then} is printed after one matching {@code first}; false if the process ended
+   * first or time ran out.
+   */
+  boolean awaitLineAfter(Predicate<String> first, Predicate<String> then, long seconds) throws InterruptedException {
+    java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+    return awaitLine(l -> {
+      if (started.get()) {
+        return then.test(l);
+      }
+      started.set(first.test(l));
+      return false;
+    }, seconds);
+  }
+
+  /** A line of the job's log saying that the running step staged or published a table: work done inside a step. */
+  static boolean tableWritten(String line) {
+    return line.contains(" staged ") || line.contains(" wrote table ");
   }
 
   /** {@code kill -9}: no shutdown hooks, no clean-up. */

@@ -34,7 +34,7 @@ class ClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    conf = ChildRun.quickConfiguration(dir, c -> c);
+    conf = ChildRun.quickConfiguration(dir, java.util.Map.of());
     // A Spark home made of the project's own jars: the worker builds each executor's class path from its jars/.
     Path sparkHome = Path.of("target", "it-spark-home").toAbsolutePath();
     deleteTree(sparkHome);

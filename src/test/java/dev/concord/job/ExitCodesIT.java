@@ -20,7 +20,7 @@ class ExitCodesIT {
 
   @BeforeAll
   static void quickConfiguration() throws Exception {
-    conf = ChildRun.quickConfiguration(dir, c -> c);
+    conf = ChildRun.quickConfiguration(dir, java.util.Map.of());
   }
 
   private static String[] run(Path root, Path configuration, String... more) {
@@ -41,10 +41,9 @@ class ExitCodesIT {
 
   @Test
   void aFailedErrorGateExitsThreeNamingTheGateAndPublishesNothing() throws Exception {
-    Path strict = dir.resolve("strict.yaml");
-    Files.writeString(strict, Files.readString(conf).replace(
-        "{rule: min_rows, table: records, level: error, threshold: 1}",
-        "{rule: min_rows, table: records, level: error, threshold: 1000000}"));
+    Path strict = dev.concord.TestConfigs.write(dir, "strict", dev.concord.TestConfigs.with(
+        dev.concord.TestConfigs.QUICK, java.util.Map.of("quality_gates",
+            List.of(dev.concord.TestConfigs.gate("min_rows", "error", 1_000_000, "records")))));
     Path root = dir.resolve("gated");
     try (ChildRun child = ChildRun.start(run(root, strict))) {
       assertEquals(3, child.exitCode(900), child.output());

@@ -38,8 +38,8 @@ class PostgresIT {
     }
     shell(".ci/postgres", "start", work.resolve("pg").toString(), String.valueOf(port));
     url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
-    conf = ChildRun.quickConfiguration(work,
-        c -> c.replace("job_state:\n", "job_state:\n  jdbc_url: " + url + "\n  username: concord\n"));
+    conf = ChildRun.quickConfiguration(work, java.util.Map.of("job_state.jdbc_url", url,
+        "job_state.username", "concord"));
   }
 
   @AfterAll
@@ -88,8 +88,8 @@ class PostgresIT {
 
     Path root = work.resolve("killed");
     try (ChildRun child = ChildRun.start(run(root))) {
-      assertTrue(child.awaitLine(l -> l.contains("step resolve started"), 900), child.output());
-      Thread.sleep(1000);
+      assertTrue(child.awaitLineAfter(l -> l.contains("step resolve started"), ChildRun::tableWritten, 900),
+          child.output());
       child.kill();
     }
     assertEquals(List.of("STARTED"), executions(root), "a killed process ends nothing in the repository");

@@ -54,7 +54,7 @@ class ResumeIT {
 
   @BeforeAll
   static void uninterruptedRun() throws Exception {
-    conf = ChildRun.quickConfiguration(dir, c -> c);
+    conf = ChildRun.quickConfiguration(dir, java.util.Map.of());
     reference = dir.resolve("reference");
     try (ChildRun child = ChildRun.start(run(reference))) {
       assertEquals(0, child.exitCode(900), child.output());
@@ -129,8 +129,9 @@ class ResumeIT {
     String previous = null;
     for (String step : StepGraph.NAMES) {
       try (ChildRun child = ChildRun.start(args)) {
-        assertTrue(child.awaitLine(l -> l.contains("step " + step + " started"), 900), child.output());
-        Thread.sleep(1000);
+        // Killed inside the step, once it has staged its first table, with the rest of its work still to do.
+        assertTrue(child.awaitLineAfter(l -> l.contains("step " + step + " started"), ChildRun::tableWritten, 900),
+            child.output());
         child.kill();
         assertResumedAt(previous, child.output());
       }

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.concord.schema.Status;
 import dev.concord.SparkTest;
 import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
@@ -82,12 +83,12 @@ class ResolveOracleTest {
       }
     }
     var spark = SparkTest.spark();
-    Dataset<Row> v = Resolve.votes(spark.createDataFrame(votes, ResolveTest.VOTE), CONFIG);
+    Dataset<Row> v = Resolve.votes(spark.createDataFrame(votes, ResolveTest.VOTE), CONFIG.perProject());
     Dataset<Row> g = spark.createDataFrame(gold, ResolveTest.GOLD);
     Dataset<Row> it = spark.createDataFrame(items, ResolveTest.ITEM);
     Dataset<Row> posteriors = DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY),
         CONFIG.dawidSkene()).posteriors().localCheckpoint();
-    fresh = Resolve.Result.of(Resolve.apply(v, g, it, posteriors, CONFIG).localCheckpoint());
+    fresh = Resolve.Result.of(Resolve.apply(v, g, it, posteriors, CONFIG.perProject()).localCheckpoint());
     oracle = SqlResolve.apply(v, g, it, posteriors, CONFIG);
   }
 
@@ -171,7 +172,7 @@ class ResolveOracleTest {
   @Test
   void outcomesAreTheSqlOnes() {
     assertSame("outcomes", oracle.outcomes(), fresh.outcomes());
-    assertTrue(fresh.outcomes().filter(col(Col.STATUS).equalTo(Resolve.REVIEW)).count() > 0, "some review");
+    assertTrue(fresh.outcomes().filter(col(Col.STATUS).equalTo(Status.REVIEW)).count() > 0, "some review");
     assertTrue(fresh.outcomes().filter(col(Col.RESOLUTION).equalTo(Resolve.GOLD)).count() > 0, "some gold");
   }
 

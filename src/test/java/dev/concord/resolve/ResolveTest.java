@@ -27,13 +27,9 @@ class ResolveTest {
 
   /** The shipped configuration with every project resolved by {@code method}. */
   static ConcordConfig config(String method) {
-    try {
-      return ConcordConfig.parse(java.nio.file.Files.readString(Path.of("conf", "concord.yaml"))
-          .replace("resolution_method: dawid_skene", "resolution_method: " + method), "test.yaml");
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return dev.concord.TestConfigs.of(java.util.Map.of("defaults.resolution_method", method));
   }
+
   static final StructType VOTE = new StructType()
       .add(Col.PROJECT, DataTypes.StringType).add(Col.TASK_TYPE, DataTypes.StringType)
       .add(Col.ITEM_ID, DataTypes.StringType).add(Col.UNIT, DataTypes.StringType)
@@ -67,11 +63,12 @@ class ResolveTest {
 
   static Resolve.Result resolve(List<Row> votes, List<Row> gold, List<Row> items, ConcordConfig config) {
     var spark = SparkTest.spark();
-    Dataset<Row> v = Resolve.votes(spark.createDataFrame(votes, VOTE), config);
+    Dataset<Row> v = Resolve.votes(spark.createDataFrame(votes, VOTE), config.perProject());
     Dataset<Row> g = spark.createDataFrame(gold, GOLD);
     Dataset<Row> posteriors = DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY),
         config.dawidSkene()).posteriors().localCheckpoint();
-    return Resolve.Result.of(Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config));
+    return Resolve.Result.of(Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors,
+        config.perProject()));
   }
 
   static Map<String, String> outcomes(Resolve.Result r) {
@@ -275,13 +272,14 @@ class ResolveTest {
 
   private static List<String> resolved(Dataset<Row> rawVotes, List<Row> items, ConcordConfig config) {
     var spark = SparkTest.spark();
-    Dataset<Row> v = Resolve.votes(rawVotes, config);
+    Dataset<Row> v = Resolve.votes(rawVotes, config.perProject());
     Dataset<Row> g = spark.createDataFrame(List.of(), GOLD);
     Dataset<Row> posteriors = config.uses(ProjectSettings.DAWID_SKENE)
         ? DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY), config.dawidSkene())
             .posteriors().localCheckpoint()
         : spark.createDataFrame(List.of(), DawidSkene.POSTERIORS);
-    Resolve.Result r = Resolve.Result.of(Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors, config));
+    Resolve.Result r = Resolve.Result.of(Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors,
+        config.perProject()));
     List<String> out = new ArrayList<>();
     r.outcomes().collectAsList().forEach(o -> out.add(o.getAs(Col.ITEM_ID) + " " + o.getAs(Col.STATUS) + " "
         + o.getAs(Col.REASON) + " " + o.getAs(Col.DETAIL)));

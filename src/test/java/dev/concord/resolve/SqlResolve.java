@@ -14,7 +14,7 @@ import static dev.concord.resolve.Resolve.OUTVOTED;
 import static dev.concord.resolve.Resolve.OVERRIDDEN_BY_GOLD;
 import static dev.concord.resolve.Resolve.PREFERENCES;
 import static dev.concord.resolve.Resolve.RESOLVED;
-import static dev.concord.resolve.Resolve.REVIEW;
+import static dev.concord.schema.Status.REVIEW;
 import static dev.concord.resolve.Resolve.SUPPORT;
 import static dev.concord.resolve.Resolve.UNANIMOUS;
 import static dev.concord.resolve.Resolve.WEIGHTED_MEDIAN;
@@ -44,6 +44,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.concord.schema.Status;
 import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
 import dev.concord.config.PerProject;
@@ -132,7 +133,7 @@ final class SqlResolve {
     Column second = element_at(col("ranked"), 2);
     Column hasGold = col("gold_category").isNotNull();
     Column totalW = coalesce(col("total_w"), lit(0.0));
-    Column consensus = PerProject.value(config, col(Col.PROJECT), ProjectSettings::consensusThreshold);
+    Column consensus = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::consensusThreshold);
     Column goldShare = coalesce(org.apache.spark.sql.functions.aggregate(coalesce(col("ranked"),
             org.apache.spark.sql.functions.array()), lit(0.0),
         (acc, r) -> acc.plus(when(r.getField(Col.CATEGORY).equalTo(col("gold_category")), r.getField("w"))
@@ -147,7 +148,7 @@ final class SqlResolve {
     Column status = when(reviewReason.isNotNull(), lit(REVIEW))
         .when(outcome.equalTo("tie"), lit(NO_RECORD))
         .otherwise(lit(RESOLVED));
-    Column method = PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod);
+    Column method = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::resolutionMethod);
     Column agreed = org.apache.spark.sql.functions.aggregate(coalesce(col("ranked"),
             org.apache.spark.sql.functions.array()), lit(0L),
         (acc, r) -> acc.plus(when(r.getField(Col.CATEGORY).equalTo(outcome), r.getField("n")).otherwise(lit(0L))));
@@ -257,9 +258,10 @@ final class SqlResolve {
         .otherwise(coalesce(share, lit(0.0)));
     Column gap = when(hasGold, abs(col("gold_place_a").minus(col("gold_place_b"))))
         .otherwise(abs(col("place_a").minus(col("place_b"))));
-    Column consensus = PerProject.value(config, col(Col.PROJECT), ProjectSettings::consensusThreshold);
-    Column method = PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod);
-    Column adjacentOnly = PerProject.value(config, col(Col.PROJECT), ProjectSettings::rankingPairs).equalTo("adjacent");
+    Column consensus = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::consensusThreshold);
+    Column method = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::resolutionMethod);
+    Column adjacentOnly = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::rankingPairs)
+        .equalTo("adjacent");
     Column confident = decided.and(hasGold.or(winnerShare.geq(consensus)));
     Column n = coalesce(col("n"), lit(0L));
     Column na = coalesce(col("na"), lit(0L));
@@ -361,7 +363,7 @@ final class SqlResolve {
         round(sum(col("dim_weight").multiply(col(Col.ORDINAL))).divide(sum("dim_weight")), WEIGHT_DIGITS)
             .as("own"));
 
-    Column margin = PerProject.value(config, col(Col.PROJECT), ProjectSettings::ratingMargin);
+    Column margin = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::ratingMargin);
     Dataset<Row> x = overall.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Units.PART_A).as(Col.CHOSEN_RESPONSE_ID),
         col("overall").as("chosen_score"), col("gold").as("chosen_gold"));
     Dataset<Row> y = overall.select(col(Col.ITEM_ID), col(Units.PART_A).as(Col.REJECTED_RESPONSE_ID),
@@ -389,7 +391,7 @@ final class SqlResolve {
         array_sort(collect_set(Col.ANNOTATOR)).as(Col.ANNOTATORS));
 
     Column gold = col("chosen_gold").plus(col("rejected_gold")).gt(0);
-    Column consensus = PerProject.value(config, col(Col.PROJECT), ProjectSettings::consensusThreshold);
+    Column consensus = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::consensusThreshold);
     Column share = coalesce(col("share"), lit(0.0));
     Dataset<Row> judged = pairCandidates.join(support, new String[] {CANDIDATE}, "left")
         .withColumn("emit", gold.or(share.geq(consensus)))
@@ -447,7 +449,7 @@ final class SqlResolve {
 
   /** How ratings resolve: the plain median under majority_vote, else the reliability-weighted median. */
   private static Column ratingMethod(ConcordConfig config) {
-    return when(PerProject.value(config, col(Col.PROJECT), ProjectSettings::resolutionMethod)
+    return when(PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::resolutionMethod)
         .equalTo(ProjectSettings.MAJORITY_VOTE), lit(MEDIAN)).otherwise(lit(WEIGHTED_MEDIAN));
   }
 

@@ -94,14 +94,15 @@ public final class DedupBench {
 
     long clusterStart = System.nanoTime();
     stage(Dedup.promptClusters(items.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
-        lit(false).as("eval")), config), work, "prompt_clusters");
+        lit(false).as("eval")), config.dedup()), work, "prompt_clusters");
     double promptSeconds = (System.nanoTime() - clusterStart) / 1e9;
     long applyStart = System.nanoTime();
     Dataset<Row> stagedItems = spark.read().parquet(work.resolve("items").toString());
     Dataset<Row> noCompletions = spark.createDataFrame(java.util.List.of(), Records.COMPLETIONS);
     stage(Dedup.apply(spark.read().parquet(work.resolve("candidates").toString()),
         spark.read().parquet(work.resolve("prompt_clusters").toString()),
-        docs -> Records.docTexts(docs, stagedItems, noCompletions, false), config), work, "deduped");
+        docs -> Records.docTexts(docs, stagedItems, noCompletions, false), Dedup.Settings.of(config)), work,
+        "deduped");
     double applySeconds = (System.nanoTime() - applyStart) / 1e9;
     double total = (System.nanoTime() - started) / 1e9;
 
