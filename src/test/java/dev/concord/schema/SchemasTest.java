@@ -1,5 +1,6 @@
 package dev.concord.schema;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
@@ -23,6 +24,22 @@ class SchemasTest {
       check(t.avroSchema(), names, t.name());
       t.structType();
     }
+  }
+
+  @Test
+  void aGoldAnswerHasTheShapeOfASubmissionsAnswer() {
+    assertEquals(Table.SUBMISSION.fieldType(Col.ANSWER), Table.GOLD.fieldType(Col.ANSWER),
+        "gold is matched against submissions answer by answer");
+    assertEquals(Table.SUBMISSION.fieldType(Col.ANSWER), dev.concord.ingest.Ingest.ANSWER);
+  }
+
+  @Test
+  void fieldTypesAreNullableAtEveryLevel() {
+    String ratings = Table.SUBMISSION.fieldType(Col.ANSWER).json();
+    assertTrue(!ratings.contains("\"nullable\":false") && !ratings.contains("\"containsNull\":false")
+        && !ratings.contains("\"valueContainsNull\":false"), ratings);
+    assertTrue(Table.SUBMISSION.structType().json().contains("\"nullable\":false"),
+        "the .avsc itself keeps its required fields");
   }
 
   private static void check(Schema s, Set<String> names, String where) {
