@@ -480,30 +480,12 @@ public final class Store {
     return rows;
   }
 
-  /** The type with every nested field nullable: a cast may relax nullability, never add it. */
-  static DataType nullable(DataType type) {
-    if (type instanceof StructType s) {
-      StructType out = new StructType();
-      for (StructField f : s.fields()) {
-        out = out.add(f.name(), nullable(f.dataType()), true);
-      }
-      return out;
-    }
-    if (type instanceof ArrayType a) {
-      return DataTypes.createArrayType(nullable(a.elementType()), true);
-    }
-    if (type instanceof MapType m) {
-      return DataTypes.createMapType(m.keyType(), nullable(m.valueType()), true);
-    }
-    return type;
-  }
-
   static Dataset<Row> conform(Dataset<Row> data, Table table) {
     StructType target = table.structType();
     Column[] columns = new Column[target.fields().length];
     for (int i = 0; i < columns.length; i++) {
       StructField f = target.fields()[i];
-      columns[i] = col(f.name()).cast(nullable(f.dataType())).as(f.name());
+      columns[i] = col(f.name()).cast(Table.nullable(f.dataType())).as(f.name());
     }
     Dataset<Row> selected = data.select(columns);
     return data.sparkSession().createDataFrame(selected.javaRDD(), target);

@@ -68,7 +68,11 @@ public enum Table {
     return nullable(structType().apply(name).dataType());
   }
 
-  private static DataType nullable(DataType type) {
+  /**
+   * {@code type} with every nested field, element and map value nullable: a cast to it may relax nullability, never
+   * add it.
+   */
+  public static DataType nullable(DataType type) {
     if (type instanceof StructType s) {
       StructType out = new StructType();
       for (StructField f : s.fields()) {
@@ -80,7 +84,7 @@ public enum Table {
       return DataTypes.createArrayType(nullable(a.elementType()), true);
     }
     if (type instanceof MapType m) {
-      return DataTypes.createMapType(nullable(m.keyType()), nullable(m.valueType()), true);
+      return DataTypes.createMapType(m.keyType(), nullable(m.valueType()), true);
     }
     return type;
   }

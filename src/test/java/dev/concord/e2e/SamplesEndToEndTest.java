@@ -112,7 +112,7 @@ class SamplesEndToEndTest {
   }
 
   private static StructType relaxed(StructType s) {
-    return (StructType) dev.concord.job.StoreAccess.nullable(s);
+    return (StructType) dev.concord.schema.Table.nullable(s);
   }
 
   @Test
