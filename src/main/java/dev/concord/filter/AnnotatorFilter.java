@@ -20,7 +20,6 @@ import static org.apache.spark.sql.functions.pow;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
-import dev.concord.schema.Status;
 import dev.concord.agreement.Kappa;
 import dev.concord.config.Projects;
 import dev.concord.config.PerProject;

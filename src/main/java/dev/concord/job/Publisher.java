@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -214,6 +213,7 @@ public final class Publisher {
       counts.put("gold", t.get("gold"));
     }
     counts.put("tables", tables);
+    counts.put("record_splits", store.splitRows());
     counts.put("preferences_by_split", t.get("preferences_by_split"));
     counts.put("preferences_by_source", t.get("preferences_by_source"));
     counts.put("preferences_by_resolution", t.get("preferences_by_resolution"));

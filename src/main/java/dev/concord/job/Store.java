@@ -9,11 +9,13 @@ import static org.apache.spark.sql.functions.regexp_replace;
 
 import dev.concord.config.TaskType;
 import dev.concord.config.ConfigException;
+import dev.concord.dedup.Dedup;
 import dev.concord.schema.Col;
 import dev.concord.schema.Table;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.JavaRDD;
@@ -23,10 +25,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -377,6 +377,74 @@ public final class Store {
     return writeTable(data, dir);
   }
 
+  /** Per record table published by this run, its rows per split, counted as they were written. */
+  public Map<String, Map<String, Long>> splitRows() {
+    return java.util.Collections.unmodifiableMap(splitRows);
+  }
+
+  private final Map<String, Map<String, Long>> splitRows = new java.util.TreeMap<>();
+
+  /**
+   * Writes a record table as {@code train-*.parquet} and {@code test-*.parquet} in one folder, in one write: the
+   * rows go out partitioned by a copy of their split, and the files are moved into the table's folder named by it.
+   * A table with no rows is the one empty file a plain write leaves. Returns its rows.
+   */
+  private long writeBySplit(Dataset<Row> data, Path dir, Table table) {
+    Path parts = dir.resolveSibling(dir.getFileName() + ".by-split");
+    org.apache.spark.sql.Observation counted = new org.apache.spark.sql.Observation();
+    Column train = col(Col.SPLIT).equalTo(Dedup.TRAIN);
+    Column test = col(Col.SPLIT).equalTo(Dedup.TEST);
+    data.withColumn(BY_SPLIT, col(Col.SPLIT))
+        .observe(counted, org.apache.spark.sql.functions.count(lit(1)).as("rows"),
+            org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.when(train, lit(1))).as(Dedup.TRAIN),
+            org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.when(test, lit(1))).as(Dedup.TEST))
+        .write().mode(SaveMode.Overwrite).partitionBy(BY_SPLIT).parquet(parts.toString());
+    Map<String, Long> bySplit = new java.util.LinkedHashMap<>();
+    long rows;
+    try {
+      Map<String, Object> c = counted.getAsJava();
+      rows = ((Number) c.get("rows")).longValue();
+      bySplit.put(Dedup.TRAIN, ((Number) c.get(Dedup.TRAIN)).longValue());
+      bySplit.put(Dedup.TEST, ((Number) c.get(Dedup.TEST)).longValue());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while counting the rows written to " + dir, e);
+    }
+    try {
+      History.deleteTree(dir);
+      Files.createDirectories(dir);
+      for (String split : List.of(Dedup.TRAIN, Dedup.TEST)) {
+        Path from = parts.resolve(BY_SPLIT + "=" + split);
+        if (!Files.isDirectory(from)) {
+          continue;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(from)) {
+          for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+            Files.move(f, dir.resolve(split + f.getFileName().toString().substring("part".length())),
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+          }
+        }
+      }
+      if (Files.exists(parts.resolve("_SUCCESS"))) {
+        Files.move(parts.resolve("_SUCCESS"), dir.resolve("_SUCCESS"));
+      }
+      History.deleteTree(parts);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot lay out " + dir + " by split", e);
+    }
+    if (rows == 0) {
+      writeTable(data, dir);
+    } else if (bySplit.get(Dedup.TRAIN) + bySplit.get(Dedup.TEST) != rows) {
+      throw new IllegalStateException(table.folder() + ": " + (rows - bySplit.get(Dedup.TRAIN)
+          - bySplit.get(Dedup.TEST)) + " rows are in neither split");
+    }
+    splitRows.put(table.folder(), bySplit);
+    return rows;
+  }
+
+  /** The column a record table is partitioned by while it is written: a copy of its split, gone from the files. */
+  private static final String BY_SPLIT = "by_split";
+
   /** Writes {@code data} as Parquet and returns its rows, counted as they are written. */
   static long writeTable(Dataset<Row> data, Path dir) {
     org.apache.spark.sql.Observation rows = new org.apache.spark.sql.Observation();
@@ -466,7 +534,8 @@ public final class Store {
     Dataset<Row> shaped = conform(data, table);
     long rows;
     try {
-      rows = write(shaped, publishingDir().resolve(table.folder()));
+      rows = table.bySplit() ? writeBySplit(shaped, publishingDir().resolve(table.folder()), table)
+          : write(shaped, publishingDir().resolve(table.folder()));
     } catch (RuntimeException e) {
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) {

@@ -131,7 +131,7 @@ public final class Accounting {
     return edges.join(records, Resolve.CANDIDATE).join(who, Col.SUBMISSION_ID)
         .select(col(Col.RECORD_ID), col(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.SUBMISSION_ID),
             col(Col.ANNOTATOR), role.as(Col.ROLE), col(Col.MERGED_DUPLICATE), col(Col.MERGE_KIND),
-            col(Col.METADATA));
+            array_sort(org.apache.spark.sql.functions.map_entries(col(Col.METADATA))).as(Col.METADATA));
   }
 
   /**

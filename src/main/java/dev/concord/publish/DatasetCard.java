@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** README.md of a published version: what is in it, how it was made, its figures, how to load it. */
@@ -14,7 +15,7 @@ public final class DatasetCard {
   public static void write(Path file, Map<String, Object> manifest) {
     Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
     Map<String, Object> tables = (Map<String, Object>) counts.get("tables");
-    StringBuilder md = new StringBuilder();
+    StringBuilder md = new StringBuilder(hubMetadata(manifest));
     md.append("# Concord dataset ").append(manifest.get("run_id")).append("\n\n");
     md.append("Training data built by Concord from human annotation submissions: preference pairs for reward models ")
         .append("and DPO, supervised fine-tuning pairs and a label dataset, with the agreement figures, review queue, ")
@@ -91,14 +92,76 @@ public final class DatasetCard {
     }
     md.append("\n```\n\n");
     md.append("## Loading\n\n```python\nfrom datasets import load_dataset\n")
-        .append("prefs = load_dataset(\"parquet\", data_files={\"train\": \"preferences/*.parquet\"})[\"train\"]\n")
-        .append("train = prefs.filter(lambda r: r[\"split\"] == \"train\")\n```\n\n")
-        .append("The configuration and input checksums are in `manifest.json`.\n");
+        .append("prefs = load_dataset(\"path/to/this/version\", \"preferences\")  # DatasetDict: train, test\n")
+        .append("sft = load_dataset(\"path/to/this/version\", \"sft\")\n")
+        .append("lineage = load_dataset(\"path/to/this/version\", \"lineage\")[\"train\"]  # an audit table\n```\n\n")
+        .append("Each record table's files are named by their split (`train-*.parquet`, `test-*.parquet`), and the ")
+        .append("`split` column stays in the rows. The configuration and input checksums are in `manifest.json`.\n");
     try {
       Files.writeString(file, md.toString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The published tables, record tables first: each is a configuration of the Hugging Face metadata. */
+  static final List<String> CONFIGS = List.of("preferences", "sft", "labels", "annotators", "review", "quarantine",
+      "lineage", "decisions", "duplicates", "changes");
+  private static final List<String> RECORD_TABLES = List.of("preferences", "sft", "labels");
+
+  /**
+   * The YAML block the Hugging Face tools read at the top of a dataset card: a configuration per table with its data
+   * files (a record table's split by split, an audit table as one split, train) and the size category of its
+   * records, so that {@code datasets.load_dataset(version, "preferences")} returns train and test and the folder can
+   * be pushed to a hub as it is. A split with no rows has no files and is left out.
+   */
+  @SuppressWarnings("unchecked")
+  static String hubMetadata(Map<String, Object> manifest) {
+    Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
+    Map<String, Object> tables = (Map<String, Object>) counts.get("tables");
+    Map<String, Map<String, Number>> splits = (Map<String, Map<String, Number>>) counts.getOrDefault("record_splits",
+        Map.of());
+    long records = RECORD_TABLES.stream().mapToLong(t -> tables.get(t) instanceof Number n ? n.longValue() : 0).sum();
+    StringBuilder y = new StringBuilder("---\n");
+    y.append("pretty_name: Concord dataset ").append(manifest.get("run_id")).append("\n");
+    y.append("size_categories:\n- ").append(sizeCategory(records)).append("\n");
+    y.append("tags:\n- preference\n- rlhf\n- sft\n");
+    y.append("configs:\n");
+    for (String t : CONFIGS) {
+      if (!tables.containsKey(t)) {
+        continue;
+      }
+      y.append("- config_name: ").append(t).append("\n");
+      if (t.equals("preferences")) {
+        y.append("  default: true\n");
+      }
+      y.append("  data_files:\n");
+      Map<String, Number> bySplit = splits.get(t);
+      List<String> present = bySplit == null ? List.of() : List.of("train", "test").stream()
+          .filter(split -> bySplit.get(split) != null && bySplit.get(split).longValue() > 0).toList();
+      if (present.isEmpty()) {
+        y.append("  - split: train\n    path: ").append(t).append("/*.parquet\n");
+      }
+      for (String split : present) {
+        y.append("  - split: ").append(split).append("\n    path: ").append(t).append("/").append(split)
+            .append("-*.parquet\n");
+      }
+    }
+    return y.append("---\n\n").toString();
+  }
+
+  /** The Hugging Face size category of {@code n} records. */
+  static String sizeCategory(long n) {
+    String[] names = {"n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M", "100M<n<1B",
+        "1B<n<10B", "10B<n<100B", "100B<n<1T"};
+    long bound = 1000;
+    for (String name : names) {
+      if (n < bound) {
+        return name;
+      }
+      bound *= 10;
+    }
+    return "n>1T";
   }
 
   /**

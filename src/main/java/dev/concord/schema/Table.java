@@ -37,6 +37,14 @@ public enum Table {
     this.published = published;
   }
 
+  /**
+   * Whether the table is a record table, published as {@code train-*.parquet} and {@code test-*.parquet} files (its
+   * {@code split} column kept in the rows), so that the Hugging Face loaders return its splits.
+   */
+  public boolean bySplit() {
+    return this == PREFERENCES || this == SFT || this == LABELS;
+  }
+
   /** The folder name of a published table. */
   public String folder() {
     return name;

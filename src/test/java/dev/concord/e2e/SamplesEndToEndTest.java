@@ -314,6 +314,18 @@ class SamplesEndToEndTest {
     }
   }
 
+  /** A lineage row's metadata, its entries ordered by key, as a map. */
+  private static Map<String, String> metadata(Row lineage) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    List<String> keys = new java.util.ArrayList<>();
+    for (Row e : lineage.<Row>getList(lineage.fieldIndex(Col.METADATA))) {
+      m.put(e.getAs(Col.KEY), e.getAs(Col.VALUE));
+      keys.add(e.getAs(Col.KEY));
+    }
+    assertEquals(keys.stream().sorted().toList(), keys, "entries ordered by key");
+    return m;
+  }
+
   @Test
   void noRawAnnotatorIdAppearsOutsideTheQuarantineRawText() throws IOException {
     Set<String> raw = rawAnnotatorIds(Path.of("data-samples/submissions"));
@@ -322,11 +334,11 @@ class SamplesEndToEndTest {
     Row scrubbed = table("lineage").filter(col(Col.SUBMISSION_ID).equalTo("show-nd-0")).first();
     byte[] key = java.util.HexFormat.of().parseHex(Files.readString(out.resolve(".concord/pseudonym.key")).trim());
     assertEquals("double-checked by " + Pseudonyms.of("ana.k@vendor.example", key) + " on request",
-        scrubbed.getJavaMap(scrubbed.fieldIndex(Col.METADATA)).get("note"));
+        metadata(scrubbed).get("note"));
     Row other = table("lineage").filter(col(Col.SUBMISSION_ID).equalTo("hostile-24")).first();
     String a3 = Pseudonyms.of("A3KQ8ZPX21", key);
     assertEquals(Map.of("reviewer", a3, "note", "double-checked by " + a3 + ".",
-        Pseudonyms.of("lead@vendor.example", key), "approved"), other.getJavaMap(other.fieldIndex(Col.METADATA)),
+        Pseudonyms.of("lead@vendor.example", key), "approved"), metadata(other),
         "another annotator's raw id, anywhere in a value, and an e-mail key");
     for (Table t : Table.values()) {
       if (!t.published()) {
@@ -427,6 +439,34 @@ class SamplesEndToEndTest {
     Map<String, Object> gone = trace().record(lost);
     assertEquals(false, gone.get("published"));
     assertEquals("show-mirror-1", ((Map<String, Object>) gone.get("went_into")).get(Col.ITEM_ID));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void recordTablesAreFilesNamedByTheirSplitWithTheSplitColumnKept() throws IOException {
+    Map<String, Map<String, Number>> splits = (Map<String, Map<String, Number>>) counts.get("record_splits");
+    assertEquals(java.util.Set.of("preferences", "labels", "sft"), splits.keySet());
+    for (String t : List.of("preferences", "labels", "sft")) {
+      List<String> files;
+      try (Stream<Path> listed = Files.list(version.resolve(t))) {
+        files = listed.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".parquet")).sorted().toList();
+      }
+      long seen = 0;
+      for (String split : List.of("train", "test")) {
+        List<String> ofSplit = files.stream().filter(f -> f.startsWith(split + "-")).toList();
+        long expected = splits.get(t).get(split).longValue();
+        assertEquals(expected > 0, !ofSplit.isEmpty(), t + " " + split + " (" + expected + " rows): " + files);
+        if (ofSplit.isEmpty()) {
+          continue;
+        }
+        Dataset<Row> rows = spark.read().parquet(ofSplit.stream().map(f -> version.resolve(t).resolve(f).toString())
+            .toArray(String[]::new));
+        assertEquals(0, rows.filter(col(Col.SPLIT).notEqual(split)).count(), t + "/" + split + "-*: only " + split);
+        assertEquals(expected, rows.count(), t + "/" + split + " as the manifest counts it");
+        seen += expected;
+      }
+      assertEquals(table(t).count(), seen, t + ": every file is one split's");
+    }
   }
 
   @Test

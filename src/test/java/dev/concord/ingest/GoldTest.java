@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.concord.Lines;
-import dev.concord.SparkTest;
 import dev.concord.config.ConcordConfig;
 import dev.concord.schema.Col;
 import java.util.List;

@@ -25,4 +25,41 @@ class DatasetCardTest {
       assertEquals(true, row.startsWith("| a\\|b c &lt;i&gt; | label |"), row);
     }
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theCardBeginsWithTheHubsConfigurationsOneSplitPerFileNamePattern() throws Exception {
+    Map<String, Object> manifest = Map.of("run_id", "night-2", "counts", Map.of(
+        "tables", Map.of("preferences", 1500, "sft", 40, "labels", 0, "lineage", 9000),
+        "record_splits", Map.of("preferences", Map.of("train", 1400, "test", 100),
+            "sft", Map.of("train", 40, "test", 0), "labels", Map.of("train", 0, "test", 0))));
+    String yaml = DatasetCard.hubMetadata(manifest);
+    assertEquals(true, yaml.startsWith("---\n") && yaml.endsWith("---\n\n"), yaml);
+    Map<String, Object> meta = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(yaml.substring(4, yaml.length() - 5),
+        Map.class);
+    assertEquals(List.of("1K<n<10K"), meta.get("size_categories"), "1540 records");
+    Map<String, Object> configs = new java.util.TreeMap<>();
+    for (Map<String, Object> c : (List<Map<String, Object>>) meta.get("configs")) {
+      configs.put((String) c.get("config_name"), c.get("data_files"));
+    }
+    assertEquals(List.of("labels", "lineage", "preferences", "sft"), List.copyOf(configs.keySet()),
+        "a configuration per table the version holds");
+    assertEquals(List.of(Map.of("split", "train", "path", "preferences/train-*.parquet"),
+        Map.of("split", "test", "path", "preferences/test-*.parquet")), configs.get("preferences"));
+    assertEquals(List.of(Map.of("split", "train", "path", "sft/train-*.parquet")), configs.get("sft"),
+        "a split with no rows has no files, so it is left out");
+    assertEquals(List.of(Map.of("split", "train", "path", "labels/*.parquet")), configs.get("labels"),
+        "an empty record table is its one empty file");
+    assertEquals(List.of(Map.of("split", "train", "path", "lineage/*.parquet")), configs.get("lineage"));
+  }
+
+  @Test
+  void sizeCategoriesFollowTheHubsBounds() {
+    assertEquals("n<1K", DatasetCard.sizeCategory(999));
+    assertEquals("1K<n<10K", DatasetCard.sizeCategory(1000));
+    assertEquals("100K<n<1M", DatasetCard.sizeCategory(999_999));
+    assertEquals("1M<n<10M", DatasetCard.sizeCategory(1_000_000));
+    assertEquals("1B<n<10B", DatasetCard.sizeCategory(1_000_000_000L));
+  }
 }

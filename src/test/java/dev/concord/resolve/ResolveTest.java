@@ -9,7 +9,6 @@ import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
 import dev.concord.config.ProjectSettings;
 import dev.concord.schema.Col;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

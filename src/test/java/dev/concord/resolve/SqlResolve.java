@@ -44,7 +44,6 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import dev.concord.schema.Status;
 import dev.concord.agreement.Units;
 import dev.concord.config.ConcordConfig;
 import dev.concord.config.PerProject;
