@@ -4,8 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.concord.schema.Table;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /** README.md of a published version: what is in it, how it was made, its figures, how to load it. */
 public final class DatasetCard {
@@ -111,8 +117,8 @@ public final class DatasetCard {
 
   /**
    * The YAML block the Hugging Face tools read at the top of a dataset card: a configuration per table with its data
-   * files (a record table's split by split, an audit table as one split, train) and the size category of its
-   * records, so that {@code datasets.load_dataset(version, "preferences")} returns train and test and the folder can
+   * files (a record table's split by split, an audit table as one split, train), its features (the columns and their
+   * types, from the table's .avsc) and the size category of its records, so that {@code datasets.load_dataset(version, "preferences")} returns train and test and the folder can
    * be pushed to a hub as it is. A split with no rows has no files and is left out.
    */
   @SuppressWarnings("unchecked")
@@ -147,7 +153,58 @@ public final class DatasetCard {
             .append("-*.parquet\n");
       }
     }
+    y.append("dataset_info:\n");
+    for (String t : CONFIGS) {
+      if (tables.containsKey(t)) {
+        y.append("- config_name: ").append(t).append("\n  features:\n");
+        fields(y, "  ", Table.valueOf(t.toUpperCase(java.util.Locale.ROOT)).structType());
+      }
+    }
     return y.append("---\n\n").toString();
+  }
+
+  /** A table's columns as the Hugging Face features YAML lists them: name, then the type, nested as the data is. */
+  private static void fields(StringBuilder y, String indent, StructType struct) {
+    for (StructField f : struct.fields()) {
+      y.append(indent).append("- name: ").append(f.name()).append("\n");
+      feature(y, indent + "  ", f.dataType());
+    }
+  }
+
+  private static void feature(StringBuilder y, String indent, DataType type) {
+    if (type instanceof StructType s) {
+      y.append(indent).append("struct:\n");
+      fields(y, indent, s);
+    } else if (type instanceof ArrayType a) {
+      DataType e = a.elementType();
+      if (e instanceof StructType s) {
+        y.append(indent).append("list:\n");
+        fields(y, indent, s);
+      } else if (e instanceof ArrayType) {
+        y.append(indent).append("list:\n");
+        feature(y, indent + "  ", e);
+      } else {
+        y.append(indent).append("list: ").append(dtype(e)).append("\n");
+      }
+    } else {
+      y.append(indent).append("dtype: ").append(dtype(type)).append("\n");
+    }
+  }
+
+  /** The Hugging Face dtype of a Spark type that a published table holds. */
+  static String dtype(DataType type) {
+    if (type instanceof org.apache.spark.sql.types.StringType) {
+      return "string";
+    }
+    Map<DataType, String> simple = Map.of(DataTypes.IntegerType, "int32", DataTypes.LongType, "int64",
+        DataTypes.DoubleType, "float64", DataTypes.FloatType, "float32", DataTypes.BooleanType, "bool",
+        DataTypes.BinaryType, "binary");
+    String d = simple.get(type);
+    if (d == null) {
+      throw new IllegalStateException("a published column of type " + type.simpleString() + " has no Hugging Face"
+          + " dtype here: describe it in DatasetCard.dtype");
+    }
+    return d;
   }
 
   /** The Hugging Face size category of {@code n} records. */

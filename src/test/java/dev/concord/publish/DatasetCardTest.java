@@ -55,6 +55,32 @@ class DatasetCardTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void everyPublishedTableHasItsFeaturesNestedAsItsColumnsAre() throws Exception {
+    Map<String, Object> tables = new java.util.LinkedHashMap<>();
+    DatasetCard.CONFIGS.forEach(t -> tables.put(t, 1));
+    String yaml = DatasetCard.hubMetadata(Map.of("run_id", "r", "counts", Map.of("tables", tables)));
+    Map<String, Object> meta = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(yaml.substring(4, yaml.length() - 5),
+        Map.class);
+    Map<String, List<Map<String, Object>>> features = new java.util.TreeMap<>();
+    for (Map<String, Object> info : (List<Map<String, Object>>) meta.get("dataset_info")) {
+      features.put((String) info.get("config_name"), (List<Map<String, Object>>) info.get("features"));
+    }
+    assertEquals(new java.util.TreeSet<>(DatasetCard.CONFIGS), features.keySet());
+    for (String t : DatasetCard.CONFIGS) {
+      assertEquals(List.of(dev.concord.schema.Table.valueOf(t.toUpperCase(java.util.Locale.ROOT)).structType()
+          .fieldNames()), features.get(t).stream().map(f -> f.get("name")).toList(), t + ": every column, in order");
+    }
+    Map<String, Map<String, Object>> prefs = new java.util.HashMap<>();
+    features.get("preferences").forEach(f -> prefs.put((String) f.get("name"), f));
+    assertEquals(Map.of("name", "prompt", "list", List.of(Map.of("name", "role", "dtype", "string"),
+        Map.of("name", "content", "dtype", "string"))), prefs.get("prompt"), "a conversation: a list of messages");
+    assertEquals("float64", prefs.get("margin").get("dtype"));
+    assertEquals("string", prefs.get("annotators").get("list"), "a list of strings");
+  }
+
+  @Test
   void sizeCategoriesFollowTheHubsBounds() {
     assertEquals("n<1K", DatasetCard.sizeCategory(999));
     assertEquals("1K<n<10K", DatasetCard.sizeCategory(1000));
