@@ -69,7 +69,7 @@ public final class Ingest {
       .add(Col.GUIDELINE_VERSION, DataTypes.StringType)
       .add(Col.METADATA, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))
       .add(Col.CONTENT_HASH, DataTypes.LongType).add(Col.ITEM_HASH, DataTypes.LongType)
-      .add(Col.LINE_HASH, DataTypes.LongType);
+      .add(Col.LINE_HASH, DataTypes.LongType).add(Col.JUSTIFICATION, DataTypes.StringType);
 
   /**
    * Parses and validates lines ({@code source_file, block_start, row_id, raw} as bytes, and {@code reason, detail}
@@ -149,6 +149,9 @@ public final class Ingest {
       put(out, Col.GUIDELINE_VERSION, s.guidelineVersion);
       put(out, Col.METADATA, ScalaValues.map(Pseudonyms.scrubMap(s.metadata, hasher,
           word -> ownId(word, s.annotatorId))));
+      // Free text like a detail: the line's own raw id and e-mail addresses become pseudonyms here, other
+      // annotators' raw ids where it is published (scrubText).
+      put(out, Col.JUSTIFICATION, scrub(s.justification, s.annotatorId));
       put(out, Col.CONTENT_HASH, Hashes.content(s));
       put(out, Col.ITEM_HASH, Hashes.item(s));
       return RowFactory.create(out);
@@ -177,6 +180,43 @@ public final class Ingest {
     org.apache.spark.sql.expressions.UserDefinedFunction scrub = org.apache.spark.sql.functions.udf(
         new MetadataScrub(key.clone(), known), DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
     return goodLines.withColumn(Col.METADATA, scrub.apply(org.apache.spark.sql.functions.col(Col.METADATA)));
+  }
+
+  /**
+   * {@code column}, a free text of the good lines (a justification), with the raw ids of every annotator of
+   * {@code pseudonyms} replaced by their pseudonyms, as {@link #scrubMetadata} does for metadata.
+   */
+  public static Dataset<Row> scrubText(Dataset<Row> lines, String column, java.util.Set<String> pseudonyms,
+      byte[] key) {
+    org.apache.spark.broadcast.Broadcast<java.util.Set<String>> known = JavaSparkContext
+        .fromSparkContext(lines.sparkSession().sparkContext()).broadcast(new java.util.HashSet<>(pseudonyms));
+    org.apache.spark.sql.expressions.UserDefinedFunction scrub = org.apache.spark.sql.functions.udf(
+        new TextScrub(key.clone(), known), DataTypes.StringType);
+    return lines.withColumn(column, scrub.apply(org.apache.spark.sql.functions.col(column)));
+  }
+
+  /** The UDF of {@link #scrubText}: one MAC per task, made on first use. */
+  private static final class TextScrub implements UDF1<String, String> {
+    private final byte[] key;
+    private final org.apache.spark.broadcast.Broadcast<java.util.Set<String>> pseudonyms;
+    private transient Pseudonyms.Hasher hasher;
+
+    TextScrub(byte[] key, org.apache.spark.broadcast.Broadcast<java.util.Set<String>> pseudonyms) {
+      this.key = key;
+      this.pseudonyms = pseudonyms;
+    }
+
+    @Override
+    public String call(String text) {
+      if (hasher == null) {
+        hasher = new Pseudonyms.Hasher(key);
+      }
+      java.util.Set<String> known = pseudonyms.value();
+      return Pseudonyms.scrubText(text, hasher, word -> {
+        String p = hasher.of(word);
+        return known.contains(p) ? p : null;
+      });
+    }
   }
 
   /** The UDF of {@link #scrubMetadata}: one MAC per task, made on first use. */

@@ -70,10 +70,22 @@ public final class Publisher {
     Dataset<Row> sft = dev.concord.job.Steps.sftRecords(store);
 
     Map<String, Object> tables = new TreeMap<>();
+    Dataset<Row> records = judged.select(Resolve.CANDIDATE, Col.ITEM_ID, Col.RECORD_ID, Col.RECORD_TABLE, Dedup.FATE,
+            Col.DETAIL)
+        .unionByName(sft.select(Resolve.CANDIDATE, Col.ITEM_ID, Col.RECORD_ID, Col.RECORD_TABLE, Dedup.FATE,
+            Col.DETAIL));
+    Dataset<Row> edges = Resolve.edgesOf(store.staged(Staged.RESOLUTION)).unionByName(store.staged(Staged.SFT_EDGES));
+    tables.put("lineage", store.publish(Table.LINEAGE, Accounting.lineage(edges, records, submissions)));
+    Dataset<Row> lineage = store.publishing(Table.LINEAGE);
+
     // The published records are the only ones that take their texts back from the items.
     Dataset<Row> items = store.staged(Staged.ITEMS);
-    tables.put("preferences", store.publish(Table.PREFERENCES, Records.judgedTexts(judged.filter(col(Dedup.KEEPER)
-        .and(col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES))), items)));
+    Dataset<Row> preferences = Records.judgedTexts(judged.filter(col(Dedup.KEEPER)
+        .and(col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES))), items);
+    tables.put("preferences", store.publish(Table.PREFERENCES, preferences.join(
+            Accounting.justifications(lineage, justifications(lines, submissions)), new String[] {Col.ID}, "left")
+        .withColumn(Col.JUSTIFICATIONS, org.apache.spark.sql.functions.coalesce(col(Col.JUSTIFICATIONS),
+            org.apache.spark.sql.functions.array().cast("array<string>")))));
     tables.put("labels", store.publish(Table.LABELS, Records.judgedTexts(judged.filter(col(Dedup.KEEPER)
         .and(col(Col.RECORD_TABLE).equalTo(Resolve.LABELS))), items)));
     tables.put("sft", store.publish(Table.SFT, Records.sftTexts(sft.filter(col(Dedup.KEEPER)), items,
@@ -97,13 +109,6 @@ public final class Publisher {
     }
     tables.put("quarantine", store.publish(Table.QUARANTINE, quarantine));
 
-    Dataset<Row> records = judged.select(Resolve.CANDIDATE, Col.ITEM_ID, Col.RECORD_ID, Col.RECORD_TABLE, Dedup.FATE,
-            Col.DETAIL)
-        .unionByName(sft.select(Resolve.CANDIDATE, Col.ITEM_ID, Col.RECORD_ID, Col.RECORD_TABLE, Dedup.FATE,
-            Col.DETAIL));
-    Dataset<Row> edges = Resolve.edgesOf(store.staged(Staged.RESOLUTION)).unionByName(store.staged(Staged.SFT_EDGES));
-    tables.put("lineage", store.publish(Table.LINEAGE, Accounting.lineage(edges, records, submissions)));
-    Dataset<Row> lineage = store.publishing(Table.LINEAGE);
     Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged(Staged.ANNOTATORS),
         store.staged(Staged.FINAL_OUTCOMES), lineage, records, excluded);
     tables.put("decisions", store.publish(Table.DECISIONS, LineNumbers.attach(decisions, blocks)));
@@ -172,6 +177,22 @@ public final class Publisher {
         .distinct();
     return Changes.of(now, then, store.publishing(Table.LINEAGE), lineageBefore, store.publishing(Table.DUPLICATES),
         store.publishing(Table.DECISIONS), tonight);
+  }
+
+  /**
+   * Each active submission's justification, with every raw id of the store's annotators made a pseudonym (the
+   * scrub reconcile gives metadata).
+   */
+  private Dataset<Row> justifications(Dataset<Row> lines, Dataset<Row> submissions) {
+    String[] at = {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID};
+    Dataset<Row> said = lines.filter(col(Col.JUSTIFICATION).isNotNull())
+        .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.JUSTIFICATION))
+        .join(submissions.filter(col(Col.STATUS).equalTo(dev.concord.ingest.Reconcile.ACTIVE))
+            .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.SUBMISSION_ID)), at)
+        .select(Col.SUBMISSION_ID, Col.JUSTIFICATION);
+    java.util.Set<String> annotators = new java.util.HashSet<>(lines.filter(col(Col.ANNOTATOR).isNotNull())
+        .select(Col.ANNOTATOR).distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    return dev.concord.ingest.Ingest.scrubText(said, Col.JUSTIFICATION, annotators, pseudonymKey);
   }
 
   private static final String STATUSES = "submission_statuses";

@@ -99,7 +99,7 @@ public final class Steps {
     java.util.Set<String> annotators = new java.util.HashSet<>(lines.filter(col(Col.ANNOTATOR).isNotNull())
         .select(Col.ANNOTATOR).distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     Dataset<Row> good = Ingest.scrubMetadata(lines.filter(col(Col.REASON).isNull()).drop(Col.RAW, Col.RAW_BYTES,
-        Col.PROMPT, Col.RESPONSES, Col.REASON, Col.DETAIL), annotators, pseudonymKey);
+        Col.PROMPT, Col.RESPONSES, Col.REASON, Col.DETAIL, Col.JUSTIFICATION), annotators, pseudonymKey);
     store.stage(Staged.SUBMISSIONS, () -> Reconcile.exclude(Reconcile.apply(good), excluded));
     store.stage(Staged.EXCLUDED, () -> store.spark().createDataFrame(excluded.stream()
         .map(org.apache.spark.sql.RowFactory::create).toList(),

@@ -213,6 +213,25 @@ public final class Accounting {
     return badLines.unionByName(judged);
   }
 
+  /**
+   * Per published preference record ({@code id}), the {@code justifications} its agreeing annotators wrote, ordered
+   * by submission id: from the record's {@code lineage} edges of role agreed (merged duplicates' included) and the
+   * lines' ({@code said}: {@code submission_id, justification}, one row per submission). A record none of whose
+   * annotators wrote one is not listed.
+   */
+  public static Dataset<Row> justifications(Dataset<Row> lineage, Dataset<Row> said) {
+    return lineage.filter(col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES).and(col(Col.ROLE).equalTo(Resolve.AGREED)))
+        .select(Col.RECORD_ID, Col.SUBMISSION_ID).distinct()
+        .join(said.filter(col(Col.JUSTIFICATION).isNotNull()
+            .and(org.apache.spark.sql.functions.trim(col(Col.JUSTIFICATION)).notEqual(""))), Col.SUBMISSION_ID)
+        .groupBy(Col.RECORD_ID)
+        .agg(array_sort(collect_list(org.apache.spark.sql.functions.struct(col(Col.SUBMISSION_ID),
+            col(Col.JUSTIFICATION)))).as("said"))
+        .select(col(Col.RECORD_ID).as(Col.ID),
+            org.apache.spark.sql.functions.transform(col("said"), s -> s.getField(Col.JUSTIFICATION))
+                .as(Col.JUSTIFICATIONS));
+  }
+
   /** The review table: undecided items with their texts and the submissions a person would weigh. */
   public static Dataset<Row> review(Dataset<Row> outcomes, Dataset<Row> submissions, Dataset<Row> items) {
     Dataset<Row> undecided = outcomes.filter(col(Col.STATUS).equalTo(Status.REVIEW));

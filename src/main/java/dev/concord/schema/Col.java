@@ -28,6 +28,7 @@ public final class Col {
   public static final String LABEL = "label";
   public static final String COMPLETION = "completion";
   public static final String JUSTIFICATION = "justification";
+  public static final String JUSTIFICATIONS = "justifications";
   public static final String GUIDELINE_VERSION = "guideline_version";
   public static final String TIME_SPENT_S = "time_spent_s";
   public static final String METADATA = "metadata";

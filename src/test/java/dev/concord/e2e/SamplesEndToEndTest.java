@@ -442,6 +442,17 @@ class SamplesEndToEndTest {
   }
 
   @Test
+  void aPreferenceCarriesItsAgreeingAnnotatorsJustifications() {
+    // show-pw-1's record was merged into a near duplicate's, which carries its lineage and so its reasons.
+    String id = table("lineage").filter(col(Col.SUBMISSION_ID).equalTo("show-p1-0")).first().getAs(Col.RECORD_ID);
+    Row p = table("preferences").filter(col(Col.ID).equalTo(id)).first();
+    assertEquals(List.of("r2 is false.", "r2 is false.", "r2 is false."), p.getList(p.fieldIndex(Col.JUSTIFICATIONS)),
+        "the three who preferred r1 said why; the outvoted adversary's reason is not the resolved answer's");
+    assertEquals(0, table("preferences").filter(org.apache.spark.sql.functions.size(col(Col.JUSTIFICATIONS)).lt(0))
+        .count(), "never null: an empty list where no one wrote one");
+  }
+
+  @Test
   @SuppressWarnings("unchecked")
   void recordTablesAreFilesNamedByTheirSplitWithTheSplitColumnKept() throws IOException {
     Map<String, Map<String, Number>> splits = (Map<String, Map<String, Number>>) counts.get("record_splits");

@@ -139,6 +139,28 @@ class AccountingTest {
     assertEquals(List.of(), recordIds("line 100"));
   }
 
+  @Test
+  void aPreferenceCarriesWhatItsAgreeingAnnotatorsWroteInSubmissionOrder() {
+    SparkSession spark = SparkTest.spark();
+    StructType lineage = new StructType().add(Col.RECORD_ID, "string").add(Col.RECORD_TABLE, "string")
+        .add(Col.SUBMISSION_ID, "string").add(Col.ROLE, "string");
+    StructType said = new StructType().add(Col.SUBMISSION_ID, "string").add(Col.JUSTIFICATION, "string");
+    Map<String, List<String>> out = new TreeMap<>();
+    Accounting.justifications(spark.createDataFrame(List.of(
+            RowFactory.create("p1", Resolve.PREFERENCES, "s3", Resolve.AGREED),
+            RowFactory.create("p1", Resolve.PREFERENCES, "s1", Resolve.AGREED),
+            RowFactory.create("p1", Resolve.PREFERENCES, "s2", Resolve.OUTVOTED),
+            RowFactory.create("p1", Resolve.PREFERENCES, "s4", Resolve.AGREED),
+            RowFactory.create("p2", Resolve.PREFERENCES, "s5", Resolve.AGREED),
+            RowFactory.create("l1", Resolve.LABELS, "s6", Resolve.AGREED)), lineage),
+        spark.createDataFrame(List.of(RowFactory.create("s1", "r2 is false."), RowFactory.create("s2", "r1 is long."),
+            RowFactory.create("s3", "r1 runs."), RowFactory.create("s4", "  "), RowFactory.create("s6", "unsafe")),
+            said))
+        .collectAsList().forEach(r -> out.put(r.getAs(Col.ID), r.getList(r.fieldIndex(Col.JUSTIFICATIONS))));
+    assertEquals(Map.of("p1", List.of("r2 is false.", "r1 runs.")), out,
+        "agreeing only, by submission id, blank ones left out; a record none wrote for, and labels, not listed");
+  }
+
   private static String reason(String id) {
     return decisions.get(id).getAs(Col.REASON);
   }
