@@ -175,11 +175,11 @@ public final class Ingest {
    * metadata reaches {@code lineage/}.
    */
   public static Dataset<Row> scrubMetadata(Dataset<Row> goodLines, java.util.Set<String> pseudonyms, byte[] key) {
-    org.apache.spark.broadcast.Broadcast<java.util.Set<String>> known = JavaSparkContext
-        .fromSparkContext(goodLines.sparkSession().sparkContext()).broadcast(new java.util.HashSet<>(pseudonyms));
-    org.apache.spark.sql.expressions.UserDefinedFunction scrub = org.apache.spark.sql.functions.udf(
-        new MetadataScrub(key.clone(), known), DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
-    return goodLines.withColumn(Col.METADATA, scrub.apply(org.apache.spark.sql.functions.col(Col.METADATA)));
+    KnownAnnotators known = new KnownAnnotators(key, goodLines, pseudonyms);
+    UDF1<scala.collection.Map<String, String>, Map<String, String>> scrub = m -> m == null ? null
+        : Pseudonyms.scrubMap(scala.jdk.javaapi.CollectionConverters.asJava(m), known.hasher(), known::asPseudonym);
+    return goodLines.withColumn(Col.METADATA, org.apache.spark.sql.functions.udf(scrub,
+        DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType)).apply(col(Col.METADATA)));
   }
 
   /**
@@ -188,61 +188,38 @@ public final class Ingest {
    */
   public static Dataset<Row> scrubText(Dataset<Row> lines, String column, java.util.Set<String> pseudonyms,
       byte[] key) {
-    org.apache.spark.broadcast.Broadcast<java.util.Set<String>> known = JavaSparkContext
-        .fromSparkContext(lines.sparkSession().sparkContext()).broadcast(new java.util.HashSet<>(pseudonyms));
-    org.apache.spark.sql.expressions.UserDefinedFunction scrub = org.apache.spark.sql.functions.udf(
-        new TextScrub(key.clone(), known), DataTypes.StringType);
-    return lines.withColumn(column, scrub.apply(org.apache.spark.sql.functions.col(column)));
+    KnownAnnotators known = new KnownAnnotators(key, lines, pseudonyms);
+    UDF1<String, String> scrub = t -> Pseudonyms.scrubText(t, known.hasher(), known::asPseudonym);
+    return lines.withColumn(column, org.apache.spark.sql.functions.udf(scrub, DataTypes.StringType)
+        .apply(col(column)));
   }
 
-  /** The UDF of {@link #scrubText}: one MAC per task, made on first use. */
-  private static final class TextScrub implements UDF1<String, String> {
+  /**
+   * What the scrubs share: the batch's annotators' pseudonyms, broadcast, and the MAC that recognises their raw ids,
+   * made once per task on first use.
+   */
+  private static final class KnownAnnotators implements java.io.Serializable {
     private final byte[] key;
     private final org.apache.spark.broadcast.Broadcast<java.util.Set<String>> pseudonyms;
     private transient Pseudonyms.Hasher hasher;
 
-    TextScrub(byte[] key, org.apache.spark.broadcast.Broadcast<java.util.Set<String>> pseudonyms) {
-      this.key = key;
-      this.pseudonyms = pseudonyms;
+    KnownAnnotators(byte[] key, Dataset<Row> lines, java.util.Set<String> pseudonyms) {
+      this.key = key.clone();
+      this.pseudonyms = JavaSparkContext.fromSparkContext(lines.sparkSession().sparkContext())
+          .broadcast(new java.util.HashSet<>(pseudonyms));
     }
 
-    @Override
-    public String call(String text) {
+    Pseudonyms.Hasher hasher() {
       if (hasher == null) {
         hasher = new Pseudonyms.Hasher(key);
       }
-      java.util.Set<String> known = pseudonyms.value();
-      return Pseudonyms.scrubText(text, hasher, word -> {
-        String p = hasher.of(word);
-        return known.contains(p) ? p : null;
-      });
-    }
-  }
-
-  /** The UDF of {@link #scrubMetadata}: one MAC per task, made on first use. */
-  private static final class MetadataScrub implements UDF1<scala.collection.Map<String, String>, Map<String, String>> {
-    private final byte[] key;
-    private final org.apache.spark.broadcast.Broadcast<java.util.Set<String>> pseudonyms;
-    private transient Pseudonyms.Hasher hasher;
-
-    MetadataScrub(byte[] key, org.apache.spark.broadcast.Broadcast<java.util.Set<String>> pseudonyms) {
-      this.key = key;
-      this.pseudonyms = pseudonyms;
+      return hasher;
     }
 
-    @Override
-    public Map<String, String> call(scala.collection.Map<String, String> metadata) {
-      if (metadata == null) {
-        return null;
-      }
-      if (hasher == null) {
-        hasher = new Pseudonyms.Hasher(key);
-      }
-      java.util.Set<String> known = pseudonyms.value();
-      return Pseudonyms.scrubMap(scala.jdk.javaapi.CollectionConverters.asJava(metadata), hasher, word -> {
-        String p = hasher.of(word);
-        return known.contains(p) ? p : null;
-      });
+    /** The pseudonym of {@code word} if it is the raw id of one of the annotators, else null. */
+    String asPseudonym(String word) {
+      String p = hasher().of(word);
+      return pseudonyms.value().contains(p) ? p : null;
     }
   }
 
