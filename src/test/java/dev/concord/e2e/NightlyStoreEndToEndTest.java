@@ -39,6 +39,8 @@ class NightlyStoreEndToEndTest {
   static Path dir;
   static Path nightly;
   static Path once;
+  /** The shipped configuration without the project-level bootstrap intervals, which no check here reads. */
+  static Path conf;
   static SparkSession spark;
   static final ObjectMapper JSON = new ObjectMapper();
   static final List<String> NIGHTS = List.of("night-1", "night-2", "night-3");
@@ -48,6 +50,7 @@ class NightlyStoreEndToEndTest {
   @BeforeAll
   static void runThreeNightsAndOnce() throws IOException {
     spark = SparkTest.spark();
+    conf = dev.concord.TestConfigs.write(dir, "quick", dev.concord.TestConfigs.QUICK);
     Path samples = Path.of("data-samples/submissions");
     Map<String, List<String>> byItem = new LinkedHashMap<>();
     for (String line : Files.readAllLines(samples.resolve("generated-a.jsonl"))) {
@@ -90,7 +93,7 @@ class NightlyStoreEndToEndTest {
     // out. Both nights bring nothing new (night 3's exports again, skipped).
     Path night3 = dir.resolve("exports").resolve("night-3");
     Files.writeString(dir.resolve("exclude.txt"), EXCLUDED + "\n");
-    assertEquals(0, Runner.run(new RunRequest(List.of(night3), List.of(Path.of("data-samples/gold")), nightly, null,
+    assertEquals(0, Runner.run(new RunRequest(List.of(night3), List.of(Path.of("data-samples/gold")), nightly, conf,
         "night-4", null, List.of(Path.of("data-samples/eval")), dir.resolve("exclude.txt"))));
     Files.writeString(dir.resolve("forget.txt"), "# erasure request\n" + FORGOTTEN + "\n");
     java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
@@ -122,7 +125,7 @@ class NightlyStoreEndToEndTest {
   }
 
   private static int run(List<Path> inputs, Path out, String runId) {
-    return Runner.run(new RunRequest(inputs, List.of(Path.of("data-samples/gold")), out, null, runId, null,
+    return Runner.run(new RunRequest(inputs, List.of(Path.of("data-samples/gold")), out, conf, runId, null,
         List.of(Path.of("data-samples/eval"))));
   }
 
