@@ -18,6 +18,7 @@ public final class Main {
         concord trace --out ROOT [--run-id ID] (--record ID | --submission ID | --annotator ID) [--json]
         concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]
         concord forget --out ROOT --annotators FILE
+        concord report --out ROOT [--run-id ID]   (writes ROOT/ID/report.html; ID defaults to LATEST's)
         concord generate --out DIR [options]   (a tool apart from the product: concord generate --help)""";
 
   public static void main(String[] args) {
@@ -34,6 +35,7 @@ public final class Main {
         case "agreement" -> AgreementReport.run(new Args(args, 1), System.out);
         case "trace" -> TraceCommand.run(new Args(args, 1), System.out);
         case "forget" -> forget(new Args(args, 1));
+        case "report" -> report(new Args(args, 1));
         case "generate" -> throw new ConfigException("generate is a tool apart from the product jar: run it as"
             + " bin/concord generate, which puts target/concord-tools.jar on the class path");
         case "-h", "--help", "help" -> {
@@ -81,6 +83,41 @@ public final class Main {
       throw new ConfigException("--annotators " + annotators + " is not a file");
     }
     return dev.concord.job.Forget.run(out, annotators, System.out);
+  }
+
+  /** {@code report --out ROOT [--run-id ID]}: (re)writes a published version's report.html. */
+  static int report(Args a) {
+    Path out = null;
+    String runId = null;
+    while (a.hasNext()) {
+      String opt = a.next();
+      switch (opt) {
+        case "--out" -> out = Path.of(a.value(opt));
+        case "--run-id" -> runId = a.value(opt);
+        default -> throw new ConfigException("unknown option '" + opt + "' for report\n" + USAGE);
+      }
+    }
+    if (out == null) {
+      throw new ConfigException("report needs --out ROOT\n" + USAGE);
+    }
+    Path version = out.resolve(runId != null ? runId : latest(out));
+    if (!java.nio.file.Files.isRegularFile(version.resolve("manifest.json"))) {
+      throw new ConfigException(version + " is not a published version (it has no manifest.json)");
+    }
+    Path file = dev.concord.report.ReportWriter.write(version, out,
+        dev.concord.report.ReportWriter.trendVersions(version));
+    System.out.println("wrote " + file);
+    return 0;
+  }
+
+  private static String latest(Path out) {
+    Path latest = out.resolve("LATEST");
+    try {
+      return java.nio.file.Files.readString(latest).trim();
+    } catch (java.io.IOException e) {
+      throw new ConfigException("--out " + out + " has no LATEST version (" + e.getMessage() + "); name one with"
+          + " --run-id");
+    }
   }
 
   static RunRequest parseRun(String[] argv) {

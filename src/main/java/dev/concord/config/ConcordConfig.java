@@ -30,6 +30,8 @@ import java.util.stream.Collectors;
  * @param openlineage where the run's OpenLineage events go
  * @param qualityGates the data-quality gates a run must pass to publish
  * @param retention how many published versions are kept
+ * @param timeOnTask what counts as a fast submission, per task type
+ * @param report what the version's report.html looks back over
  */
 public record ConcordConfig(
     ProjectSettings defaults,
@@ -42,7 +44,28 @@ public record ConcordConfig(
     DedupSettings dedup,
     OpenLineageSettings openlineage,
     List<Gate> qualityGates,
-    RetentionSettings retention) {
+    RetentionSettings retention,
+    TimeOnTaskSettings timeOnTask,
+    ReportSettings report) {
+
+  /**
+   * @param fastFloorS per task type, the seconds below which a submission counts as fast: too quick to have read the
+   *     task, which the annotators' figures and the report show as a share of each annotator's timed submissions
+   */
+  public record TimeOnTaskSettings(Map<String, Double> fastFloorS) {
+    static final TimeOnTaskSettings DEFAULTS = new TimeOnTaskSettings(Map.of("pairwise", 10.0, "ranking", 20.0,
+        "rating", 10.0, "label", 3.0, "sft", 30.0));
+
+    /** The floor of {@code taskType}. */
+    public double floor(TaskType taskType) {
+      return fastFloorS.get(taskType.id());
+    }
+  }
+
+  /** @param trendVersions the newest versions under ROOT (this one included) the report's trends show */
+  public record ReportSettings(Integer trendVersions) {
+    static final ReportSettings DEFAULTS = new ReportSettings(8);
+  }
 
   /** @param keepVersions the newest versions kept after a publication (the one LATEST names always); 0 keeps all */
   public record RetentionSettings(Integer keepVersions) {
@@ -216,7 +239,31 @@ public record ConcordConfig(
         new Limits(maxField, maxId, maxLine, maxResponses),
         jobState == null ? JobStateSettings.DEFAULTS : jobState,
         agreementSettings(), dawidSkeneSettings(), dedupSettings(), openLineageSettings(), gates(),
-        retentionSettings());
+        retentionSettings(), timeOnTaskSettings(), reportSettings());
+  }
+
+  private TimeOnTaskSettings timeOnTaskSettings() {
+    Map<String, Double> floors = new TreeMap<>(TimeOnTaskSettings.DEFAULTS.fastFloorS());
+    if (timeOnTask != null && timeOnTask.fastFloorS() != null) {
+      timeOnTask.fastFloorS().forEach((type, floor) -> {
+        if (!TaskType.ids().contains(type)) {
+          throw new ConfigException("time_on_task.fast_floor_s." + type + " is not a task type " + TaskType.ids());
+        }
+        if (floor == null || !(floor >= 0)) {
+          throw new ConfigException("time_on_task.fast_floor_s." + type + " must be 0 or more seconds, got " + floor);
+        }
+        floors.put(type, floor);
+      });
+    }
+    return new TimeOnTaskSettings(Map.copyOf(floors));
+  }
+
+  private ReportSettings reportSettings() {
+    int versions = or(report == null ? null : report.trendVersions(), ReportSettings.DEFAULTS.trendVersions());
+    if (versions < 1 || versions > 100) {
+      throw new ConfigException("report.trend_versions must be within [1, 100], got " + versions);
+    }
+    return new ReportSettings(versions);
   }
 
   /** A key's value, or the default its record states when the key is omitted. */

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import dev.concord.config.ConcordConfig;
 import dev.concord.dataset.Records;
 import dev.concord.dedup.Dedup;
+import dev.concord.filter.AnnotatorFigures;
 import dev.concord.dedup.NearDuplicates;
 import dev.concord.ingest.Pseudonyms;
 import dev.concord.ingest.Reconcile;
@@ -16,6 +17,8 @@ import dev.concord.publish.DatasetCard;
 import dev.concord.publish.LineNumbers;
 import dev.concord.publish.Manifest;
 import dev.concord.publish.Retention;
+import dev.concord.quality.Distributions;
+import dev.concord.report.ReportWriter;
 import dev.concord.quality.Figures;
 import dev.concord.quality.Gates;
 import dev.concord.quality.Tally;
@@ -90,7 +93,9 @@ public final class Publisher {
         .and(col(Col.RECORD_TABLE).equalTo(Resolve.LABELS))), items)));
     tables.put("sft", store.publish(Table.SFT, Records.sftTexts(sft.filter(col(Dedup.KEEPER)), items,
         Records.completions(dev.concord.job.Steps.sftSubmissions(store)))));
-    tables.put("annotators", store.publish(Table.ANNOTATORS, store.staged(Staged.ANNOTATORS)));
+    tables.put("annotators", store.publish(Table.ANNOTATORS, AnnotatorFigures.attach(store.staged(Staged.ANNOTATORS),
+        AnnotatorFigures.timeOnTask(submissions.filter(col(Col.STATUS).equalTo(Reconcile.ACTIVE)),
+            config.timeOnTask()), store.staged(Staged.CONFUSION))));
     tables.put("review", store.publish(Table.REVIEW,
         Accounting.review(store.staged(Staged.FINAL_OUTCOMES), submissions, items)));
     tables.put("duplicates", store.publish(Table.DUPLICATES,
@@ -121,6 +126,7 @@ public final class Publisher {
     checkGates(manifest, tallies);
     Manifest.write(store.publishingDir().resolve("manifest.json"), manifest);
     DatasetCard.write(store.publishingDir().resolve("README.md"), manifest);
+    ReportWriter.write(store.publishingDir(), store.root(), config.report().trendVersions());
     stageBatch(runInputs, judged.unionByName(sft, true));
     move();
     commitBatch();
@@ -139,6 +145,8 @@ public final class Publisher {
     List<Tally> preferences = new java.util.ArrayList<>(List.of(Tally.of("preferences_by_split", Col.SPLIT),
         Tally.of("preferences_by_source", Col.TASK_TYPE), Tally.of("preferences_by_resolution", Col.RESOLUTION)));
     preferences.addAll(Figures.preferenceTallies());
+    preferences.add(Distributions.binned(PREFERENCE_MARGIN, col(Col.MARGIN), 0.5, 4.5));
+    preferences.add(Distributions.binned(PREFERENCE_AGREEMENT, col(Col.AGREEMENT), 0.1, 0.9));
     Tally.Tables tallied = new Tally.Tables()
         .over(store.staged(Staged.SUBMISSIONS), Tally.of(STATUSES, Col.STATUS))
         .over(store.publishing(Table.DECISIONS), Tally.of("fates", Col.FATE))
@@ -148,7 +156,9 @@ public final class Publisher {
             new Tally("items", org.apache.spark.sql.functions.concat_ws("/", col(Col.TASK_TYPE), col(Col.STATUS))))
         .over(store.publishing(Table.PREFERENCES), preferences)
         .over(store.publishing(Table.SFT), Figures.sftTallies())
-        .over(store.publishing(Table.DUPLICATES), Tally.of("removed_records_by_kind", Col.KIND));
+        .over(store.publishing(Table.DUPLICATES), Tally.of("removed_records_by_kind", Col.KIND))
+        .over(store.publishing(Table.LABELS), Distributions.binned(LABEL_AGREEMENT, col(Col.AGREEMENT), 0.1, 0.9))
+        .over(store.publishing(Table.REVIEW), Tally.of(REVIEW_REASONS, Col.REASON));
     if (hasGold) {
       tallied.over(store.staged(Staged.GOLD), Tally.of("gold", Col.STATUS));
     }
@@ -196,6 +206,10 @@ public final class Publisher {
   }
 
   private static final String STATUSES = "submission_statuses";
+  private static final String REVIEW_REASONS = "review_reasons";
+  private static final String PREFERENCE_MARGIN = "preference_margin";
+  private static final String PREFERENCE_AGREEMENT = "preference_agreement";
+  private static final String LABEL_AGREEMENT = "label_agreement";
   private static final String CHANGES = "records_changed";
   private static final String CHANGE_REASONS = "changes_by_reason";
 
@@ -246,6 +260,12 @@ public final class Publisher {
     changed.put("by_reason", t.get(CHANGE_REASONS));
     counts.put("records_changed", changed);
     counts.put("removed_records_by_kind", t.get("removed_records_by_kind"));
+    counts.put(REVIEW_REASONS, t.get(REVIEW_REASONS));
+    Map<String, Object> distributions = new LinkedHashMap<>();
+    for (String d : List.of(PREFERENCE_MARGIN, PREFERENCE_AGREEMENT, LABEL_AGREEMENT)) {
+      distributions.put(d, t.get(d));
+    }
+    counts.put("distributions", distributions);
     m.put("counts", counts);
     m.put("agreement", agreement(store.staged(Staged.SCOPES), store.staged(Staged.PROJECT_AGREEMENT)));
     m.put("step_seconds", stepSeconds);

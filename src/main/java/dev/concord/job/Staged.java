@@ -39,6 +39,8 @@ public enum Staged {
   POSTERIORS,
   /** Per item: its outcome, its candidate records and its lineage edges. */
   RESOLUTION,
+  /** Per annotator, project and task type: their answers against the resolved ones, cell by cell. */
+  CONFUSION,
   /** Per item: its texts from its representative line, normalised and keyed. */
   ITEMS,
   /** Every prompt to cluster, once, with its band keys: the items', the evaluation prompts and the published ones. */

@@ -3,6 +3,7 @@ package dev.concord.job;
 import static dev.concord.job.Staged.AGREEMENT_ROUND_1;
 import static dev.concord.job.Staged.AGREEMENT_ROUND_2;
 import static dev.concord.job.Staged.ANNOTATORS;
+import static dev.concord.job.Staged.CONFUSION;
 import static dev.concord.job.Staged.EVAL_PROMPTS;
 import static dev.concord.job.Staged.EXCLUDED;
 import static dev.concord.job.Staged.FINAL_OUTCOMES;
@@ -56,12 +57,12 @@ public final class StepGraph {
       new Step("agreement", Set.of(SUBMISSIONS, GOLD),
           Set.of(UNITS, GOLD_UNITS, AGREEMENT_ROUND_1, PROJECT_AGREEMENT, AGREEMENT_ROUND_2, SCOPES, ANNOTATORS)),
       new Step("resolve", Set.of(SUBMISSIONS, UNITS, GOLD_UNITS, SCOPES, ANNOTATORS),
-          Set.of(VOTES, POSTERIORS, RESOLUTION)),
+          Set.of(VOTES, POSTERIORS, RESOLUTION, CONFUSION)),
       new Step("dedup", Set.of(LINES, EVAL_PROMPTS, SUBMISSIONS, ANNOTATORS, RESOLUTION),
           Set.of(ITEMS, PROMPT_DOCS, PROMPT_PAIRS, PROMPT_CLUSTERS, JUDGED_CANDIDATES, SFT_CANDIDATES, RECORDS,
               SFT_EDGES, FINAL_OUTCOMES)),
       new Step("publish", Set.of(LINES, GOLD_LINES, SUBMISSIONS, EXCLUDED, GOLD, PROJECT_AGREEMENT, SCOPES,
-          ANNOTATORS, RESOLUTION, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES), Set.of()));
+          ANNOTATORS, RESOLUTION, CONFUSION, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES), Set.of()));
 
   /** The steps' names in order. */
   public static final List<String> NAMES = STEPS.stream().map(Step::name).toList();

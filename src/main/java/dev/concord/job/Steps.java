@@ -22,6 +22,7 @@ import dev.concord.ingest.Gold;
 import dev.concord.ingest.Ingest;
 import dev.concord.ingest.IngestSettings;
 import dev.concord.ingest.Reconcile;
+import dev.concord.resolve.Confusion;
 import dev.concord.resolve.DawidSkene;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
@@ -163,6 +164,8 @@ public final class Steps {
     Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual(TaskType.SFT.id()));
     store.stage(Staged.RESOLUTION, () -> Resolve.apply(votes, goldUnits, items, store.staged(Staged.POSTERIORS),
         projects));
+    store.stage(Staged.CONFUSION, () -> Confusion.of(store.staged(Staged.UNITS), votes,
+        store.staged(Staged.POSTERIORS), goldUnits));
   }
 
   /**

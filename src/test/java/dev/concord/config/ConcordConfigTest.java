@@ -58,6 +58,8 @@ public class ConcordConfigTest {
     assertEquals(omitted.openlineage(), shipped.openlineage());
     assertEquals(omitted.qualityGates(), shipped.qualityGates());
     assertEquals(omitted.retention(), shipped.retention());
+    assertEquals(omitted.timeOnTask(), shipped.timeOnTask());
+    assertEquals(omitted.report(), shipped.report());
     assertEquals(omitted.split().testShare(), shipped.split().testShare());
     assertEquals("", omitted.split().salt());
     assertEquals("concord-v1", shipped.split().salt());
@@ -71,6 +73,22 @@ public class ConcordConfigTest {
     assertTrue(!ConcordConfig.parse(MINIMAL, "a").sha256().equals(
         ConcordConfig.parse(minimalWith("min_shared_units: 8", "min_shared_units: 9"), "c").sha256()));
     assertEquals(64, ConcordConfig.parse(MINIMAL, "a").sha256().length());
+  }
+
+  @Test
+  void aFastFloorNamesATaskTypeAndTheOthersKeepTheirDefaults() {
+    ConcordConfig c = ConcordConfig.parse(MINIMAL + "time_on_task: {fast_floor_s: {label: 1.5}}\n", "t.yaml");
+    assertEquals(1.5, c.timeOnTask().floor(TaskType.LABEL));
+    assertEquals(20.0, c.timeOnTask().floor(TaskType.RANKING));
+    ConfigException e = assertThrows(ConfigException.class, () -> ConcordConfig.parse(MINIMAL
+        + "time_on_task: {fast_floor_s: {lable: 1}}\n", "t.yaml"));
+    assertTrue(e.getMessage().contains("time_on_task.fast_floor_s.lable is not a task type"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> ConcordConfig.parse(MINIMAL
+        + "time_on_task: {fast_floor_s: {sft: -2}}\n", "t.yaml"));
+    assertTrue(e.getMessage().contains("must be 0 or more seconds, got -2.0"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> ConcordConfig.parse(MINIMAL + "report: {trend_versions: 0}\n",
+        "t.yaml"));
+    assertTrue(e.getMessage().contains("report.trend_versions must be within [1, 100], got 0"), e.getMessage());
   }
 
   @Test

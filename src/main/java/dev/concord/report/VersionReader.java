@@ -1,0 +1,143 @@
+package dev.concord.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.io.LocalInputFile;
+
+/**
+ * The report's only I/O: a version's manifest and annotators read straight from its folder, without Spark, so that
+ * {@code concord report} answers in seconds. Both are bounded by the number of annotators, never by the data.
+ */
+final class VersionReader {
+  private VersionReader() {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String MANIFEST = "manifest.json";
+
+  /** The version in {@code dir} (its manifest and {@code annotators/}); its run id is the manifest's. */
+  static Version read(Path dir) {
+    JsonNode manifest = manifest(dir);
+    List<Version.Annotator> annotators = new ArrayList<>();
+    Path table = dir.resolve("annotators");
+    if (Files.isDirectory(table)) {
+      for (Path file : parquetFiles(table)) {
+        try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file))
+            .build()) {
+          for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
+            annotators.add(annotator(r));
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read " + file, e);
+        }
+      }
+    }
+    annotators.sort(Comparator.comparing(Version.Annotator::id));
+    return new Version(manifest.path("run_id").asText(dir.getFileName().toString()), manifest, List.copyOf(annotators));
+  }
+
+  /**
+   * The published versions under {@code root} (the folders with a manifest), oldest first by their manifests'
+   * {@code created_at}, run id breaking ties.
+   */
+  static List<Path> versions(Path root) {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> children = Files.list(root)) {
+      return children.filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(p -> Files.isRegularFile(p.resolve(MANIFEST)))
+          .sorted(Comparator.comparing((Path p) -> manifest(p).path("created_at").asText())
+              .thenComparing(p -> p.getFileName().toString()))
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + root, e);
+    }
+  }
+
+  static JsonNode manifest(Path dir) {
+    Path file = dir.resolve(MANIFEST);
+    try {
+      return JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  private static List<Path> parquetFiles(Path table) {
+    try (Stream<Path> files = Files.list(table)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + table, e);
+    }
+  }
+
+  private static Version.Annotator annotator(GenericRecord r) {
+    List<Version.Scope> scopes = new ArrayList<>();
+    for (Object o : list(r, "scopes")) {
+      GenericRecord s = (GenericRecord) o;
+      scopes.add(new Version.Scope(text(s, "project"), text(s, "task_type"), text(s, "measure"), number(s, "value"),
+          number(s, "ci_low"), number(s, "ci_high"), number(s, "threshold"), text(s, "decision"),
+          whole(s, "peer_units"), whole(s, "gold_units")));
+    }
+    List<Version.TimeOnTask> times = new ArrayList<>();
+    for (Object o : list(r, "time_on_task")) {
+      GenericRecord t = (GenericRecord) o;
+      times.add(new Version.TimeOnTask(text(t, "project"), text(t, "task_type"), whole(t, "submissions"),
+          whole(t, "timed_submissions"), number(t, "median_s"), number(t, "fast_floor_s"), number(t, "fast_share")));
+    }
+    List<Version.Cell> cells = new ArrayList<>();
+    for (Object o : list(r, "confusion")) {
+      GenericRecord c = (GenericRecord) o;
+      cells.add(new Version.Cell(text(c, "project"), text(c, "task_type"), text(c, "answer"), text(c, "resolved"),
+          whole(c, "count")));
+    }
+    return new Version.Annotator(text(r, "annotator"), text(r, "decision"), text(r, "reason"),
+        whole(r, "submissions"), List.copyOf(scopes), List.copyOf(times), List.copyOf(cells));
+  }
+
+  /**
+   * A list field, with Parquet's three-level list layout undone: depending on the writer an element may come wrapped
+   * in a one-field record ({@code element}).
+   */
+  private static List<?> list(GenericRecord r, String field) {
+    if (r.getSchema().getField(field) == null || r.get(field) == null) {
+      return List.of();
+    }
+    List<Object> out = new ArrayList<>();
+    for (Object e : (List<?>) r.get(field)) {
+      if (e instanceof GenericRecord g && g.getSchema().getFields().size() == 1
+          && g.get(0) instanceof GenericRecord inner) {
+        out.add(inner);
+      } else {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private static String text(GenericRecord r, String field) {
+    Object v = r.getSchema().getField(field) == null ? null : r.get(field);
+    return v == null ? null : v.toString();
+  }
+
+  private static Double number(GenericRecord r, String field) {
+    Object v = r.getSchema().getField(field) == null ? null : r.get(field);
+    return v == null ? null : ((Number) v).doubleValue();
+  }
+
+  private static long whole(GenericRecord r, String field) {
+    Object v = r.getSchema().getField(field) == null ? null : r.get(field);
+    return v == null ? 0 : ((Number) v).longValue();
+  }
+}
