@@ -66,7 +66,7 @@ public final class Ingest {
       .add(Col.ANNOTATOR, DataTypes.StringType).add(Col.SUBMITTED_AT, DataTypes.TimestampType)
       .add(Col.PROMPT, MESSAGES).add(Col.RESPONSES, DataTypes.createArrayType(RESPONSE))
       .add(Col.RESPONSE_IDS, DataTypes.createArrayType(DataTypes.StringType)).add(Col.ANSWER, ANSWER)
-      .add(Col.GUIDELINE_VERSION, DataTypes.StringType)
+      .add(Col.GUIDELINE_VERSION, DataTypes.StringType).add(Col.TIME_SPENT_S, DataTypes.DoubleType)
       .add(Col.METADATA, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))
       .add(Col.CONTENT_HASH, DataTypes.LongType).add(Col.ITEM_HASH, DataTypes.LongType)
       .add(Col.LINE_HASH, DataTypes.LongType).add(Col.JUSTIFICATION, DataTypes.StringType);
@@ -147,6 +147,7 @@ public final class Ingest {
       put(out, Col.RESPONSE_IDS, ScalaValues.seq(s.responseIds()));
       put(out, Col.ANSWER, answerRow(s.answer));
       put(out, Col.GUIDELINE_VERSION, s.guidelineVersion);
+      put(out, Col.TIME_SPENT_S, s.timeSpentS);
       put(out, Col.METADATA, ScalaValues.map(Pseudonyms.scrubMap(s.metadata, hasher,
           word -> ownId(word, s.annotatorId))));
       // Free text like a detail: the line's own raw id and e-mail addresses become pseudonyms here, other
