@@ -96,6 +96,8 @@ final class Charts {
     renderer.setErrorPaint(null);
     XYPlot plot = new XYPlot(data, new NumberAxis(xLabel), new NumberAxis(yLabel), renderer);
     plot.addRangeMarker(marker(threshold, "threshold " + format(threshold)));
+    // A kappa lies in [-1, 1]; a bound beyond it says only that the interval is wide.
+    plot.getRangeAxis().setRange(-1.05, 1.05);
     ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     return styled(new JFreeChart(title, TITLE, plot, true));
   }
@@ -162,6 +164,9 @@ final class Charts {
     renderer.setDefaultShapesVisible(true);
     renderer.setDefaultStroke(new BasicStroke(2f));
     renderer.setAutoPopulateSeriesStroke(false);
+    for (int i = 0; i < values.size(); i++) {
+      renderer.setSeriesPaint(i, SERIES[i % SERIES.length]);
+    }
     plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
     if (marker != null) {
       plot.addRangeMarker(marker(marker, "threshold " + format(marker)));
@@ -193,8 +198,16 @@ final class Charts {
     return m;
   }
 
+  /** Series colours that stay apart on white (Tableau's ten), for the lines of the trends. */
+  private static final Color[] SERIES = {new Color(0x4e79a7), new Color(0xf28e2b), new Color(0xe15759),
+      new Color(0x76b7b2), new Color(0x59a14f), new Color(0xedc948), new Color(0xb07aa1), new Color(0xff9da7),
+      new Color(0x9c755f), new Color(0xbab0ac)};
+
   private static JFreeChart styled(JFreeChart chart) {
     chart.setBackgroundPaint(Color.WHITE);
+    if (chart.getTitle() != null) {
+      chart.getTitle().setFont(TITLE);
+    }
     chart.setAntiAlias(true);
     chart.setTextAntiAlias(true);
     if (chart.getLegend() != null) {

@@ -250,19 +250,19 @@ final class Report {
     }
     if (!points.isEmpty()) {
       page.chart("time-" + anchor(key), Charts.scatter("Median time on task against the deciding figure",
-          "median seconds per submission", "deciding figure", points, floor, "fast floor " + format(floor) + " s"),
+          "median seconds per submission", "deciding figure", points, floor, "fast floor " + seconds(floor) + " s"),
           "Annotators both fast and low in agreement (left, low) are the likeliest careless ones.");
     }
     times.sort(Comparator.comparing((Map.Entry<String, Version.TimeOnTask> e) -> -or(e.getValue().fastShare(), 0.0))
         .thenComparing(e -> e.getValue().medianS()).thenComparing(Map.Entry::getKey));
     page.raw("<table class=\"list\"><caption>The " + Math.min(FASTEST, times.size()) + " annotators with the largest"
-        + " share of submissions under " + format(floor) + " s</caption><tr><th>annotator</th><th>timed"
+        + " share of submissions under " + seconds(floor) + " s</caption><tr><th>annotator</th><th>timed"
         + " submissions</th><th>median s</th><th>share under the floor</th><th>decision</th></tr>");
     for (Map.Entry<String, Version.TimeOnTask> e : times.subList(0, Math.min(FASTEST, times.size()))) {
       Version.TimeOnTask t = e.getValue();
       Version.Scope s = scopeOf.get(e.getKey());
       page.raw("<tr><td>" + escapeHtml4(e.getKey()) + "</td><td>" + t.timedSubmissions() + " of " + t.submissions()
-          + "</td><td>" + format(t.medianS()) + "</td><td>" + percent(t.fastShare()) + "</td><td>"
+          + "</td><td>" + seconds(t.medianS()) + "</td><td>" + percent(t.fastShare()) + "</td><td>"
           + (s == null ? "" : escapeHtml4(s.decision())) + "</td></tr>");
     }
     page.raw("</table>");
@@ -276,11 +276,11 @@ final class Report {
     bars(page, "removed", "Records removed, by kind", "records", counts.path("removed_records_by_kind"));
     JsonNode d = counts.path("distributions");
     histogram(page, "margin", "Preference margins", "margin (bin from)", "preference pairs",
-        d.path("preference_margin"));
+        d.path("preference_margin"), 0.5);
     histogram(page, "preference-agreement", "Agreement behind each preference pair", "agreement (bin from)",
-        "preference pairs", d.path("preference_agreement"));
+        "preference pairs", d.path("preference_agreement"), 0.1);
     histogram(page, "label-agreement", "Agreement behind each label", "agreement (bin from)", "labels",
-        d.path("label_agreement"));
+        d.path("label_agreement"), 0.1);
     page.raw("</section>");
   }
 
@@ -296,13 +296,33 @@ final class Report {
     page.chart(id, Charts.bars(title, unit, ordered), null, 640, Math.max(160, 60 + 28 * ordered.size()));
   }
 
-  private static void histogram(Page page, String id, String title, String bin, String unit, JsonNode counts) {
-    Map<String, Long> values = longs(counts);
+  private static void histogram(Page page, String id, String title, String bin, String unit, JsonNode counts,
+      double width) {
+    Map<String, Long> values = bins(longs(counts), width);
     if (values.isEmpty()) {
       page.raw("<h3>" + escapeHtml4(title) + "</h3><p class=\"note\">None.</p>");
       return;
     }
     page.chart(id, Charts.histogram(title, bin, unit, values), null, 520, 280);
+  }
+
+  /**
+   * The manifest's bins (named by their lower edge, empty ones absent) from the lowest to the highest, the empty ones
+   * between them as zeros, so the histogram's axis is even.
+   */
+  static Map<String, Long> bins(Map<String, Long> counts, double width) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    if (counts.isEmpty()) {
+      return out;
+    }
+    List<Double> edges = counts.keySet().stream().map(Double::valueOf).sorted().toList();
+    long first = Math.round(edges.get(0) / width);
+    long last = Math.round(edges.get(edges.size() - 1) / width);
+    for (long i = first; i <= last; i++) {
+      String name = String.format(Locale.ROOT, "%.1f", i * width);
+      out.put(name, counts.getOrDefault(name, 0L));
+    }
+    return out;
   }
 
   private static void trends(Page page, Version current, List<Version> earlier) {
@@ -416,6 +436,11 @@ final class Report {
 
   private static String format(Double v) {
     return v == null ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  private static String seconds(Double v) {
+    return v == null ? "n/a" : v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v)
+        : String.format(Locale.ROOT, "%.1f", v);
   }
 
   private static String percent(Double v) {

@@ -226,6 +226,51 @@ class SamplesEndToEndTest {
   }
 
   @Test
+  void theAdversarialAnnotatorsConfusionIsMostlyOffTheDiagonal() throws IOException {
+    byte[] key = java.util.HexFormat.of().parseHex(Files.readString(out.resolve(".concord/pseudonym.key")).trim());
+    Row adversarial = table("annotators").filter(col(Col.ANNOTATOR).equalTo(Pseudonyms.of("worker5@vendor.example",
+        key))).first();
+    long agreed = 0;
+    long disagreed = 0;
+    for (Row cell : adversarial.<Row>getList(adversarial.fieldIndex("confusion"))) {
+      long n = cell.getAs(Col.COUNT);
+      if (cell.getAs("answer").equals(cell.getAs("resolved"))) {
+        agreed += n;
+      } else {
+        disagreed += n;
+      }
+    }
+    assertTrue(disagreed > 2 * agreed, "an adversarial annotator answers against the resolution: " + agreed
+        + " agreed, " + disagreed + " not");
+    long timed = 0;
+    for (Row a : table("annotators").collectAsList()) {
+      for (Row t : a.<Row>getList(a.fieldIndex("time_on_task"))) {
+        long n = t.getAs("timed_submissions");
+        assertTrue(n <= (long) t.getAs("submissions"), t.toString());
+        timed += n;
+        if (n > 0) {
+          double median = t.getAs("median_s");
+          assertTrue(median >= 0, t.toString());
+        }
+      }
+    }
+    assertTrue(timed >= 150, "the generated exports give time_spent_s: " + timed);
+  }
+
+  @Test
+  void theVersionHoldsItsReportAndConcordReportWritesTheSameAgain() throws IOException {
+    Path report = version.resolve("report.html");
+    String written = Files.readString(report);
+    for (String scope : List.of("helpfulness-v3-pairwise", "helpfulness-v3-ranking", "helpfulness-v3-rating",
+        "safety-v1-label")) {
+      assertTrue(written.contains("id=\"fig-deciding-" + scope + "\""), scope);
+    }
+    Files.delete(report);
+    assertEquals(0, dev.concord.cli.MainAccess.execute("report", "--out", out.toString()));
+    assertEquals(written, Files.readString(report), "the report is a function of the versions alone");
+  }
+
+  @Test
   void exactlyTheBadAnnotatorsAreDroppedAndNoneOfTheirWorkIsPublished() throws IOException {
     byte[] key = java.util.HexFormat.of().parseHex(Files.readString(out.resolve(".concord/pseudonym.key")).trim());
     Map<String, String> profileOf = new HashMap<>();
