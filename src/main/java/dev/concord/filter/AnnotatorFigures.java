@@ -16,7 +16,6 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
 import dev.concord.config.ConcordConfig.TimeOnTaskSettings;
-import dev.concord.resolve.Confusion;
 import dev.concord.schema.Col;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
@@ -30,13 +29,6 @@ import org.apache.spark.sql.Row;
 public final class AnnotatorFigures {
   private AnnotatorFigures() {}
 
-  public static final String TIME_ON_TASK = "time_on_task";
-  public static final String CONFUSION = "confusion";
-  public static final String SUBMISSIONS = "submissions";
-  public static final String TIMED_SUBMISSIONS = "timed_submissions";
-  public static final String MEDIAN_S = "median_s";
-  public static final String FAST_FLOOR_S = "fast_floor_s";
-  public static final String FAST_SHARE = "fast_share";
   private static final String TIME_ON_TASK_TYPE = "array<struct<project:string,task_type:string,submissions:bigint,"
       + "timed_submissions:bigint,median_s:double,fast_floor_s:double,fast_share:double>>";
   private static final String CONFUSION_TYPE = "array<struct<project:string,task_type:string,answer:string,"
@@ -55,26 +47,26 @@ public final class AnnotatorFigures {
     });
     Column floor = element_at(map(floors.toArray(Column[]::new)), col(Col.TASK_TYPE));
     Column time = col(Col.TIME_SPENT_S);
-    return active.withColumn(FAST_FLOOR_S, floor)
+    return active.withColumn(Col.FAST_FLOOR_S, floor)
         .groupBy(Col.ANNOTATOR, Col.PROJECT, Col.TASK_TYPE)
-        .agg(count(lit(1)).as(SUBMISSIONS), count(time).as(TIMED_SUBMISSIONS), median(time).as(MEDIAN_S),
-            first(col(FAST_FLOOR_S)).as(FAST_FLOOR_S),
-            avg(when(time.isNotNull(), when(time.lt(col(FAST_FLOOR_S)), 1.0).otherwise(0.0))).as(FAST_SHARE));
+        .agg(count(lit(1)).as(Col.SUBMISSIONS), count(time).as(Col.TIMED_SUBMISSIONS), median(time).as(Col.MEDIAN_S),
+            first(col(Col.FAST_FLOOR_S)).as(Col.FAST_FLOOR_S),
+            avg(when(time.isNotNull(), when(time.lt(col(Col.FAST_FLOOR_S)), 1.0).otherwise(0.0))).as(Col.FAST_SHARE));
   }
 
   /**
-   * The annotators' table with each annotator's {@link #timeOnTask} rows and {@link Confusion} cells as lists in a
+   * The annotators' table with each annotator's {@link #timeOnTask} rows and {@code Confusion} cells as lists in a
    * fixed order (empty for an annotator without any).
    */
   public static Dataset<Row> attach(Dataset<Row> annotators, Dataset<Row> timeOnTask, Dataset<Row> confusion) {
     Dataset<Row> times = timeOnTask.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(struct(col(Col.PROJECT),
-        col(Col.TASK_TYPE), col(SUBMISSIONS), col(TIMED_SUBMISSIONS), col(MEDIAN_S), col(FAST_FLOOR_S),
-        col(FAST_SHARE)))).as(TIME_ON_TASK));
+        col(Col.TASK_TYPE), col(Col.SUBMISSIONS), col(Col.TIMED_SUBMISSIONS), col(Col.MEDIAN_S), col(Col.FAST_FLOOR_S),
+        col(Col.FAST_SHARE)))).as(Col.TIME_ON_TASK));
     Dataset<Row> cells = confusion.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(struct(col(Col.PROJECT),
-        col(Col.TASK_TYPE), col(Confusion.ANSWER), col(Confusion.RESOLVED), col(Col.COUNT)))).as(CONFUSION));
+        col(Col.TASK_TYPE), col(Col.ANSWER), col(Col.RESOLVED), col(Col.COUNT)))).as(Col.CONFUSION));
     return annotators.join(times, new String[] {Col.ANNOTATOR}, "left")
         .join(cells, new String[] {Col.ANNOTATOR}, "left")
-        .withColumn(TIME_ON_TASK, coalesce(col(TIME_ON_TASK), array().cast(TIME_ON_TASK_TYPE)))
-        .withColumn(CONFUSION, coalesce(col(CONFUSION), array().cast(CONFUSION_TYPE)));
+        .withColumn(Col.TIME_ON_TASK, coalesce(col(Col.TIME_ON_TASK), array().cast(TIME_ON_TASK_TYPE)))
+        .withColumn(Col.CONFUSION, coalesce(col(Col.CONFUSION), array().cast(CONFUSION_TYPE)));
   }
 }

@@ -62,7 +62,8 @@ public final class StepGraph {
           Set.of(ITEMS, PROMPT_DOCS, PROMPT_PAIRS, PROMPT_CLUSTERS, JUDGED_CANDIDATES, SFT_CANDIDATES, RECORDS,
               SFT_EDGES, FINAL_OUTCOMES)),
       new Step("publish", Set.of(LINES, GOLD_LINES, SUBMISSIONS, EXCLUDED, GOLD, PROJECT_AGREEMENT, SCOPES,
-          ANNOTATORS, RESOLUTION, CONFUSION, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES), Set.of()));
+          ANNOTATORS, RESOLUTION, CONFUSION, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES),
+          Set.of()));
 
   /** The steps' names in order. */
   public static final List<String> NAMES = STEPS.stream().map(Step::name).toList();

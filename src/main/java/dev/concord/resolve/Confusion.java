@@ -26,10 +26,6 @@ import org.apache.spark.sql.Row;
 public final class Confusion {
   private Confusion() {}
 
-  /** The annotator's category in a cell. */
-  public static final String ANSWER = "answer";
-  /** The unit's resolved category in a cell. */
-  public static final String RESOLVED = "resolved";
   private static final String PRIORITY = "priority";
   private static final String SCORE = "score";
 
@@ -43,27 +39,27 @@ public final class Confusion {
   public static Dataset<Row> of(Dataset<Row> units, Dataset<Row> votes, Dataset<Row> posteriors,
       Dataset<Row> goldUnits) {
     Column categorical = col(Col.TASK_TYPE).notEqual(TaskType.RATING.id());
-    Dataset<Row> gold = goldUnits.select(col(Col.UNIT), col(Col.CATEGORY).as(RESOLVED), lit(0).as(PRIORITY));
+    Dataset<Row> gold = goldUnits.select(col(Col.UNIT), col(Col.CATEGORY).as(Col.RESOLVED), lit(0).as(PRIORITY));
     Dataset<Row> estimated = best(posteriors.select(col(Col.UNIT), col(Col.CATEGORY),
         col(DawidSkene.POSTERIOR).as(SCORE))).withColumn(PRIORITY, lit(1));
     Dataset<Row> voted = best(votes.filter(categorical).groupBy(Col.UNIT, Col.CATEGORY)
         .agg(sum(Col.WEIGHT).as(SCORE))).withColumn(PRIORITY, lit(2));
     Dataset<Row> resolved = gold.unionByName(estimated).unionByName(voted)
-        .groupBy(Col.UNIT).agg(min(struct(col(PRIORITY), col(RESOLVED))).getField(RESOLVED).as(RESOLVED));
+        .groupBy(Col.UNIT).agg(min(struct(col(PRIORITY), col(Col.RESOLVED))).getField(Col.RESOLVED).as(Col.RESOLVED));
     return units.filter(categorical)
         .select(Col.ANNOTATOR, Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.CATEGORY)
         .join(resolved, Col.UNIT)
-        .groupBy(col(Col.ANNOTATOR), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.CATEGORY).as(ANSWER),
-            col(RESOLVED))
+        .groupBy(col(Col.ANNOTATOR), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.CATEGORY).as(Col.ANSWER),
+            col(Col.RESOLVED))
         .count().withColumnRenamed("count", Col.COUNT);
   }
 
-  /** Per unit, the class of the highest score ({@code unit, resolved}); units whose two best classes tie are left out. */
+  /** Per unit, the class of the highest score ({@code unit, resolved}); a unit whose best two classes tie has none. */
   static Dataset<Row> best(Dataset<Row> scored) {
     Column ranked = sort_array(collect_list(struct(col(SCORE), col(Col.CATEGORY))), false);
     return scored.groupBy(Col.UNIT).agg(ranked.as("ranked"))
         .filter(size(col("ranked")).equalTo(1).or(element_at(col("ranked"), 1).getField(SCORE)
             .gt(element_at(col("ranked"), 2).getField(SCORE))))
-        .select(col(Col.UNIT), element_at(col("ranked"), 1).getField(Col.CATEGORY).as(RESOLVED));
+        .select(col(Col.UNIT), element_at(col("ranked"), 1).getField(Col.CATEGORY).as(Col.RESOLVED));
   }
 }

@@ -122,4 +122,13 @@ public final class Col {
   public static final String OUTCOME = "outcome";
   public static final String KEY = "key";
   public static final String PROMPT_KEY = "prompt_key";
+  /** annotators: time on task per project and task type. */
+  public static final String TIME_ON_TASK = "time_on_task";
+  public static final String TIMED_SUBMISSIONS = "timed_submissions";
+  public static final String MEDIAN_S = "median_s";
+  public static final String FAST_FLOOR_S = "fast_floor_s";
+  public static final String FAST_SHARE = "fast_share";
+  /** annotators: the answers against the resolved answers, cell by cell (with {@link #ANSWER} and {@link #COUNT}). */
+  public static final String CONFUSION = "confusion";
+  public static final String RESOLVED = "resolved";
 }

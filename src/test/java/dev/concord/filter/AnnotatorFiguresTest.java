@@ -36,18 +36,18 @@ class AnnotatorFiguresTest {
         + r.getAs(Col.TASK_TYPE), r));
 
     Row a = byScope.get("a/pairwise");
-    assertEquals(5L, (long) a.getAs(AnnotatorFigures.SUBMISSIONS));
-    assertEquals(4L, (long) a.getAs(AnnotatorFigures.TIMED_SUBMISSIONS));
-    assertEquals(19.0, (double) a.getAs(AnnotatorFigures.MEDIAN_S), 1e-12, "between 8 and 30");
-    assertEquals(0.5, (double) a.getAs(AnnotatorFigures.FAST_SHARE), 1e-12, "4 and 8 of 4 timed, under 10");
-    assertEquals(10.0, (double) a.getAs(AnnotatorFigures.FAST_FLOOR_S));
+    assertEquals(5L, (long) a.getAs(Col.SUBMISSIONS));
+    assertEquals(4L, (long) a.getAs(Col.TIMED_SUBMISSIONS));
+    assertEquals(19.0, (double) a.getAs(Col.MEDIAN_S), 1e-12, "between 8 and 30");
+    assertEquals(0.5, (double) a.getAs(Col.FAST_SHARE), 1e-12, "4 and 8 of 4 timed, under 10");
+    assertEquals(10.0, (double) a.getAs(Col.FAST_FLOOR_S));
     Row sft = byScope.get("a/sft");
-    assertEquals(30.0, (double) sft.getAs(AnnotatorFigures.FAST_FLOOR_S), "the sft floor");
-    assertEquals(1.0, (double) sft.getAs(AnnotatorFigures.FAST_SHARE), 1e-12);
+    assertEquals(30.0, (double) sft.getAs(Col.FAST_FLOOR_S), "the sft floor");
+    assertEquals(1.0, (double) sft.getAs(Col.FAST_SHARE), 1e-12);
     Row b = byScope.get("b/pairwise");
-    assertEquals(0L, (long) b.getAs(AnnotatorFigures.TIMED_SUBMISSIONS));
-    assertNull(b.getAs(AnnotatorFigures.MEDIAN_S), "no time given, no median");
-    assertNull(b.getAs(AnnotatorFigures.FAST_SHARE));
+    assertEquals(0L, (long) b.getAs(Col.TIMED_SUBMISSIONS));
+    assertNull(b.getAs(Col.MEDIAN_S), "no time given, no median");
+    assertNull(b.getAs(Col.FAST_SHARE));
   }
 
   @Test
@@ -63,11 +63,11 @@ class AnnotatorFiguresTest {
     Map<String, Row> rows = new java.util.TreeMap<>();
     AnnotatorFigures.attach(annotators, AnnotatorFigures.timeOnTask(active, FLOORS), confusion).collectAsList()
         .forEach(r -> rows.put(r.getAs(Col.ANNOTATOR), r));
-    assertEquals(1, rows.get("a").getList(rows.get("a").fieldIndex(AnnotatorFigures.TIME_ON_TASK)).size());
-    List<Row> cells = rows.get("a").getList(rows.get("a").fieldIndex(AnnotatorFigures.CONFUSION));
+    assertEquals(1, rows.get("a").getList(rows.get("a").fieldIndex(Col.TIME_ON_TASK)).size());
+    List<Row> cells = rows.get("a").getList(rows.get("a").fieldIndex(Col.CONFUSION));
     assertEquals(List.of("x x 1", "x y 3"), cells.stream().map(c -> c.getAs("answer") + " " + c.getAs("resolved") + " "
         + c.getAs(Col.COUNT)).toList(), "in a fixed order");
-    assertEquals(List.of(), rows.get("c").getList(rows.get("c").fieldIndex(AnnotatorFigures.CONFUSION)));
-    assertEquals(List.of(), rows.get("c").getList(rows.get("c").fieldIndex(AnnotatorFigures.TIME_ON_TASK)));
+    assertEquals(List.of(), rows.get("c").getList(rows.get("c").fieldIndex(Col.CONFUSION)));
+    assertEquals(List.of(), rows.get("c").getList(rows.get("c").fieldIndex(Col.TIME_ON_TASK)));
   }
 }

@@ -48,7 +48,7 @@ class ConfusionTest {
 
     Map<String, Long> cells = new TreeMap<>();
     for (Row r : Confusion.of(units, votes, posteriors, gold).collectAsList()) {
-      cells.put(r.getAs(Col.ANNOTATOR) + " " + r.getAs(Confusion.ANSWER) + "->" + r.getAs(Confusion.RESOLVED),
+      cells.put(r.getAs(Col.ANNOTATOR) + " " + r.getAs(Col.ANSWER) + "->" + r.getAs(Col.RESOLVED),
           r.getAs(Col.COUNT));
     }
     assertEquals(Map.of("bad 1->2", 2L, "bad 1->tie", 1L, "good 2->2", 2L, "good tie->tie", 1L), cells);
