@@ -31,6 +31,8 @@ public final class AnnotatorFigures {
 
   private static final String TIME_ON_TASK_TYPE = "array<struct<project:string,task_type:string,submissions:bigint,"
       + "timed_submissions:bigint,median_s:double,fast_floor_s:double,fast_share:double>>";
+  private static final String MATRIX_TYPE = "array<struct<project:string,task_type:string,answer:string,"
+      + "truth:string,probability:double>>";
   private static final String CONFUSION_TYPE = "array<struct<project:string,task_type:string,answer:string,"
       + "resolved:string,count:bigint>>";
 
@@ -55,18 +57,31 @@ public final class AnnotatorFigures {
   }
 
   /**
-   * The annotators' table with each annotator's {@link #timeOnTask} rows and {@code Confusion} cells as lists in a
-   * fixed order (empty for an annotator without any).
+   * The annotators' table with each annotator's {@link #timeOnTask} rows, {@code Confusion} cells and Dawid-Skene
+   * matrix cells as lists in a fixed order (empty for an annotator without any).
    */
-  public static Dataset<Row> attach(Dataset<Row> annotators, Dataset<Row> timeOnTask, Dataset<Row> confusion) {
-    Dataset<Row> times = timeOnTask.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(struct(col(Col.PROJECT),
-        col(Col.TASK_TYPE), col(Col.SUBMISSIONS), col(Col.TIMED_SUBMISSIONS), col(Col.MEDIAN_S), col(Col.FAST_FLOOR_S),
-        col(Col.FAST_SHARE)))).as(Col.TIME_ON_TASK));
-    Dataset<Row> cells = confusion.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(struct(col(Col.PROJECT),
-        col(Col.TASK_TYPE), col(Col.ANSWER), col(Col.RESOLVED), col(Col.COUNT)))).as(Col.CONFUSION));
+  public static Dataset<Row> attach(Dataset<Row> annotators, Dataset<Row> timeOnTask, Dataset<Row> confusion,
+      Dataset<Row> matrices) {
+    Dataset<Row> times = listed(timeOnTask, Col.TIME_ON_TASK, Col.SUBMISSIONS, Col.TIMED_SUBMISSIONS, Col.MEDIAN_S,
+        Col.FAST_FLOOR_S, Col.FAST_SHARE);
+    Dataset<Row> cells = listed(confusion, Col.CONFUSION, Col.ANSWER, Col.RESOLVED, Col.COUNT);
+    Dataset<Row> estimated = listed(matrices, Col.DAWID_SKENE, Col.ANSWER, Col.TRUTH, Col.PROBABILITY);
     return annotators.join(times, new String[] {Col.ANNOTATOR}, "left")
         .join(cells, new String[] {Col.ANNOTATOR}, "left")
+        .join(estimated, new String[] {Col.ANNOTATOR}, "left")
         .withColumn(Col.TIME_ON_TASK, coalesce(col(Col.TIME_ON_TASK), array().cast(TIME_ON_TASK_TYPE)))
-        .withColumn(Col.CONFUSION, coalesce(col(Col.CONFUSION), array().cast(CONFUSION_TYPE)));
+        .withColumn(Col.CONFUSION, coalesce(col(Col.CONFUSION), array().cast(CONFUSION_TYPE)))
+        .withColumn(Col.DAWID_SKENE, coalesce(col(Col.DAWID_SKENE), array().cast(MATRIX_TYPE)));
+  }
+
+  /** Per annotator, one sorted list {@code name} of (project, task type, {@code fields}) structs. */
+  private static Dataset<Row> listed(Dataset<Row> rows, String name, String... fields) {
+    Column[] parts = new Column[fields.length + 2];
+    parts[0] = col(Col.PROJECT);
+    parts[1] = col(Col.TASK_TYPE);
+    for (int i = 0; i < fields.length; i++) {
+      parts[i + 2] = col(fields[i]);
+    }
+    return rows.groupBy(Col.ANNOTATOR).agg(array_sort(collect_list(struct(parts))).as(name));
   }
 }

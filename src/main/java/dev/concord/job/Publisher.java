@@ -95,7 +95,7 @@ public final class Publisher {
         Records.completions(dev.concord.job.Steps.sftSubmissions(store)))));
     tables.put("annotators", store.publish(Table.ANNOTATORS, AnnotatorFigures.attach(store.staged(Staged.ANNOTATORS),
         AnnotatorFigures.timeOnTask(submissions.filter(col(Col.STATUS).equalTo(Reconcile.ACTIVE)),
-            config.timeOnTask()), store.staged(Staged.CONFUSION))));
+            config.timeOnTask()), store.staged(Staged.CONFUSION), store.staged(Staged.MATRICES))));
     tables.put("review", store.publish(Table.REVIEW,
         Accounting.review(store.staged(Staged.FINAL_OUTCOMES), submissions, items)));
     tables.put("duplicates", store.publish(Table.DUPLICATES,

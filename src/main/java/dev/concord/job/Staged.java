@@ -37,6 +37,8 @@ public enum Staged {
   VOTES,
   /** Dawid-Skene's posterior per unit and category (empty when no project uses it). */
   POSTERIORS,
+  /** Dawid-Skene's estimated confusion matrix of each kept annotator (empty when no project uses it). */
+  MATRICES,
   /** Per item: its outcome, its candidate records and its lineage edges. */
   RESOLUTION,
   /** Per annotator, project and task type: their answers against the resolved ones, cell by cell. */

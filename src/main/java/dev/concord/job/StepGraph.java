@@ -13,6 +13,7 @@ import static dev.concord.job.Staged.GOLD_UNITS;
 import static dev.concord.job.Staged.ITEMS;
 import static dev.concord.job.Staged.JUDGED_CANDIDATES;
 import static dev.concord.job.Staged.LINES;
+import static dev.concord.job.Staged.MATRICES;
 import static dev.concord.job.Staged.POSTERIORS;
 import static dev.concord.job.Staged.PROJECT_AGREEMENT;
 import static dev.concord.job.Staged.PROMPT_CLUSTERS;
@@ -57,12 +58,12 @@ public final class StepGraph {
       new Step("agreement", Set.of(SUBMISSIONS, GOLD),
           Set.of(UNITS, GOLD_UNITS, AGREEMENT_ROUND_1, PROJECT_AGREEMENT, AGREEMENT_ROUND_2, SCOPES, ANNOTATORS)),
       new Step("resolve", Set.of(SUBMISSIONS, UNITS, GOLD_UNITS, SCOPES, ANNOTATORS),
-          Set.of(VOTES, POSTERIORS, RESOLUTION, CONFUSION)),
+          Set.of(VOTES, POSTERIORS, MATRICES, RESOLUTION, CONFUSION)),
       new Step("dedup", Set.of(LINES, EVAL_PROMPTS, SUBMISSIONS, ANNOTATORS, RESOLUTION),
           Set.of(ITEMS, PROMPT_DOCS, PROMPT_PAIRS, PROMPT_CLUSTERS, JUDGED_CANDIDATES, SFT_CANDIDATES, RECORDS,
               SFT_EDGES, FINAL_OUTCOMES)),
       new Step("publish", Set.of(LINES, GOLD_LINES, SUBMISSIONS, EXCLUDED, GOLD, PROJECT_AGREEMENT, SCOPES,
-          ANNOTATORS, RESOLUTION, CONFUSION, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES),
+          ANNOTATORS, RESOLUTION, CONFUSION, MATRICES, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES),
           Set.of()));
 
   /** The steps' names in order. */

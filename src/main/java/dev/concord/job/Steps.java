@@ -156,10 +156,12 @@ public final class Steps {
       DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.dawidSkeneVotes(votes),
           goldUnits.select(Col.UNIT, Col.CATEGORY), config.dawidSkene());
       store.stage(Staged.POSTERIORS, () -> estimate.posteriors());
+      store.stage(Staged.MATRICES, () -> estimate.matrices());
       LOG.info("Dawid-Skene: {} iterations, {}, mean log-likelihood per unit {}", estimate.iterations(),
           estimate.converged() ? "converged" : "stopped at dawid_skene.max_iterations", estimate.logLikelihood());
     } else {
       store.stage(Staged.POSTERIORS, () -> store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
+      store.stage(Staged.MATRICES, () -> store.spark().createDataFrame(List.of(), DawidSkene.MATRICES));
     }
     Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual(TaskType.SFT.id()));
     store.stage(Staged.RESOLUTION, () -> Resolve.apply(votes, goldUnits, items, store.staged(Staged.POSTERIORS),

@@ -102,7 +102,11 @@ public final class DatasetCard {
         .append("sft = load_dataset(\"path/to/this/version\", \"sft\")\n")
         .append("lineage = load_dataset(\"path/to/this/version\", \"lineage\")[\"train\"]  # an audit table\n```\n\n")
         .append("Each record table's files are named by their split (`train-*.parquet`, `test-*.parquet`), and the ")
-        .append("`split` column stays in the rows. The configuration and input checksums are in `manifest.json`.\n");
+        .append("`split` column stays in the rows. The configuration and input checksums are in `manifest.json`.\n\n")
+        .append("## Quality report\n\n`report.html`, beside this card, shows the figures above as charts: each ")
+        .append("annotator's deciding figure against its threshold, the dropped and borderline annotators' confusion, ")
+        .append("time on task, review and quarantine reasons, the margins and agreement, and the trends over the ")
+        .append("versions before this one. It is one file that loads nothing else.\n");
     try {
       Files.writeString(file, md.toString());
     } catch (IOException e) {

@@ -102,7 +102,10 @@ final class Charts {
     return styled(new JFreeChart(title, TITLE, plot, true));
   }
 
-  /** Points coloured by group, with a vertical marker: each annotator's median time against their deciding figure. */
+  /**
+   * Points coloured by group, with a vertical marker (none without a label): each annotator's median time against
+   * their deciding figure.
+   */
   static JFreeChart scatter(String title, String xLabel, String yLabel, List<Point> points, double xMarker,
       String markerLabel) {
     XYSeriesCollection data = new XYSeriesCollection();
@@ -119,8 +122,24 @@ final class Charts {
       }
     }
     XYPlot plot = new XYPlot(data, new NumberAxis(xLabel), new NumberAxis(yLabel), renderer);
-    plot.addDomainMarker(marker(xMarker, markerLabel));
+    if (markerLabel != null) {
+      plot.addDomainMarker(marker(xMarker, markerLabel));
+    }
     return styled(new JFreeChart(title, TITLE, plot, true));
+  }
+
+  /**
+   * Points coloured by group against the diagonal: each annotator's figure in the version before (x) and in this one
+   * (y), so that a fall shows as a point below the line.
+   */
+  static JFreeChart againstDiagonal(String title, String xLabel, String yLabel, List<Point> points) {
+    JFreeChart chart = scatter(title, xLabel, yLabel, points, Double.NaN, null);
+    XYPlot plot = chart.getXYPlot();
+    plot.addAnnotation(new org.jfree.chart.annotations.XYLineAnnotation(-1, -1, 1, 1, new BasicStroke(1f),
+        Color.GRAY));
+    plot.getDomainAxis().setRange(-1.05, 1.05);
+    plot.getRangeAxis().setRange(-1.05, 1.05);
+    return chart;
   }
 
   /** Horizontal bars, one per category, in the map's order. */

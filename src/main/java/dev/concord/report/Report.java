@@ -177,11 +177,18 @@ final class Report {
 
   private static void confusions(Page page, Version.Key key, List<Judged> flagged) {
     StringBuilder s = new StringBuilder();
+    boolean estimated = false;
     for (Judged j : flagged) {
       List<Version.Cell> cells = j.annotator().confusion().stream().filter(c -> c.project().equals(key.project())
           && c.taskType().equals(key.taskType())).toList();
       if (!cells.isEmpty()) {
         s.append(matrix(j.annotator().id(), cells));
+      }
+      List<Version.Estimated> model = j.annotator().dawidSkene().stream().filter(c -> c.project()
+          .equals(key.project()) && c.taskType().equals(key.taskType())).toList();
+      if (!model.isEmpty()) {
+        s.append(estimatedMatrix(j.annotator().id(), model));
+        estimated = true;
       }
     }
     if (s.length() > 0) {
@@ -191,8 +198,11 @@ final class Report {
           + (key.taskType().equals("pairwise") ? " Pairwise answers name the preferred response by its place among"
           + " the item's sorted response ids (1, 2) or tie." : "")
           + (key.taskType().equals("ranking") ? " A ranking's unit is a pair of responses: above means the first"
-          + " of the pair (in sorted id order) was ranked higher." : "") + "</p><div class=\"matrices\">" + s
-          + "</div>");
+          + " of the pair (in sorted id order) was ranked higher." : "")
+          + (estimated ? " Where Dawid-Skene resolved this project, the kept annotators' matrices as it estimated"
+          + " them follow their counts: the probability of each answer (row) given each true class (column)."
+          + " A dropped annotator takes no part in the estimate and has none." : "")
+          + "</p><div class=\"matrices\">" + s + "</div>");
     }
   }
 
@@ -221,6 +231,32 @@ final class Report {
         s.append("<td style=\"background:rgba(").append(answer.equals(resolved) ? "46,125,50" : "198,40,40")
             .append(',').append(String.format(Locale.ROOT, "%.2f", 0.08 + 0.6 * share)).append(")\">")
             .append(count).append("</td>");
+      }
+      s.append("</tr>");
+    }
+    return s.append("</table>").toString();
+  }
+
+  /** One annotator's Dawid-Skene matrix, P(answer | truth), shaded by probability. */
+  static String estimatedMatrix(String annotator, List<Version.Estimated> cells) {
+    TreeSet<String> classes = new TreeSet<>();
+    Map<String, Double> p = new TreeMap<>();
+    cells.forEach(c -> {
+      classes.add(c.answer());
+      classes.add(c.truth());
+      p.put(c.answer() + "\u001f" + c.truth(), c.probability());
+    });
+    StringBuilder s = new StringBuilder("<table class=\"matrix\"><caption>" + escapeHtml4(annotator)
+        + ", as Dawid-Skene estimated</caption><tr><th></th>");
+    classes.forEach(c -> s.append("<th>").append(escapeHtml4(c)).append("</th>"));
+    s.append("</tr>");
+    for (String answer : classes) {
+      s.append("<tr><th>").append(escapeHtml4(answer)).append("</th>");
+      for (String truth : classes) {
+        double v = p.getOrDefault(answer + "\u001f" + truth, 0.0);
+        s.append("<td style=\"background:rgba(").append(answer.equals(truth) ? "46,125,50" : "198,40,40")
+            .append(',').append(String.format(Locale.ROOT, "%.2f", 0.08 + 0.6 * v)).append(")\">")
+            .append(String.format(Locale.ROOT, "%.2f", v)).append("</td>");
       }
       s.append("</tr>");
     }
@@ -346,6 +382,21 @@ final class Report {
     record Drop(String annotator, Version.Key key, double before, double now) {}
     List<Drop> drops = new ArrayList<>();
     Map<String, Map<Version.Key, Double>> before = figures(previous);
+    List<Charts.Point> pairs = new ArrayList<>();
+    for (Version.Annotator a : current.annotators()) {
+      for (Version.Scope s : a.scopes()) {
+        Double then = before.getOrDefault(a.id(), Map.of()).get(new Version.Key(s.project(), s.taskType()));
+        if (s.value() != null && then != null) {
+          pairs.add(new Charts.Point(s.group(), then, s.value(), s.value(), s.value()));
+        }
+      }
+    }
+    if (!pairs.isEmpty()) {
+      page.chart("trend-every-annotator", Charts.againstDiagonal("Every annotator's deciding figure: "
+              + previous.runId() + " against " + current.runId(), previous.runId(), current.runId(), pairs),
+          "One point per annotator and project and task type judged in both versions, coloured by this version's"
+              + " decision; below the diagonal the figure fell.", 520, 460);
+    }
     figures(current).forEach((annotator, byKey) -> byKey.forEach((key, now) -> {
       Double then = before.getOrDefault(annotator, Map.of()).get(key);
       if (then != null && now < then) {

@@ -15,7 +15,7 @@ record Version(String runId, JsonNode manifest, List<Annotator> annotators) {
 
   /** One row of {@code annotators/}, as {@code schemas/annotators.avsc} defines it. */
   record Annotator(String id, String decision, String reason, long submissions, List<Scope> scopes,
-      List<TimeOnTask> timeOnTask, List<Cell> confusion) {}
+      List<TimeOnTask> timeOnTask, List<Cell> confusion, List<Estimated> dawidSkene) {}
 
   /** An annotator's figures in one project and task type. */
   record Scope(String project, String taskType, String measure, Double value, Double ciLow, Double ciHigh,
@@ -33,6 +33,9 @@ record Version(String runId, JsonNode manifest, List<Annotator> annotators) {
 
   /** A cell of an annotator's confusion against the resolved answers. */
   record Cell(String project, String taskType, String answer, String resolved, long count) {}
+
+  /** A cell of an annotator's confusion matrix as Dawid-Skene estimated it: P(answer | truth). */
+  record Estimated(String project, String taskType, String answer, String truth, double probability) {}
 
   /** A project and task type, the scope of agreement figures. */
   record Key(String project, String taskType) implements Comparable<Key> {

@@ -102,8 +102,15 @@ final class VersionReader {
       cells.add(new Version.Cell(text(c, "project"), text(c, "task_type"), text(c, "answer"), text(c, "resolved"),
           whole(c, "count")));
     }
+    List<Version.Estimated> estimated = new ArrayList<>();
+    for (Object o : list(r, "dawid_skene")) {
+      GenericRecord c = (GenericRecord) o;
+      estimated.add(new Version.Estimated(text(c, "project"), text(c, "task_type"), text(c, "answer"),
+          text(c, "truth"), number(c, "probability")));
+    }
     return new Version.Annotator(text(r, "annotator"), text(r, "decision"), text(r, "reason"),
-        whole(r, "submissions"), List.copyOf(scopes), List.copyOf(times), List.copyOf(cells));
+        whole(r, "submissions"), List.copyOf(scopes), List.copyOf(times), List.copyOf(cells),
+        List.copyOf(estimated));
   }
 
   /**

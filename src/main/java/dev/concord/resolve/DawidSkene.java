@@ -52,8 +52,15 @@ public final class DawidSkene {
    * @param iterations EM iterations run
    * @param logLikelihood the last mean log-likelihood per unit without gold
    * @param converged whether the tolerance stopped it rather than the iteration cap
+   * @param matrices {@code project, task_type, annotator, answer, truth, probability}: every annotator's estimated
+   *     confusion matrix, the probability of each answer given each true class; bounded by the annotators and classes
    */
-  public record Estimate(Dataset<Row> posteriors, int iterations, double logLikelihood, boolean converged) {}
+  public record Estimate(Dataset<Row> posteriors, int iterations, double logLikelihood, boolean converged,
+      Dataset<Row> matrices) {}
+
+  /** The shape of {@link Estimate#matrices}. */
+  public static final StructType MATRICES = new StructType().add(Col.PROJECT, "string").add(Col.TASK_TYPE, "string")
+      .add(Col.ANNOTATOR, "string").add(Col.ANSWER, "string").add(Col.TRUTH, "string").add(Col.PROBABILITY, "double");
 
   /** The shape of {@link Estimate#posteriors}. */
   public static final StructType POSTERIORS = new StructType().add(Col.UNIT, "string").add(Col.CATEGORY, "string")
@@ -183,11 +190,17 @@ public final class DawidSkene {
             col(Col.CATEGORY), lit(true).as(IS_GOLD)))
         .repartition(1).sortWithinPartitions(Col.UNIT, IS_GOLD);
     org.apache.spark.util.CollectionAccumulator<double[]> summary = spark.sparkContext().collectionAccumulator();
-    JavaRDD<Row> estimated = rows.javaRDD().mapPartitions(part -> fit(part, settings, summary));
+    org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices = spark.sparkContext()
+        .collectionAccumulator();
+    JavaRDD<Row> estimated = rows.javaRDD().mapPartitions(part -> fit(part, settings, summary, matrices));
     Dataset<Row> posteriors = spark.createDataFrame(estimated, POSTERIORS).localCheckpoint();
+    // A retried task adds its figures again: the last attempt's are the estimate's.
     List<double[]> runs = summary.value();
     double[] last = runs.isEmpty() ? new double[] {0, 0, 1} : runs.get(runs.size() - 1);
-    return new Estimate(posteriors, (int) last[0], last[1], last[2] == 1);
+    List<List<Object[]>> fitted = matrices.value();
+    List<Row> cells = fitted.isEmpty() ? List.of() : fitted.get(fitted.size() - 1).stream()
+        .map(RowFactory::create).toList();
+    return new Estimate(posteriors, (int) last[0], last[1], last[2] == 1, spark.createDataFrame(cells, MATRICES));
   }
 
   /**
@@ -196,7 +209,8 @@ public final class DawidSkene {
    * iteration count, the last mean log-likelihood and whether it converged go to {@code summary}.
    */
   static java.util.Iterator<Row> fit(java.util.Iterator<Row> rows, DawidSkeneSettings settings,
-      org.apache.spark.util.CollectionAccumulator<double[]> summary) {
+      org.apache.spark.util.CollectionAccumulator<double[]> summary,
+      org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices) {
     record Vote(String annotator, String category) {}
     java.util.TreeMap<String, java.util.TreeSet<String>> classesOf = new java.util.TreeMap<>();
     java.util.TreeMap<String, java.util.TreeSet<String>> annotatorsOf = new java.util.TreeMap<>();
@@ -296,6 +310,7 @@ public final class DawidSkene {
       previous = ll;
     }
     summary.add(new double[] {iteration, previous, converged ? 1 : 0});
+    matrices.add(matrices(scopes, names, slotIndex, shape, params));
     List<Row> out = new ArrayList<>();
     for (Unit u : units) {
       double[] p = new double[shape.classes()[u.scope()]];
@@ -305,6 +320,28 @@ public final class DawidSkene {
       }
     }
     return out.iterator();
+  }
+
+  /** Every slot's matrix as {@link #MATRICES} values: P(answer k | true class c), rounded to nine digits. */
+  private static List<Object[]> matrices(List<String> scopes, String[][] names,
+      List<java.util.Map<String, Integer>> slotIndex, Shape shape, Params params) {
+    List<Object[]> out = new ArrayList<>();
+    for (int s = 0; s < scopes.size(); s++) {
+      String[] scope = scopes.get(s).split("\u001f", 2);
+      int n = shape.classes()[s];
+      int first = shape.firstSlot()[s];
+      int base = shape.matrixBase(s);
+      for (java.util.Map.Entry<String, Integer> slot : new java.util.TreeMap<>(slotIndex.get(s)).entrySet()) {
+        for (int k = 0; k < n; k++) {
+          for (int c = 0; c < n; c++) {
+            double p = Math.exp(params.logMatrix()[base + ((slot.getValue() - first) * n + k) * n + c]);
+            out.add(new Object[] {scope[0], scope[1], slot.getKey(), names[s][k], names[s][c],
+                Math.round(p * SCALE) / SCALE});
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /**

@@ -131,4 +131,8 @@ public final class Col {
   /** annotators: the answers against the resolved answers, cell by cell (with {@link #ANSWER} and {@link #COUNT}). */
   public static final String CONFUSION = "confusion";
   public static final String RESOLVED = "resolved";
+  /** annotators: Dawid-Skene's estimated confusion matrix, P(answer | truth) cell by cell. */
+  public static final String DAWID_SKENE = "dawid_skene";
+  public static final String TRUTH = "truth";
+  public static final String PROBABILITY = "probability";
 }

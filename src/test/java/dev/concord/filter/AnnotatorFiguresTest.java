@@ -61,7 +61,10 @@ class AnnotatorFiguresTest {
         .add(Col.PROJECT, "string").add(Col.TASK_TYPE, "string").add("answer", "string").add("resolved", "string")
         .add(Col.COUNT, "long"));
     Map<String, Row> rows = new java.util.TreeMap<>();
-    AnnotatorFigures.attach(annotators, AnnotatorFigures.timeOnTask(active, FLOORS), confusion).collectAsList()
+    Dataset<Row> matrices = spark.createDataFrame(List.of(RowFactory.create("p", "label", "a", "y", "x", 0.1),
+        RowFactory.create("p", "label", "a", "x", "x", 0.9)), dev.concord.resolve.DawidSkene.MATRICES);
+    AnnotatorFigures.attach(annotators, AnnotatorFigures.timeOnTask(active, FLOORS), confusion, matrices)
+        .collectAsList()
         .forEach(r -> rows.put(r.getAs(Col.ANNOTATOR), r));
     assertEquals(1, rows.get("a").getList(rows.get("a").fieldIndex(Col.TIME_ON_TASK)).size());
     List<Row> cells = rows.get("a").getList(rows.get("a").fieldIndex(Col.CONFUSION));
@@ -69,5 +72,9 @@ class AnnotatorFiguresTest {
         + c.getAs(Col.COUNT)).toList(), "in a fixed order");
     assertEquals(List.of(), rows.get("c").getList(rows.get("c").fieldIndex(Col.CONFUSION)));
     assertEquals(List.of(), rows.get("c").getList(rows.get("c").fieldIndex(Col.TIME_ON_TASK)));
+    List<Row> estimated = rows.get("a").getList(rows.get("a").fieldIndex(Col.DAWID_SKENE));
+    assertEquals(List.of("x|x 0.9", "y|x 0.1"), estimated.stream().map(c -> c.getAs(Col.ANSWER) + "|"
+        + c.getAs(Col.TRUTH) + " " + c.getAs(Col.PROBABILITY)).toList());
+    assertEquals(List.of(), rows.get("c").getList(rows.get("c").fieldIndex(Col.DAWID_SKENE)));
   }
 }

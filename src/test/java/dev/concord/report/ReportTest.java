@@ -59,7 +59,11 @@ class ReportTest {
     return new Version.Annotator(id, decision.startsWith("uncertain") ? "kept" : decision, "", 10,
         List.of(new Version.Scope(PROJECT, "pairwise", "peer:cohen_kappa", value, low, high, 0.2, decision, 30, 0)),
         List.of(new Version.TimeOnTask(PROJECT, "pairwise", 10, 8, value == null ? 5.0 : 40 * (1 + value), 10.0,
-            id.equals("ann-fast") ? 0.75 : 0.0)), cells);
+            id.equals("ann-fast") ? 0.75 : 0.0)), cells, id.equals("ann-fast") ? List.of(
+                new Version.Estimated(PROJECT, "pairwise", "1", "1", 0.7),
+                new Version.Estimated(PROJECT, "pairwise", "2", "1", 0.3),
+                new Version.Estimated(PROJECT, "pairwise", "1", "2", 0.4),
+                new Version.Estimated(PROJECT, "pairwise", "2", "2", 0.6)) : List.of());
   }
 
   static List<Version.Cell> cells(long... counts) {
@@ -107,6 +111,11 @@ class ReportTest {
     assertTrue(table.contains("<tr class=\"uncertain\"><td>ann-fast</td>"), table);
     assertFalse(table.contains("ann-kept"), "a kept annotator is not flagged");
     assertFalse(table.contains("ann-few"), "an unscored one has no figure to flag");
+    assertTrue(html.contains("<caption>ann-fast, as Dawid-Skene estimated</caption>"), "the model's matrix too");
+    String model = Report.estimatedMatrix("m", List.of(new Version.Estimated(PROJECT, "pairwise", "1", "1", 0.7),
+        new Version.Estimated(PROJECT, "pairwise", "2", "1", 0.3), new Version.Estimated(PROJECT, "pairwise", "1",
+            "2", 0.4), new Version.Estimated(PROJECT, "pairwise", "2", "2", 0.6)));
+    assertEquals(List.of("0.70", "0.40", "0.30", "0.60"), probabilitiesOf(model), "rows answers, columns truths");
     String matrix = Report.matrix("ann-bad", cells(2, 5, 3));
     assertTrue(matrix.contains("ann-bad: 2 of 10 agree"), matrix);
     assertEquals(List.of("2", "5", "3", "0"), cellsOf(matrix), "rows answer 1, 2; columns resolved 1, 2");
@@ -125,7 +134,8 @@ class ReportTest {
     assertTrue(html.contains("<td>ann-kept</td><td>help&lt;v3&gt; / pairwise</td><td>0.900</td><td>0.600</td>"
         + "<td class=\"bad\">-0.300</td>"), html.substring(html.indexOf("id=\"trends\"")));
     assertFalse(html.substring(html.indexOf("id=\"trends\"")).contains("<td>ann-bad</td>"), "unchanged: not a fall");
-    assertEquals(8, svgs(html).size(), "the two trend charts besides the six");
+    assertTrue(html.contains("id=\"fig-trend-every-annotator\""));
+    assertEquals(9, svgs(html).size(), "the three trend charts besides the six");
   }
 
   @Test
@@ -154,7 +164,16 @@ class ReportTest {
     return out;
   }
 
-  private static int count(String text, String part) {
+  private static List<String> probabilitiesOf(String matrix) {
+    List<String> out = new ArrayList<>();
+    Matcher m = Pattern.compile("<td style=\"[^\"]*\">(\\d\\.\\d\\d)</td>").matcher(matrix);
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
+
+    private static int count(String text, String part) {
     int n = 0;
     for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
       n++;

@@ -121,10 +121,25 @@ public class DawidSkeneTest {
       v.add("u" + i + ":contrarian:" + opposite);
     }
     v.add("lonely:contrarian:x");
-    var post = collect(DawidSkene.estimate(votes(v.toArray(String[]::new)), gold(), SETTINGS).posteriors());
+    DawidSkene.Estimate estimate = DawidSkene.estimate(votes(v.toArray(String[]::new)), gold(), SETTINGS);
+    var post = collect(estimate.posteriors());
     assertTrue(post.get("u0").get("x") > 0.99, post.get("u0").toString());
     assertTrue(post.get("u1").get("y") > 0.99, post.get("u1").toString());
     assertTrue(post.get("lonely").get("y") > 0.9, "the contrarian's x means y: " + post.get("lonely"));
+
+    // The matrices the estimate published: P(answer | truth), each truth's column summing to 1.
+    Map<String, Double> p = new TreeMap<>();
+    for (Row r : estimate.matrices().collectAsList()) {
+      p.put(r.getAs(Col.ANNOTATOR) + " " + r.getAs(Col.ANSWER) + "|" + r.getAs(Col.TRUTH), r.getAs(Col.PROBABILITY));
+    }
+    assertEquals(12, p.size(), "three annotators, two answers, two truths");
+    assertTrue(p.get("contrarian y|x") > 0.9 && p.get("contrarian x|y") > 0.9, p.toString());
+    assertTrue(p.get("good1 x|x") > 0.9 && p.get("good2 y|y") > 0.9, p.toString());
+    for (String a : List.of("good1", "good2", "contrarian")) {
+      for (String truth : List.of("x", "y")) {
+        assertEquals(1.0, p.get(a + " x|" + truth) + p.get(a + " y|" + truth), 1e-8, a + " given " + truth);
+      }
+    }
   }
 
   /** A gold unit keeps its gold answer whatever the votes, and anchors who is reliable. */
