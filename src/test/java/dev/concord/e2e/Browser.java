@@ -147,6 +147,8 @@ final class Browser implements AutoCloseable {
   @Override
   public void close() {
     socket.abort();
+    // Chromium's renderer and zygote processes outlive a killed browser process unless they are killed too.
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
   }
 }

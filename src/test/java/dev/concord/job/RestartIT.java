@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A failed run started again under its id: resumed over the same inputs, started over when they changed. */
-class RestartTest {
+class RestartIT {
   @TempDir
   Path dir;
 
