@@ -95,8 +95,12 @@ public class BatchConfig {
     long start = System.nanoTime();
     LOG.info("step {} started", name);
     context.store().spark().sparkContext().setJobGroup(name, "concord step " + name, false);
-    stage.run();
-    context.store().spark().sparkContext().clearJobGroup();
+    try {
+      stage.run();
+    } finally {
+      // A failed step must not leave its name on the thread: the next run in this JVM would be held to its graph.
+      context.store().spark().sparkContext().clearJobGroup();
+    }
     LOG.info("step {} done in {} s", name, String.format("%.1f", (System.nanoTime() - start) / 1e9));
   }
 

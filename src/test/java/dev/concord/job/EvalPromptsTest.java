@@ -3,6 +3,7 @@ package dev.concord.job;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.concord.SparkTest;
@@ -72,6 +73,8 @@ class EvalPromptsTest {
     int code = Runner.run(new RunRequest(List.of(Path.of("data-samples/submissions/showcase.jsonl")), List.of(),
         root, null, "bad-eval", null, List.of(eval)));
     assertEquals(1, code);
+    assertNull(SparkTest.spark().sparkContext().getLocalProperty("spark.jobGroup.id"),
+        "the failed step's name does not stay on the thread for the next run in this JVM");
     assertFalse(Files.exists(root.resolve("bad-eval")), "nothing is published");
     List<com.fasterxml.jackson.databind.JsonNode> events = new java.util.ArrayList<>();
     for (String line : Files.readAllLines(root.resolve(".concord").resolve("openlineage.jsonl"))) {
