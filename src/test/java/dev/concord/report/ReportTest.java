@@ -147,33 +147,28 @@ class ReportTest {
   }
 
   private static List<String> svgs(String html) {
-    List<String> out = new ArrayList<>();
-    Matcher m = Pattern.compile("<svg.*?</svg>", Pattern.DOTALL).matcher(html);
-    while (m.find()) {
-      out.add(m.group());
-    }
-    return out;
+    return matches(Pattern.compile("(<svg.*?</svg>)", Pattern.DOTALL), html);
   }
 
   private static List<String> cellsOf(String matrix) {
-    List<String> out = new ArrayList<>();
-    Matcher m = Pattern.compile("<td style=\"[^\"]*\">(\\d+)</td>").matcher(matrix);
-    while (m.find()) {
-      out.add(m.group(1));
-    }
-    return out;
+    return matches(Pattern.compile("<td style=\"[^\"]*\">(\\d+)</td>"), matrix);
   }
 
   private static List<String> probabilitiesOf(String matrix) {
+    return matches(Pattern.compile("<td style=\"[^\"]*\">(\\d\\.\\d\\d)</td>"), matrix);
+  }
+
+  /** The first group of every match, in order. */
+  private static List<String> matches(Pattern pattern, String text) {
     List<String> out = new ArrayList<>();
-    Matcher m = Pattern.compile("<td style=\"[^\"]*\">(\\d\\.\\d\\d)</td>").matcher(matrix);
+    Matcher m = pattern.matcher(text);
     while (m.find()) {
       out.add(m.group(1));
     }
     return out;
   }
 
-    private static int count(String text, String part) {
+  private static int count(String text, String part) {
     int n = 0;
     for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
       n++;
