@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code generated-a.jsonl}), night 2 the second answers and near copies of twenty of night 1's pairwise items
  * (one word of the prompt changed, new responses), night 3 the remaining answers; the same gold folder every night.
  */
-class NightlyStoreEndToEndTest {
+class NightlyStoreIT {
   @TempDir
   static Path dir;
   static Path nightly;
