@@ -50,6 +50,11 @@ final class Report {
     for (Version.Key key : keys) {
       scope(page, current, key);
     }
+    for (Version.Key key : timedOnly(current)) {
+      page.raw("<section id=\"" + anchor(key) + "\"><h2>" + escapeHtml4(key.toString()) + "</h2>");
+      timeOnTask(page, current, key, List.of());
+      page.raw("</section>");
+    }
     outcomes(page, m);
     trends(page, current, earlier);
     page.raw("</main></body></html>\n");
@@ -64,9 +69,22 @@ final class Report {
     return List.copyOf(keys);
   }
 
+  /**
+   * The projects and task types with time on task but no agreement figures (SFT, whose completions are not compared),
+   * in order.
+   */
+  static List<Version.Key> timedOnly(Version v) {
+    TreeSet<Version.Key> keys = new TreeSet<>();
+    v.annotators().forEach(a -> a.timeOnTask().forEach(t -> keys.add(new Version.Key(t.project(), t.taskType()))));
+    keys.removeAll(keys(v));
+    return List.copyOf(keys);
+  }
+
   private static String contents(Version v) {
     StringBuilder s = new StringBuilder("<nav><a href=\"#summary\">Summary</a>");
-    for (Version.Key k : keys(v)) {
+    List<Version.Key> all = new ArrayList<>(keys(v));
+    all.addAll(timedOnly(v));
+    for (Version.Key k : all) {
       s.append(" · <a href=\"#").append(anchor(k)).append("\">").append(escapeHtml4(k.toString())).append("</a>");
     }
     return s.append(" · <a href=\"#outcomes\">Review, quarantine, dedup</a> · <a href=\"#trends\">Trends</a></nav>")
@@ -481,8 +499,15 @@ final class Report {
     return s;
   }
 
+  /**
+   * The key as an HTML id: itself where it is letters, digits, '-' and '_' only; else those with a hash of the whole
+   * key, so that "a.b" and "a_b" stay apart.
+   */
   static String anchor(Version.Key key) {
-    return (key.project() + "-" + key.taskType()).replaceAll("[^A-Za-z0-9_-]", "_");
+    String raw = key.project() + "-" + key.taskType();
+    String safe = raw.replaceAll("[^A-Za-z0-9_-]", "_");
+    return safe.equals(raw) ? safe : safe + "-" + org.apache.commons.codec.digest.DigestUtils.sha256Hex(
+        key.project() + "\u001f" + key.taskType()).substring(0, 8);
   }
 
   private static String format(Double v) {

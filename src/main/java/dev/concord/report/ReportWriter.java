@@ -26,12 +26,11 @@ public final class ReportWriter {
    */
   public static Path write(Path version, Path root, int trendVersions) {
     Version current = VersionReader.read(version);
-    String created = current.manifest().path("created_at").asText();
-    List<Version> earlier = new ArrayList<>();
+    java.time.Instant created = java.time.Instant.parse(current.manifest().path("created_at").asText());
     List<Path> before = VersionReader.versions(root).stream()
-        .filter(p -> !p.getFileName().toString().equals(current.runId()))
-        .filter(p -> VersionReader.manifest(p).path("created_at").asText().compareTo(created) < 0)
-        .toList();
+        .filter(v -> !v.dir().getFileName().toString().equals(current.runId()) && v.createdAt().isBefore(created))
+        .map(VersionReader.Published::dir).toList();
+    List<Version> earlier = new ArrayList<>();
     for (Path p : before.subList(Math.max(0, before.size() - (trendVersions - 1)), before.size())) {
       try {
         earlier.add(VersionReader.read(p));

@@ -23,6 +23,7 @@ final class VersionReader {
   private VersionReader() {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VersionReader.class);
   static final String MANIFEST = "manifest.json";
 
   /** The version in {@code dir} (its manifest and {@code annotators/}); its run id is the manifest's. */
@@ -46,23 +47,33 @@ final class VersionReader {
     return new Version(manifest.path("run_id").asText(dir.getFileName().toString()), manifest, List.copyOf(annotators));
   }
 
+  /** A published version's folder and when it was created. */
+  record Published(Path dir, java.time.Instant createdAt) {}
+
   /**
    * The published versions under {@code root} (the folders with a manifest), oldest first by their manifests'
-   * {@code created_at}, run id breaking ties.
+   * {@code created_at}, run id breaking ties. A folder whose manifest cannot be read or has no time is left out with
+   * a warning: a damaged old version must not stop tonight's report.
    */
-  static List<Path> versions(Path root) {
+  static List<Published> versions(Path root) {
     if (!Files.isDirectory(root)) {
       return List.of();
     }
+    List<Published> out = new ArrayList<>();
     try (Stream<Path> children = Files.list(root)) {
-      return children.filter(p -> !p.getFileName().toString().startsWith("."))
-          .filter(p -> Files.isRegularFile(p.resolve(MANIFEST)))
-          .sorted(Comparator.comparing((Path p) -> manifest(p).path("created_at").asText())
-              .thenComparing(p -> p.getFileName().toString()))
-          .toList();
+      for (Path p : children.filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(p -> Files.isRegularFile(p.resolve(MANIFEST))).toList()) {
+        try {
+          out.add(new Published(p, java.time.Instant.parse(manifest(p).path("created_at").asText())));
+        } catch (RuntimeException e) {
+          LOG.warn("report: {} left out, its manifest cannot be read: {}", p, e.toString());
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + root, e);
     }
+    out.sort(Comparator.comparing(Published::createdAt).thenComparing(v -> v.dir().getFileName().toString()));
+    return List.copyOf(out);
   }
 
   static JsonNode manifest(Path dir) {

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import dev.concord.config.TaskType;
 import dev.concord.schema.Col;
@@ -44,8 +45,10 @@ public final class Confusion {
         col(DawidSkene.POSTERIOR).as(SCORE))).withColumn(PRIORITY, lit(1));
     Dataset<Row> voted = best(votes.filter(categorical).groupBy(Col.UNIT, Col.CATEGORY)
         .agg(sum(Col.WEIGHT).as(SCORE))).withColumn(PRIORITY, lit(2));
+    // A unit's first source decides it: a tie there (a null) leaves it out, never the next source's answer.
     Dataset<Row> resolved = gold.unionByName(estimated).unionByName(voted)
-        .groupBy(Col.UNIT).agg(min(struct(col(PRIORITY), col(Col.RESOLVED))).getField(Col.RESOLVED).as(Col.RESOLVED));
+        .groupBy(Col.UNIT).agg(min(struct(col(PRIORITY), col(Col.RESOLVED))).getField(Col.RESOLVED).as(Col.RESOLVED))
+        .filter(col(Col.RESOLVED).isNotNull());
     return units.filter(categorical)
         .select(Col.ANNOTATOR, Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.CATEGORY)
         .join(resolved, Col.UNIT)
@@ -54,12 +57,15 @@ public final class Confusion {
         .count().withColumnRenamed("count", Col.COUNT);
   }
 
-  /** Per unit, the class of the highest score ({@code unit, resolved}); a unit whose best two classes tie has none. */
+  /**
+   * Per unit, the class of the highest score ({@code unit, resolved}); null for a unit whose best two classes tie, so
+   * that the tie is not passed over to a lesser source.
+   */
   static Dataset<Row> best(Dataset<Row> scored) {
     Column ranked = sort_array(collect_list(struct(col(SCORE), col(Col.CATEGORY))), false);
+    Column clear = size(col("ranked")).equalTo(1).or(element_at(col("ranked"), 1).getField(SCORE)
+        .gt(element_at(col("ranked"), 2).getField(SCORE)));
     return scored.groupBy(Col.UNIT).agg(ranked.as("ranked"))
-        .filter(size(col("ranked")).equalTo(1).or(element_at(col("ranked"), 1).getField(SCORE)
-            .gt(element_at(col("ranked"), 2).getField(SCORE))))
-        .select(col(Col.UNIT), element_at(col("ranked"), 1).getField(Col.CATEGORY).as(Col.RESOLVED));
+        .select(col(Col.UNIT), when(clear, element_at(col("ranked"), 1).getField(Col.CATEGORY)).as(Col.RESOLVED));
   }
 }

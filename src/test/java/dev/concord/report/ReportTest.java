@@ -139,6 +139,36 @@ class ReportTest {
   }
 
   @Test
+  void anchorsStayApartAndSftTimeOnTaskHasItsSection() {
+    assertEquals("p-pairwise", Report.anchor(new Version.Key("p", "pairwise")));
+    assertFalse(Report.anchor(new Version.Key("a.b", "label")).equals(Report.anchor(new Version.Key("a_b", "label"))));
+    Version v = version("v1", "2026-12-01T00:00:00Z", 0.8);
+    List<Version.Annotator> annotators = new ArrayList<>(v.annotators());
+    annotators.add(new Version.Annotator("ann-writer", "kept", "", 3, List.of(), List.of(new Version.TimeOnTask(
+        "code", "sft", 3, 3, 12.0, 30.0, 1.0)), List.of(), List.of()));
+    String html = Report.html(new Version("v1", v.manifest(), annotators), List.of());
+    String sft = html.substring(html.indexOf("<h2>code / sft</h2>"));
+    assertTrue(sft.contains("<td>ann-writer</td><td>3 of 3</td><td>12</td><td>100%</td>"), sft);
+    assertTrue(html.contains("<a href=\"#code-sft\">code / sft</a>"), "in the contents");
+  }
+
+  @Test
+  void aDamagedEarlierVersionIsLeftOutOfTheTrendsNotTheReport(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root)
+      throws Exception {
+    java.nio.file.Path earlier = java.nio.file.Files.createDirectories(root.resolve("v0"));
+    JSON.writeValue(earlier.resolve("manifest.json").toFile(), manifest("v0", "2026-11-30T00:00:01Z", 0.9));
+    java.nio.file.Files.createDirectories(root.resolve("broken"));
+    java.nio.file.Files.writeString(root.resolve("broken/manifest.json"), "{\"run_id\": ");
+    java.nio.file.Path now = java.nio.file.Files.createDirectories(root.resolve("v1"));
+    JSON.writeValue(now.resolve("manifest.json").toFile(), manifest("v1", "2026-11-30T00:00:01.500Z", 0.8));
+    assertEquals(List.of("v0", "v1"), VersionReader.versions(root).stream()
+        .map(v -> v.dir().getFileName().toString()).toList(), "by time, not as text, where 01.500Z sorts first");
+    String html = java.nio.file.Files.readString(ReportWriter.write(now, root, 8));
+    assertTrue(html.contains("id=\"fig-trend-projects\""), "v0 is in the trends");
+    assertFalse(html.contains("first version under its root"));
+  }
+
+  @Test
   void histogramBinsRunEvenlyFromTheLowestToTheHighest() {
     assertEquals(List.of("0.5", "0.6", "0.7", "0.8"), new ArrayList<>(Report.bins(Map.of("0.5", 3L, "0.8", 1L), 0.1)
         .keySet()));

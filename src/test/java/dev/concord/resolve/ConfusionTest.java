@@ -34,15 +34,19 @@ class ConfusionTest {
         unit("bad", "u3", "1"), unit("good", "u3", "2"),
         // u4's vote: "tie" weighs 1.5 against "1"'s 0.5.
         unit("bad", "u4", "1"), unit("good", "u4", "tie"),
+        // u6: Dawid-Skene ties 0.5 to 0.5; its vote for "1" must not stand in for it.
+        unit("bad", "u6", "1"), unit("good", "u6", "2"),
         // a rating unit is never in a matrix
         new Object[] {"bad", "p", "rating", "u5", "3"}).stream().map(RowFactory::create).toList(), UNITS);
     Dataset<Row> votes = spark.createDataFrame(List.of(
         RowFactory.create("u1", "pairwise", "1", 2.0), RowFactory.create("u2", "pairwise", "1", 2.0),
         RowFactory.create("u2", "pairwise", "2", 0.5), RowFactory.create("u3", "pairwise", "1", 1.0),
         RowFactory.create("u3", "pairwise", "2", 1.0), RowFactory.create("u4", "pairwise", "1", 0.5),
-        RowFactory.create("u4", "pairwise", "tie", 1.5), RowFactory.create("u5", "rating", "4", 1.0)), VOTES);
+        RowFactory.create("u4", "pairwise", "tie", 1.5), RowFactory.create("u5", "rating", "4", 1.0),
+        RowFactory.create("u6", "pairwise", "1", 3.0)), VOTES);
     Dataset<Row> posteriors = spark.createDataFrame(List.of(RowFactory.create("u2", "1", 0.3),
-        RowFactory.create("u2", "2", 0.7)), DawidSkene.POSTERIORS);
+        RowFactory.create("u2", "2", 0.7), RowFactory.create("u6", "1", 0.5), RowFactory.create("u6", "2", 0.5)),
+        DawidSkene.POSTERIORS);
     Dataset<Row> gold = spark.createDataFrame(List.of(RowFactory.create("u1", "2"), RowFactory.create("u5", "3")),
         GOLD);
 
