@@ -100,24 +100,11 @@ public final class Main {
     if (out == null) {
       throw new ConfigException("report needs --out ROOT\n" + USAGE);
     }
-    Path version = out.resolve(runId != null ? runId : latest(out));
-    if (!java.nio.file.Files.isRegularFile(version.resolve("manifest.json"))) {
-      throw new ConfigException(version + " is not a published version (it has no manifest.json)");
-    }
+    Path version = TraceCommand.version(out, runId);
     Path file = dev.concord.report.ReportWriter.write(version, out,
         dev.concord.report.ReportWriter.trendVersions(version));
     System.out.println("wrote " + file);
     return 0;
-  }
-
-  private static String latest(Path out) {
-    Path latest = out.resolve("LATEST");
-    try {
-      return java.nio.file.Files.readString(latest).trim();
-    } catch (java.io.IOException e) {
-      throw new ConfigException("--out " + out + " has no LATEST version (" + e.getMessage() + "); name one with"
-          + " --run-id");
-    }
   }
 
   static RunRequest parseRun(String[] argv) {
