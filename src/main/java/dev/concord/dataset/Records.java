@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.transform;
@@ -41,14 +42,43 @@ public final class Records {
   public static final String PROMPT_TEXT = "prompt_text";
 
   /**
-   * The item texts: one row per item with {@code prompt} (messages), {@code responses}, {@code prompt_text} and
-   * {@code prompt_key}. {@code lines} holds the parsed texts, {@code representatives} one location per item.
+   * The texts of the items in {@code lines} (good parsed lines) that {@code known} (the texts kept so far; null for
+   * none) lacks: one row per item and content ({@code item_id, item_hash}: lines of one item with the same hash show
+   * the same prompt and responses), taken from its first line, with {@code source_file}, {@code prompt},
+   * {@code responses}, and the prompt normalised ({@code prompt_text}) and keyed ({@code prompt_key}). Each text is
+   * normalised and hashed once, the night it first arrives.
    */
-  public static Dataset<Row> items(Dataset<Row> lines, Dataset<Row> representatives, boolean ignoreCase) {
-    return lines.join(representatives, new String[] {Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID})
-        .select(col(Col.ITEM_ID), col(Col.PROMPT), col(Col.RESPONSES),
+  public static Dataset<Row> itemTexts(Dataset<Row> lines, Dataset<Row> known, boolean ignoreCase) {
+    String[] content = {Col.ITEM_ID, Col.ITEM_HASH};
+    Dataset<Row> firsts = lines.groupBy(Col.ITEM_ID, Col.ITEM_HASH)
+        .agg(min(struct(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID))).as("at"))
+        .select(col(Col.ITEM_ID), col(Col.ITEM_HASH), col("at.*"));
+    if (known != null) {
+      firsts = firsts.join(known.select(Col.ITEM_ID, Col.ITEM_HASH), content, "left_anti");
+    }
+    return lines.join(firsts, new String[] {Col.ITEM_ID, Col.ITEM_HASH, Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID})
+        .select(col(Col.ITEM_ID), col(Col.ITEM_HASH), col(Col.SOURCE_FILE), col(Col.PROMPT), col(Col.RESPONSES),
             promptText(col(Col.PROMPT), ignoreCase).as(PROMPT_TEXT))
         .withColumn(Col.PROMPT_KEY, sha2(col(PROMPT_TEXT), 256));
+  }
+
+  /**
+   * The items in play, narrow: {@code item_id, item_hash, prompt_key} of each item's {@code representatives} (one
+   * content per item), keyed from the kept {@code texts} ({@link #itemTexts}).
+   */
+  public static Dataset<Row> items(Dataset<Row> representatives, Dataset<Row> texts) {
+    String[] content = {Col.ITEM_ID, Col.ITEM_HASH};
+    return representatives.select(content[0], content[1])
+        .join(texts.select(Col.ITEM_ID, Col.ITEM_HASH, Col.PROMPT_KEY), content);
+  }
+
+  /**
+   * The narrow {@link #items} with their texts from {@code texts}: {@code item_id, prompt, responses, prompt_text,
+   * prompt_key}, the shape every function here that needs texts takes.
+   */
+  public static Dataset<Row> withTexts(Dataset<Row> items, Dataset<Row> texts) {
+    return items.join(texts.select(Col.ITEM_ID, Col.ITEM_HASH, Col.PROMPT, Col.RESPONSES, PROMPT_TEXT),
+        new String[] {Col.ITEM_ID, Col.ITEM_HASH});
   }
 
   /** A prompt's messages as one normalised text: each "role: content", separated by a record separator. */
@@ -62,27 +92,49 @@ public final class Records {
    * the duplicate search its {@code block} (only records of one block are compared), and for preferences the {@code
    * comparison_key} a pair shares with its mirror and its {@code direction}. The texts stay in the items, joined
    * again only for the few records the near-duplicate search compares ({@link #docTexts}) and for the published
-   * records ({@link #judgedTexts}).
+   * records ({@link #judgedTexts}). {@link #candidateKeys} and {@link #judged(Dataset, Dataset)} in one.
    */
   public static Dataset<Row> judged(Dataset<Row> candidates, Dataset<Row> items, boolean ignoreCase) {
+    Dataset<Row> withContent = candidates.withColumn(Col.ITEM_HASH, lit(0L));
+    return judged(withContent, candidateKeys(withContent, items, ignoreCase));
+  }
+
+  /**
+   * The keys of candidate records ({@code candidate, record_table, item_id, item_hash} and the responses and label
+   * they name) from their items' texts ({@code items}, as {@link #withTexts} gives them): {@code candidate,
+   * item_hash, key, prompt_key, comparison_key, direction, block}. A candidate names its item and what it says, and
+   * the item's content is its hash, so the keys are worked out once and kept.
+   */
+  public static Dataset<Row> candidateKeys(Dataset<Row> candidates, Dataset<Row> items, boolean ignoreCase) {
     Column isPreference = col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES);
     Column key = when(isPreference, sha2(concat_ws("\u001f", lit("p"), col(Col.PROMPT_KEY), col(CHOSEN_TEXT),
             col(REJECTED_TEXT)), 256))
         .otherwise(sha2(concat_ws("\u001f", lit("l"), col(Col.PROMPT_KEY),
             when(col(LABELED).isNull(), lit("\u0000")).otherwise(col(LABELED_TEXT)), col(Col.LABEL)), 256));
     // The narrow side is the hash table: the items' texts stream past once, never sorted.
-    return normalisedParts(candidates.hint(Dedup.SHUFFLE_HASH).join(items, Col.ITEM_ID), ignoreCase).select(
-        col(Resolve.CANDIDATE), col(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
-        col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID), col(Col.LABEL), col(Col.RESPONSE_ID),
-        lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.RESOLUTION), col(Col.AGREEMENT),
-        col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT), col(Col.ANNOTATORS), col(Col.MARGIN),
-        key.as(Col.KEY), col(Col.PROMPT_KEY),
+    return normalisedParts(candidates.select(Resolve.CANDIDATE, Col.RECORD_TABLE, Col.ITEM_ID, Col.ITEM_HASH,
+            Col.CHOSEN_RESPONSE_ID, Col.REJECTED_RESPONSE_ID, Col.RESPONSE_ID, Col.LABEL).hint(Dedup.SHUFFLE_HASH)
+            .join(items.drop(Col.ITEM_HASH), Col.ITEM_ID), ignoreCase).select(
+        col(Resolve.CANDIDATE), col(Col.ITEM_HASH), key.as(Col.KEY), col(Col.PROMPT_KEY),
         when(isPreference, sha2(concat_ws("\u001f", lit("c"), col(Col.PROMPT_KEY), sortedPair("\u001f")), 256))
             .as(Contradictions.COMPARISON_KEY),
         when(isPreference, when(col(CHOSEN_TEXT).leq(col(REJECTED_TEXT)), lit(Contradictions.FORWARD))
             .otherwise(lit(Contradictions.BACKWARD))).as(Contradictions.DIRECTION),
         when(isPreference, col(Col.RECORD_TABLE)).otherwise(concat_ws("\u001f", col(Col.RECORD_TABLE), col(Col.LABEL)))
             .as(NearDuplicates.BLOCK));
+  }
+
+  /** Candidates ({@code item_hash} included) with their {@link #candidateKeys}, as {@link #judged} returns them. */
+  public static Dataset<Row> judged(Dataset<Row> candidates, Dataset<Row> keys) {
+    return candidates.join(keys.select(Resolve.CANDIDATE, Col.ITEM_HASH, Col.KEY, Col.PROMPT_KEY,
+            Contradictions.COMPARISON_KEY, Contradictions.DIRECTION, NearDuplicates.BLOCK),
+        new String[] {Resolve.CANDIDATE, Col.ITEM_HASH}).select(
+        col(Resolve.CANDIDATE), col(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
+        col(Col.CHOSEN_RESPONSE_ID), col(Col.REJECTED_RESPONSE_ID), col(Col.LABEL), col(Col.RESPONSE_ID),
+        lit(null).cast("string").as(Col.SUBMISSION_ID), col(Col.RESOLUTION), col(Col.AGREEMENT),
+        col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT), col(Col.ANNOTATORS), col(Col.MARGIN),
+        col(Col.KEY), col(Col.PROMPT_KEY), col(Contradictions.COMPARISON_KEY), col(Contradictions.DIRECTION),
+        col(NearDuplicates.BLOCK));
   }
 
   /** SFT candidates: one per kept sft submission, keyed by its normalised prompt and completion, without them. */

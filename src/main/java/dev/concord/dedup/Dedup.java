@@ -1,6 +1,7 @@
 package dev.concord.dedup;
 
 import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.bit_xor;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.element_at;
@@ -199,13 +200,22 @@ public final class Dedup {
    * records ({@code candidate, record_table, item_id, project, task_type, agreement, annotator_count, agreed_count,
    * resolution, key, prompt_key, comparison_key, direction, chosen_response_id, rejected_response_id, response_id,
    * submission_id, block}); {@code prompts} is {@link #promptClusters}, and {@code docTexts} adds {@code doc_text} to
-   * the records that must be compared on their texts.
+   * the records that must be compared on their texts. {@link #settle}, {@link #recordPairs} and {@link #place} in
+   * one, every pair searched.
    */
   public static Dataset<Row> apply(Dataset<Row> candidates, Dataset<Row> prompts,
       UnaryOperator<Dataset<Row>> docTexts, Settings settings) {
-    DedupSettings s = settings.dedup();
-    // The decisions are made on the narrow columns alone; doc_text is joined only to the records that may have a
-    // near duplicate.
+    Dataset<Row> settled = settle(candidates, prompts, settings).localCheckpoint();
+    Dataset<Row> pairs = recordPairs(settled, docTexts, null, settings.dedup()).localCheckpoint();
+    return place(candidates, settled, pairs, docTexts, settings);
+  }
+
+  /**
+   * The decisions made on the narrow columns alone: per candidate its {@code id}, its prompt cluster and split pins,
+   * and its {@code dedup_fate} so far (decontaminated, held out, a contradiction settled, or an exact duplicate; null
+   * for the records the near-duplicate search may still merge), {@code exact_rank} 1 for the first of its content.
+   */
+  public static Dataset<Row> settle(Dataset<Row> candidates, Dataset<Row> prompts, Settings settings) {
     Dataset<Row> c = candidates.select(col(Resolve.CANDIDATE), col(Col.RECORD_TABLE), col(Col.ITEM_ID),
             col(Col.PROJECT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.AGREED_COUNT),
             col(Col.RESOLUTION), col(Col.KEY), col(Col.PROMPT_KEY), col(Contradictions.COMPARISON_KEY),
@@ -229,28 +239,85 @@ public final class Dedup {
                 + " (directly or through a chain): published in either split it would leak into the other")), true);
 
     WindowSpec sameContent = Window.partitionBy(Col.RECORD_TABLE, Col.KEY).orderBy(order());
-    Dataset<Row> exact = settled
-        .withColumn("exact_rank", when(col(FATE).isNull(), row_number().over(sameContent)))
-        .withColumn(FATE, when(col("exact_rank").gt(1), lit(EXACT)).otherwise(col(FATE)))
-        .localCheckpoint();
+    return settled
+        .withColumn(EXACT_RANK, when(col(FATE).isNull(), row_number().over(sameContent)))
+        .withColumn(FATE, when(col(EXACT_RANK).gt(1), lit(EXACT)).otherwise(col(FATE)));
+  }
 
-    // A near duplicate's prompt is a near duplicate too, so only records sharing a prompt cluster with another
-    // record are compared, and only within it: most records are alone in theirs and are never hashed.
+  /** Column of {@link #settle}: 1 for the first record of its content, null for a record already decided. */
+  static final String EXACT_RANK = "exact_rank";
+
+  /** Columns of {@link #recordPairs}: a block of compared records, how many it holds, and a hash of their ids. */
+  public static final String RECORDS_IN_BLOCK = "records_in_block";
+  public static final String BLOCK_HASH = "block_hash";
+
+  /**
+   * The verified near-duplicate pairs between the records of {@link #settle} that share a block and a prompt cluster
+   * with another record (a near duplicate's prompt is a near duplicate too, so only those are compared, and only
+   * within their block): {@code block, records_in_block, block_hash, a, b, similarity}, with one row of null pair
+   * for each block without one. A block's pairs depend on its records' contents alone, and a record's id is its
+   * content: so a block of {@code known} (an earlier run's result, with the same settings) holding the same ids
+   * keeps its pairs, and only the blocks with a new record are joined to their texts and searched.
+   */
+  public static Dataset<Row> recordPairs(Dataset<Row> settled, UnaryOperator<Dataset<Row>> docTexts,
+      Dataset<Row> known, DedupSettings s) {
+    Dataset<Row> members = compared(settled);
+    Column[] signature = {col(NearDuplicates.BLOCK), col(RECORDS_IN_BLOCK), col(BLOCK_HASH)};
+    Dataset<Row> blocks = members.groupBy(NearDuplicates.BLOCK).agg(count(lit(1)).as(RECORDS_IN_BLOCK),
+        bit_xor(xxhash64(col(Col.ID))).as(BLOCK_HASH));
+    Dataset<Row> search = members;
+    Dataset<Row> reused = null;
+    if (known != null) {
+      Dataset<Row> same = blocks.join(known.select(signature).distinct(),
+          new String[] {NearDuplicates.BLOCK, RECORDS_IN_BLOCK, BLOCK_HASH}, "left_semi");
+      search = members.join(same.select(NearDuplicates.BLOCK), new String[] {NearDuplicates.BLOCK}, "left_anti");
+      reused = known.filter(col(NearDuplicates.A).isNotNull())
+          .join(same, new String[] {NearDuplicates.BLOCK, RECORDS_IN_BLOCK, BLOCK_HASH}, "left_semi")
+          .select(NearDuplicates.BLOCK, NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY);
+    }
+    Dataset<Row> docs = docTexts.apply(search).select(col(Col.ID).as(NearDuplicates.DOC), col(NearDuplicates.BLOCK),
+        col(NearDuplicates.TEXT));
+    Dataset<Row> found = NearDuplicates.recordPairs(docs, new MinHash(s), s.jaccardThreshold(), s.bucketWindow())
+        .join(search.select(col(Col.ID).as(NearDuplicates.A), col(NearDuplicates.BLOCK)), NearDuplicates.A)
+        .select(NearDuplicates.BLOCK, NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY);
+    Dataset<Row> pairs = reused == null ? found : found.unionByName(reused);
+    return blocks.join(pairs, new String[] {NearDuplicates.BLOCK}, "left")
+        .select(col(NearDuplicates.BLOCK), col(RECORDS_IN_BLOCK), col(BLOCK_HASH), col(NearDuplicates.A),
+            col(NearDuplicates.B), col(NearDuplicates.SIMILARITY));
+  }
+
+  /**
+   * The records of {@link #settle} compared on their texts, each once: the first of its content, in a block (its
+   * table, or table and label) and prompt cluster with another record; {@code block} names both.
+   */
+  private static Dataset<Row> compared(Dataset<Row> settled) {
     WindowSpec sameCluster = Window.partitionBy(NearDuplicates.BLOCK, PROMPT_CLUSTER);
-    Dataset<Row> docs = docTexts.apply(exact.filter(col("exact_rank").equalTo(1))
-            .withColumn("cluster_records", count(lit(1)).over(sameCluster))
-            .filter(col("cluster_records").gt(1)))
-        .select(col(Col.ID).as(NearDuplicates.DOC),
-            concat_ws("\u001f", col(NearDuplicates.BLOCK), col(PROMPT_CLUSTER)).as(NearDuplicates.BLOCK),
-            col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.ITEM_ID))
-        .localCheckpoint();
+    return settled.filter(col(EXACT_RANK).equalTo(1))
+        .withColumn("cluster_records", count(lit(1)).over(sameCluster))
+        .filter(col("cluster_records").gt(1))
+        .drop("cluster_records")
+        .withColumn(NearDuplicates.BLOCK, concat_ws("\u001f", col(NearDuplicates.BLOCK), col(PROMPT_CLUSTER)));
+  }
+
+  /**
+   * The records of {@link #apply}, from {@code candidates}, their {@link #settle}d fates and the {@link #recordPairs}
+   * of their blocks: near-duplicate clusters keep their best record, and each removed record names where it went.
+   * Only the records in a near-duplicate cluster are joined to their texts (for the similarity to their keeper).
+   */
+  public static Dataset<Row> place(Dataset<Row> candidates, Dataset<Row> settled, Dataset<Row> recordPairs,
+      UnaryOperator<Dataset<Row>> docTexts, Settings settings) {
+    DedupSettings s = settings.dedup();
     MinHash minHash = new MinHash(s);
-    Dataset<Row> clusters = NearDuplicates.clusters(NearDuplicates.recordPairs(docs, minHash, s.jaccardThreshold(),
-        s.bucketWindow()));
+    Dataset<Row> clusters = NearDuplicates.clusters(recordPairs.filter(col(NearDuplicates.A).isNotNull())
+        .select(NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY));
+    Dataset<Row> clustered = compared(settled).join(clusters.withColumnRenamed(NearDuplicates.DOC, Col.ID), Col.ID);
+    Dataset<Row> docs = docTexts.apply(clustered).select(col(Col.ID).as(NearDuplicates.DOC),
+        col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.ITEM_ID),
+        col(NearDuplicates.CLUSTER));
     WindowSpec byCluster = Window.partitionBy(NearDuplicates.CLUSTER).orderBy(col(Col.AGREEMENT).desc(),
         col(Col.ANNOTATOR_COUNT).desc(), col(NearDuplicates.DOC).asc(), col(Col.ITEM_ID).asc());
     // final_id: the published record each surviving content ends in, its own or its near cluster's keeper's.
-    Dataset<Row> finalIds = docs.join(clusters, NearDuplicates.DOC)
+    Dataset<Row> finalIds = docs
         .withColumn("final_id", first(NearDuplicates.DOC).over(byCluster))
         .withColumn("final_text", first(NearDuplicates.TEXT).over(byCluster))
         .withColumn("final_item", first(Col.ITEM_ID).over(byCluster))
@@ -260,7 +327,7 @@ public final class Dedup {
 
     Column target = when(col(FATE).isNull().or(col(FATE).equalTo(EXACT)), col(Col.ID))
         .when(col(FATE).equalTo(Contradictions.CONTRADICTION), col(Contradictions.WINNER_ID));
-    Dataset<Row> placed = exact.withColumn("from_id", target)
+    Dataset<Row> placed = settled.withColumn("from_id", target)
         .join(finalIds, new String[] {"from_id"}, "left")
         .withColumn(FATE, when(col(FATE).isNull().and(col("final_id").isNotNull()), lit(NEAR))
             .when(col(FATE).isNull(), lit(PUBLISHED)).otherwise(col(FATE)))

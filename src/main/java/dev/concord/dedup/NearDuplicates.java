@@ -123,7 +123,18 @@ public final class NearDuplicates {
     Column pos = col("pos");
     Column next = pos.minus(pmod(pos, lit(bands))).plus(pmod(pos.plus(1), lit(bands))).plus(1);
     Dataset<Row> members = hashed.select(col("h"), col(BLOCK), col("keys"), posexplode(col("keys")))
-        .select(xxhash64(col(BLOCK), col("col")).as("bucket"), element_at(col("keys"), next).as("next"), col("h"))
+        .select(xxhash64(col(BLOCK), col("col")).as("bucket"), element_at(col("keys"), next).as("next"), col("h"));
+    if (settling) {
+      // A bucket of settled docs alone pairs only settled docs, whose pairs are known: when the unsettled docs are
+      // few (a night's new prompts against everything published), only the buckets holding one are shuffled and
+      // sorted, not every band of every published doc.
+      Dataset<Row> open = members.filter(col("h").bitwiseAND(lit(1L)).equalTo(0L)).select("bucket");
+      long unsettled = docs.filter(col(SETTLED).unary_$bang()).count();
+      if (unsettled * 2L * bands <= BROADCAST_BUCKETS) {
+        members = members.join(broadcast(open.distinct()), new String[] {"bucket"}, "left_semi");
+      }
+    }
+    members = members
         .repartition(col("bucket"))
         .sortWithinPartitions("bucket", "next", "h");
     Dataset<Row> candidates = members
@@ -151,6 +162,9 @@ public final class NearDuplicates {
         .filter(col(SIMILARITY).geq(threshold))
         .distinct();
   }
+
+  /** The most buckets of unsettled docs broadcast to keep only theirs (8 bytes each, 32 MB at most). */
+  static final long BROADCAST_BUCKETS = 4_000_000;
 
   /** The most candidate pairs whose hashes are broadcast (16 bytes a pair at most, whatever the input's size). */
   static final long BROADCAST_CANDIDATES = 1_000_000;

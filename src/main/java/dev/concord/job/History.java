@@ -28,8 +28,11 @@ import org.apache.logging.log4j.Logger;
  * store/ledger.json                 the committed batches, in order: run id, files (path, bytes, sha256), exclusions
  * store/batches/RUN_ID/lines/       the run's parsed input lines, as its ingest staged them
  * store/batches/RUN_ID/gold_lines/  its parsed gold lines (absent when it read no new gold)
+ * store/batches/RUN_ID/item_texts/  the texts of the items (by content) it brought first, normalised and keyed
+ * store/batches/RUN_ID/candidate_keys/ the keys of the candidate records it made first
  * store/batches/RUN_ID/pins/        every prompt published so far with its split and band keys (newest batch only)
  * store/batches/RUN_ID/pinned_pairs/ the verified near-duplicate pairs between those prompts (newest batch only)
+ * store/batches/RUN_ID/record_pairs/ per block of compared records, its ids' hash and verified pairs (newest only)
  * </pre>
  *
  * A run's batch is moved here just before its version is renamed into place and becomes part of the history when
@@ -42,12 +45,20 @@ public final class History {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final String LEDGER = "ledger.json";
   static final String BATCH_FILE = "batch.json";
-  /** The staged tables a batch keeps. */
+  /** The staged tables a batch keeps: what was read, the record of the night's input (forget rewrites them). */
   static final List<Staged> KEPT = List.of(Staged.LINES, Staged.GOLD_LINES);
+  /**
+   * The staged tables a batch keeps besides: what was worked out from its texts once, so that no later run does it
+   * again (each item's texts normalised and keyed the night they first arrived, each candidate record's key).
+   */
+  static final List<Staged> DERIVED = List.of(Staged.ITEM_TEXTS, Staged.CANDIDATE_KEYS);
+  /** Every staged table moved into a batch. */
+  static final List<Staged> MOVED = java.util.stream.Stream.concat(KEPT.stream(), DERIVED.stream()).toList();
   static final String PINS = "pins";
   static final String PINNED_PAIRS = "pinned_pairs";
+  static final String RECORD_PAIRS = "record_pairs";
   /** The whole-history tables each batch rewrites: the newest batch's alone are kept. */
-  private static final List<String> NEWEST_ONLY = List.of(PINS, PINNED_PAIRS);
+  private static final List<String> NEWEST_ONLY = List.of(PINS, PINNED_PAIRS, RECORD_PAIRS);
 
   /**
    * One committed batch.
@@ -109,12 +120,10 @@ public final class History {
     return newest(PINS);
   }
 
-  /** The verified pairs between the pinned prompts of the newest batch, if it has them. */
-  public java.util.Optional<Path> pinnedPairs() {
-    return newest(PINNED_PAIRS);
-  }
-
-  private java.util.Optional<Path> newest(String table) {
+  /**
+   * A whole-history table of the newest batch ({@link #PINNED_PAIRS}, {@link #RECORD_PAIRS}), if it has it.
+   */
+  java.util.Optional<Path> newest(String table) {
     return batches.isEmpty() ? java.util.Optional.empty()
         : java.util.Optional.of(batchDir(batches.get(batches.size() - 1).runId()).resolve(table))
             .filter(Files::isDirectory);
@@ -181,7 +190,7 @@ public final class History {
     Path batch = batchDir(store.runId());
     try {
       Files.createDirectories(batch);
-      for (Staged t : KEPT) {
+      for (Staged t : MOVED) {
         Path from = store.stagingDir().resolve(t.folder());
         Path to = batch.resolve(t.folder());
         if (Files.exists(from)) {
@@ -203,9 +212,9 @@ public final class History {
     return batchDir(runId).resolve(PINS);
   }
 
-  /** The folder a staged batch's pinned pairs are written to before {@link #stageBatch}. */
-  public Path pinnedPairsOf(String runId) {
-    return batchDir(runId).resolve(PINNED_PAIRS);
+  /** The folder a staged batch's whole-history {@code table} is written to before {@link #stageBatch}. */
+  Path newestOf(String runId, String table) {
+    return batchDir(runId).resolve(table);
   }
 
   /**
@@ -295,7 +304,7 @@ public final class History {
       if (Files.isDirectory(staging)) {
         LOG.warn("store: run {} stopped while publishing; its batch goes back to its staging to resume", runId);
         try {
-          for (Staged t : KEPT) {
+          for (Staged t : MOVED) {
             if (Files.exists(d.resolve(t.folder()))) {
               deleteTree(staging.resolve(t.folder()));
               Files.move(d.resolve(t.folder()), staging.resolve(t.folder()), StandardCopyOption.ATOMIC_MOVE);

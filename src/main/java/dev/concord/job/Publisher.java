@@ -82,7 +82,7 @@ public final class Publisher {
     Dataset<Row> lineage = store.publishing(Table.LINEAGE);
 
     // The published records are the only ones that take their texts back from the items.
-    Dataset<Row> items = store.staged(Staged.ITEMS);
+    Dataset<Row> items = Steps.items(store);
     Dataset<Row> preferences = Records.judgedTexts(judged.filter(col(Dedup.KEEPER)
         .and(col(Col.RECORD_TABLE).equalTo(Resolve.PREFERENCES))), items);
     tables.put("preferences", store.publish(Table.PREFERENCES, preferences.join(
@@ -372,7 +372,8 @@ public final class Publisher {
       return;
     }
     // Every prompt published so far keeps its split, its text and its band keys; the pairs between them are kept too,
-    // so that the next run searches only pairs with a new prompt.
+    // so that the next run searches only pairs with a new prompt; and so are the blocks of compared records with
+    // their pairs, so that it searches only the blocks with a new record.
     Dataset<Row> newSplits = records.filter(col(Dedup.KEEPER)).select(Col.PROMPT_KEY, Col.SPLIT)
         .dropDuplicates(Col.PROMPT_KEY);
     Dataset<Row> before = store.pins();
@@ -387,6 +388,7 @@ public final class Publisher {
         .join(pinned.withColumnRenamed(Col.PROMPT_KEY, NearDuplicates.A), NearDuplicates.A)
         .join(pinned.withColumnRenamed(Col.PROMPT_KEY, NearDuplicates.B), NearDuplicates.B)
         .select(NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY), config.dedup().toString());
+    store.writeRecordPairs(store.staged(Staged.RECORD_PAIRS), config.dedup().toString());
     List<String> excluded = store.staged(Staged.EXCLUDED).select(Col.ANNOTATOR).as(
         org.apache.spark.sql.Encoders.STRING()).collectAsList();
     store.history().stageBatch(store, runInputs.batchFiles(), excluded);

@@ -13,6 +13,8 @@ public enum Staged {
   GOLD_LINES,
   /** The evaluation prompts, with their normalised text. */
   EVAL_PROMPTS,
+  /** The texts of the items (by content) this run brings first, normalised and keyed; kept in the store. */
+  ITEM_TEXTS,
   /** Every parsed submission with its status (active, superseded, repeated, excluded), without its texts. */
   SUBMISSIONS,
   /** The annotators excluded on request. */
@@ -43,8 +45,10 @@ public enum Staged {
   RESOLUTION,
   /** Per annotator, project and task type: their answers against the resolved ones, cell by cell. */
   CONFUSION,
-  /** Per item: its texts from its representative line, normalised and keyed. */
+  /** Per item: the content of its representative line ({@code item_hash}) and its prompt key. */
   ITEMS,
+  /** The keys of the candidate records this run makes first; kept in the store. */
+  CANDIDATE_KEYS,
   /** Every prompt to cluster, once, with its band keys: the items', the evaluation prompts and the published ones. */
   PROMPT_DOCS,
   /** The verified near-duplicate pairs between those prompts. */
@@ -55,6 +59,10 @@ public enum Staged {
   JUDGED_CANDIDATES,
   /** The SFT candidate records with their texts. */
   SFT_CANDIDATES,
+  /** Every candidate record with its id, prompt cluster, and its fate as far as the narrow columns decide it. */
+  SETTLED,
+  /** Per block of records compared on their texts: how many, a hash of their ids, and their verified near pairs. */
+  RECORD_PAIRS,
   /** Every candidate record with its dedup fate, published record and split. */
   RECORDS,
   /** The lineage edges of SFT records (their authors). */

@@ -3,6 +3,7 @@ package dev.concord.job;
 import static dev.concord.job.Staged.AGREEMENT_ROUND_1;
 import static dev.concord.job.Staged.AGREEMENT_ROUND_2;
 import static dev.concord.job.Staged.ANNOTATORS;
+import static dev.concord.job.Staged.CANDIDATE_KEYS;
 import static dev.concord.job.Staged.CONFUSION;
 import static dev.concord.job.Staged.EVAL_PROMPTS;
 import static dev.concord.job.Staged.EXCLUDED;
@@ -11,6 +12,7 @@ import static dev.concord.job.Staged.GOLD;
 import static dev.concord.job.Staged.GOLD_LINES;
 import static dev.concord.job.Staged.GOLD_UNITS;
 import static dev.concord.job.Staged.ITEMS;
+import static dev.concord.job.Staged.ITEM_TEXTS;
 import static dev.concord.job.Staged.JUDGED_CANDIDATES;
 import static dev.concord.job.Staged.LINES;
 import static dev.concord.job.Staged.MATRICES;
@@ -20,8 +22,10 @@ import static dev.concord.job.Staged.PROMPT_CLUSTERS;
 import static dev.concord.job.Staged.PROMPT_DOCS;
 import static dev.concord.job.Staged.PROMPT_PAIRS;
 import static dev.concord.job.Staged.RECORDS;
+import static dev.concord.job.Staged.RECORD_PAIRS;
 import static dev.concord.job.Staged.RESOLUTION;
 import static dev.concord.job.Staged.SCOPES;
+import static dev.concord.job.Staged.SETTLED;
 import static dev.concord.job.Staged.SFT_CANDIDATES;
 import static dev.concord.job.Staged.SFT_EDGES;
 import static dev.concord.job.Staged.SUBMISSIONS;
@@ -53,17 +57,18 @@ public final class StepGraph {
   }
 
   public static final List<Step> STEPS = List.of(
-      new Step("ingest", Set.of(), Set.of(LINES, GOLD_LINES, EVAL_PROMPTS)),
+      new Step("ingest", Set.of(), Set.of(LINES, GOLD_LINES, EVAL_PROMPTS, ITEM_TEXTS)),
       new Step("reconcile", Set.of(LINES, GOLD_LINES), Set.of(SUBMISSIONS, EXCLUDED, GOLD)),
       new Step("agreement", Set.of(SUBMISSIONS, GOLD),
           Set.of(UNITS, GOLD_UNITS, AGREEMENT_ROUND_1, PROJECT_AGREEMENT, AGREEMENT_ROUND_2, SCOPES, ANNOTATORS)),
       new Step("resolve", Set.of(SUBMISSIONS, UNITS, GOLD_UNITS, SCOPES, ANNOTATORS),
           Set.of(VOTES, POSTERIORS, MATRICES, RESOLUTION, CONFUSION)),
-      new Step("dedup", Set.of(LINES, EVAL_PROMPTS, SUBMISSIONS, ANNOTATORS, RESOLUTION),
-          Set.of(ITEMS, PROMPT_DOCS, PROMPT_PAIRS, PROMPT_CLUSTERS, JUDGED_CANDIDATES, SFT_CANDIDATES, RECORDS,
-              SFT_EDGES, FINAL_OUTCOMES)),
-      new Step("publish", Set.of(LINES, GOLD_LINES, SUBMISSIONS, EXCLUDED, GOLD, PROJECT_AGREEMENT, SCOPES,
-          ANNOTATORS, RESOLUTION, CONFUSION, MATRICES, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES),
+      new Step("dedup", Set.of(EVAL_PROMPTS, ITEM_TEXTS, SUBMISSIONS, ANNOTATORS, RESOLUTION),
+          Set.of(ITEMS, CANDIDATE_KEYS, PROMPT_DOCS, PROMPT_PAIRS, PROMPT_CLUSTERS, JUDGED_CANDIDATES, SFT_CANDIDATES, SETTLED,
+              RECORD_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES)),
+      new Step("publish", Set.of(LINES, GOLD_LINES, ITEM_TEXTS, SUBMISSIONS, EXCLUDED, GOLD, PROJECT_AGREEMENT, SCOPES,
+          ANNOTATORS, RESOLUTION, CONFUSION, MATRICES, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORD_PAIRS, RECORDS, SFT_EDGES,
+          FINAL_OUTCOMES),
           Set.of()));
 
   /** The steps' names in order. */

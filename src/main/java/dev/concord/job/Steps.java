@@ -74,6 +74,14 @@ public final class Steps {
     IngestSettings settings = IngestSettings.of(config);
     int maxLine = config.limits().maxLineBytes();
     store.stage(Staged.LINES, () -> Ingest.parse(store.readLines(inputs, "--input", maxLine), settings, pseudonymKey));
+    // Each item's texts are normalised and keyed once, the night they first arrive (and, once, those of a store's
+    // batches from before item texts were kept).
+    Dataset<Row> arrived = store.staged(Staged.LINES).filter(col(Col.REASON).isNull());
+    Dataset<Row> older = store.storedLacking(Staged.LINES, Staged.ITEM_TEXTS);
+    Dataset<Row> lines = older == null ? arrived : arrived.unionByName(older.filter(col(Col.REASON).isNull())
+        .drop(Col.BATCH));
+    store.stage(Staged.ITEM_TEXTS, () -> Records.itemTexts(lines, store.stored(Staged.ITEM_TEXTS),
+        config.dedup().ignoreCase()));
     if (!gold.isEmpty()) {
       store.stage(Staged.GOLD_LINES, () -> Gold.parse(store.readLines(gold, "--gold", maxLine), settings));
     }
@@ -175,14 +183,15 @@ public final class Steps {
    * and near duplicates merged, the split drawn per prompt cluster.
    */
   void dedup() {
+    // An item's content is its representative line's: its first among the kept submissions.
     Dataset<Row> representatives = store.staged(Staged.SUBMISSIONS)
         .filter(col(Col.STATUS).isin(Reconcile.ACTIVE, Reconcile.SUPERSEDED))
-        .groupBy(Col.ITEM_ID).agg(min(struct(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID))).as("loc"))
-        .select(col("loc.*"));
+        .groupBy(Col.ITEM_ID).agg(min(struct(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID),
+            col(Col.ITEM_HASH))).as("loc"))
+        .select(col(Col.ITEM_ID), col("loc." + Col.ITEM_HASH).as(Col.ITEM_HASH));
     boolean ignoreCase = config.dedup().ignoreCase();
-    store.stage(Staged.ITEMS, () -> Records.items(store.whole(Staged.LINES).filter(col(Col.REASON).isNull()),
-        representatives, ignoreCase));
-    Dataset<Row> items = store.staged(Staged.ITEMS);
+    store.stage(Staged.ITEMS, () -> Records.items(representatives, store.whole(Staged.ITEM_TEXTS)));
+    Dataset<Row> items = items(store);
 
     Dataset<Row> prompts = items.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
         lit(false).as("eval"));
@@ -205,17 +214,33 @@ public final class Steps {
 
     Dataset<Row> kept = store.staged(Staged.ANNOTATORS).filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
-    store.stage(Staged.JUDGED_CANDIDATES, () -> Records.judged(Resolve.candidatesOf(store.staged(Staged.RESOLUTION)),
-        items, ignoreCase));
+    // A candidate's key is kept from the night it was first made: only candidates new to the store (new items, or
+    // a resolution that changed) are joined to their texts, and the texts of those items alone are read.
+    Dataset<Row> resolved = Resolve.candidatesOf(store.staged(Staged.RESOLUTION))
+        .join(store.staged(Staged.ITEMS).select(Col.ITEM_ID, Col.ITEM_HASH), Col.ITEM_ID);
+    Dataset<Row> keyed = store.stored(Staged.CANDIDATE_KEYS);
+    Dataset<Row> unkeyed = keyed == null ? resolved : resolved.join(keyed.select(Resolve.CANDIDATE, Col.ITEM_HASH),
+        new String[] {Resolve.CANDIDATE, Col.ITEM_HASH}, "left_anti");
+    store.stage(Staged.CANDIDATE_KEYS, () -> Records.candidateKeys(unkeyed, itemsOf(store, unkeyed), ignoreCase));
+    store.stage(Staged.JUDGED_CANDIDATES, () -> Records.judged(resolved, store.whole(Staged.CANDIDATE_KEYS)));
     store.stage(Staged.SFT_CANDIDATES, () -> Records.sft(sftSubmissions().join(kept, Col.ANNOTATOR), items,
         ignoreCase));
     Dataset<Row> clusters = store.staged(Staged.PROMPT_CLUSTERS);
     Dataset<Row> completions = Records.completions(sftSubmissions());
     // One pass over every candidate record: no block, content key or comparison is shared between SFT and judged
     // records, so deciding them together decides each as alone.
-    store.stage(Staged.RECORDS, () -> Dedup.apply(store.staged(Staged.JUDGED_CANDIDATES)
-        .unionByName(store.staged(Staged.SFT_CANDIDATES), true), clusters,
-        docs -> Records.docTexts(docs, items, completions, ignoreCase), Dedup.Settings.of(config)));
+    Dataset<Row> candidates = store.staged(Staged.JUDGED_CANDIDATES)
+        .unionByName(store.staged(Staged.SFT_CANDIDATES), true);
+    java.util.function.UnaryOperator<Dataset<Row>> docTexts = docs -> Records.docTexts(docs, itemsOf(store, docs),
+        completions, ignoreCase);
+    Dedup.Settings settings = Dedup.Settings.of(config);
+    store.stage(Staged.SETTLED, () -> Dedup.settle(candidates, clusters, settings));
+    // The blocks of compared records that the newest batch holds with the same records keep their pairs: only the
+    // blocks with a new record are joined to their texts and searched.
+    store.stage(Staged.RECORD_PAIRS, () -> Dedup.recordPairs(store.staged(Staged.SETTLED), docTexts,
+        store.recordPairs(config.dedup().toString()), config.dedup()));
+    store.stage(Staged.RECORDS, () -> Dedup.place(candidates, store.staged(Staged.SETTLED),
+        store.staged(Staged.RECORD_PAIRS), docTexts, settings));
     store.stage(Staged.SFT_EDGES, () -> sftRecords(store).select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
@@ -224,6 +249,26 @@ public final class Steps {
         .join(contradicted.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_anti")
         .unionByName(contradicted.withColumn(Col.STATUS, lit(Status.REVIEW)), true));
   }
+
+  /** The items in play with their texts, in the shape {@link Records} takes. */
+  public static Dataset<Row> items(Store store) {
+    return Records.withTexts(store.staged(Staged.ITEMS), store.whole(Staged.ITEM_TEXTS));
+  }
+
+  /**
+   * The items {@code wanted} names ({@code item_id}) with their texts, in the shape {@link Records} takes. When they
+   * are few (a night's new items, or the few records the near-duplicate search compares), their keys are broadcast,
+   * so that the kept texts are read past them and only the wanted ones shuffled, never every text of the store.
+   */
+  static Dataset<Row> itemsOf(Store store, Dataset<Row> wanted) {
+    Dataset<Row> chosen = store.staged(Staged.ITEMS).join(wanted.select(Col.ITEM_ID).distinct(), Col.ITEM_ID)
+        .localCheckpoint();
+    return Records.withTexts(chosen.count() <= BROADCAST_ITEMS ? org.apache.spark.sql.functions.broadcast(chosen)
+        : chosen, store.whole(Staged.ITEM_TEXTS));
+  }
+
+  /** The most items whose keys are broadcast to find their texts (about 100 bytes each in memory). */
+  static final long BROADCAST_ITEMS = 500_000;
 
   /** The preference and label records, each with its dedup fate. */
   public static Dataset<Row> judgedRecords(Store store) {

@@ -65,32 +65,53 @@ public final class Store {
   }
 
   /**
-   * A kept table ({@link History#KEPT}) over the whole store: every committed batch's rows (but those of a file a
+   * A kept table ({@link History#MOVED}) over the whole store: every committed batch's rows (but those of a file a
    * later batch ingested again) and this run's own, each with its {@code batch} number in commit order, this run's
    * the highest. Empty of rows but typed when there are none; null when no batch ever staged the table.
    */
   public Dataset<Row> whole(Staged table) {
+    StepGraph.checkRead(currentStep(), table);
+    List<Dataset<Row>> parts = committed(table, b -> true);
+    Path own = stagingDir().resolve(table.folder());
+    if (Files.isDirectory(own)) {
+      parts.add(read(own).withColumn(Col.BATCH, lit((history == null ? 0 : history.batches().size()) + 1)));
+    }
+    return parts.stream().reduce((a, b) -> a.unionByName(b, true)).orElse(null);
+  }
+
+  /** {@link #whole} without this run's own rows: what the committed batches hold; null when none holds the table. */
+  public Dataset<Row> stored(Staged table) {
+    return committed(table, b -> true).stream().reduce((a, b) -> a.unionByName(b, true)).orElse(null);
+  }
+
+  /**
+   * The committed batches' {@code table} of those that lack {@code derived} (kept by stores written before it was):
+   * what a run works {@code derived} out of once; null when every batch has it.
+   */
+  public Dataset<Row> storedLacking(Staged table, Staged derived) {
+    return committed(table, b -> !Files.isDirectory(history.table(b.runId(), derived))).stream()
+        .reduce((a, b) -> a.unionByName(b, true)).orElse(null);
+  }
+
+  private List<Dataset<Row>> committed(Staged table, java.util.function.Predicate<History.Batch> which) {
     StepGraph.checkRead(currentStep(), table);
     List<Dataset<Row>> parts = new java.util.ArrayList<>();
     int order = 0;
     for (History.Batch b : history == null ? List.<History.Batch>of() : history.batches()) {
       order++;
       Path dir = history.table(b.runId(), table);
-      if (!Files.isDirectory(dir)) {
+      if (!Files.isDirectory(dir) || !which.test(b)) {
         continue;
       }
       Dataset<Row> part = read(dir);
       java.util.Set<String> replaced = history.replacedPaths(b.runId(), tonight);
-      if (!replaced.isEmpty()) {
+      // A table of contents (keys of texts) holds no file's lines: nothing in it is replaced.
+      if (!replaced.isEmpty() && List.of(part.columns()).contains(Col.SOURCE_FILE)) {
         part = part.filter(col(Col.SOURCE_FILE).isin(replaced.toArray()).unary_$bang());
       }
       parts.add(part.withColumn(Col.BATCH, lit(order)));
     }
-    Path own = stagingDir().resolve(table.folder());
-    if (Files.isDirectory(own)) {
-      parts.add(read(own).withColumn(Col.BATCH, lit(order + 1)));
-    }
-    return parts.stream().reduce((a, b) -> a.unionByName(b, true)).orElse(null);
+    return parts;
   }
 
   /** The rows of {@link #whole}, as counted when each part was written. */
@@ -131,24 +152,45 @@ public final class Store {
    * batch; null when it has none or found them with other {@code settings} (then every pair is searched again).
    */
   public Dataset<Row> pinnedPairs(String settings) {
-    java.util.Optional<Path> dir = history == null ? java.util.Optional.empty() : history.pinnedPairs();
+    return known(History.PINNED_PAIRS, settings);
+  }
+
+  /** Writes the pairs between the pins a publication leaves, found with {@code settings}, into the run's batch. */
+  public void writePinnedPairs(Dataset<Row> pairs, String settings) {
+    writeKnown(History.PINNED_PAIRS, pairs, settings);
+  }
+
+  /**
+   * The blocks of compared records with their verified pairs ({@link dev.concord.dedup.Dedup#recordPairs}), from the
+   * store's newest batch; null when it has none or found them with other {@code settings}.
+   */
+  public Dataset<Row> recordPairs(String settings) {
+    return known(History.RECORD_PAIRS, settings);
+  }
+
+  /** Writes the blocks of compared records and their pairs, found with {@code settings}, into the run's batch. */
+  public void writeRecordPairs(Dataset<Row> pairs, String settings) {
+    writeKnown(History.RECORD_PAIRS, pairs, settings);
+  }
+
+  /** A whole-history table of the newest batch found with {@code settings}; null if none, or found with others. */
+  private Dataset<Row> known(String table, String settings) {
+    java.util.Optional<Path> dir = history == null ? java.util.Optional.empty() : history.newest(table);
     if (dir.isEmpty()) {
       return null;
     }
     String found = description(dir.get()).map(d -> d.path(SETTINGS).asText(null)).orElse(null);
     if (!settings.equals(found)) {
-      LOG.info("store: the published prompts' pairs were found with other dedup settings ({}); searching them again",
-          found);
+      LOG.info("store: {} were found with other dedup settings ({}); searching them again", table, found);
       return null;
     }
     return read(dir.get());
   }
 
-  /** Writes the pairs between the pins a publication leaves, found with {@code settings}, into the run's batch. */
-  public void writePinnedPairs(Dataset<Row> pairs, String settings) {
-    Path dir = history.pinnedPairsOf(runId);
-    long rows = write(pairs, dir);
-    writeDescription(dir, pairs.schema(), rows, settings);
+  private void writeKnown(String table, Dataset<Row> data, String settings) {
+    Path dir = history.newestOf(runId, table);
+    long rows = write(data, dir);
+    writeDescription(dir, data.schema(), rows, settings);
   }
 
   private static final String SETTINGS = "settings";

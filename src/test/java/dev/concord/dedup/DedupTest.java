@@ -693,6 +693,73 @@ class DedupTest {
     assertFalse(newDoc.<Boolean>getAs(NearDuplicates.SETTLED));
   }
 
+  @Test
+  void blocksHoldingTheSameRecordsKeepTheirPairsAndOnlyBlocksWithANewRecordAreSearched() {
+    SplittableRandom rnd = new SplittableRandom(9);
+    String p = words(rnd, 300);
+    String a = words(rnd, 400);
+    String b = words(rnd, 400);
+    String q = words(rnd, 300);
+    // Block of p: i1 and i2 are near duplicates (their prompts cluster). Block of q: two records, no pair.
+    List<Row> itemRows = List.of(item("i1", p, a, b), item("i2", changeWords(p, 2, rnd), changeWords(a, 1, rnd), b),
+        item("j1", q, words(rnd, 400), words(rnd, 400)), item("j2", q, words(rnd, 400), words(rnd, 400)));
+    Dataset<Row> items = items(itemRows);
+    Dataset<Row> candidates = Records.judged(SparkTest.spark().createDataFrame(List.of(
+        pref("i1", "r1", "r2", "dawid_skene", 0.8, 3, 3), pref("i2", "r1", "r2", "dawid_skene", 0.9, 3, 3),
+        pref("j1", "r1", "r2", "dawid_skene", 0.9, 3, 3), pref("j2", "r1", "r2", "dawid_skene", 0.9, 3, 3)),
+        CANDIDATE), items, false);
+    Dataset<Row> prompts = items.select(col(Col.PROMPT_KEY), col(Records.PROMPT_TEXT).as(NearDuplicates.TEXT),
+        lit(false).as("eval"));
+    Dedup.Settings settings = Dedup.Settings.of(CONFIG);
+    Dataset<Row> settled = Dedup.settle(candidates, Dedup.promptClusters(prompts, null, CONFIG.dedup()), settings)
+        .cache();
+    java.util.concurrent.atomic.AtomicLong searched = new java.util.concurrent.atomic.AtomicLong();
+    java.util.function.UnaryOperator<Dataset<Row>> docTexts = docs -> {
+      searched.addAndGet(docs.count());
+      return Records.docTexts(docs, items, NO_COMPLETIONS, false);
+    };
+
+    List<Row> first = Dedup.recordPairs(settled, docTexts, null, CONFIG.dedup()).orderBy(NearDuplicates.BLOCK)
+        .collectAsList();
+    assertEquals(4, searched.get(), "with nothing known, every compared record is joined to its texts");
+    assertEquals(2, first.size(), "a row per block");
+    Row pBlock = first.stream().filter(r -> r.getAs(NearDuplicates.A) != null).findFirst().orElseThrow();
+    Row qBlock = first.stream().filter(r -> r.getAs(NearDuplicates.A) == null).findFirst().orElseThrow();
+    assertEquals(2L, qBlock.<Long>getAs(Dedup.RECORDS_IN_BLOCK));
+    double similarity = pBlock.getAs(NearDuplicates.SIMILARITY);
+    assertTrue(similarity >= CONFIG.dedup().jaccardThreshold());
+
+    // Known: q's block with its records as they are, holding a pair the texts would never give (so it can only come
+    // from the store); p's block with another hash (a record was added or left), holding a stale similarity.
+    Dataset<Row> known = SparkTest.spark().createDataFrame(List.of(
+        RowFactory.create(qBlock.getAs(NearDuplicates.BLOCK), 2L, qBlock.getAs(Dedup.BLOCK_HASH), "x", "y", 0.99),
+        RowFactory.create(pBlock.getAs(NearDuplicates.BLOCK), 2L, pBlock.<Long>getAs(Dedup.BLOCK_HASH) + 1,
+            pBlock.getAs(NearDuplicates.A), pBlock.getAs(NearDuplicates.B), 0.5)), recordPairsSchema());
+    searched.set(0);
+    List<Row> second = Dedup.recordPairs(settled, docTexts, known, CONFIG.dedup()).orderBy(NearDuplicates.A)
+        .collectAsList();
+    assertEquals(2, searched.get(), "only the block whose records changed is joined to its texts");
+    assertEquals(List.of(pBlock.getAs(NearDuplicates.A), "x"), second.stream().map(r -> r.getAs(NearDuplicates.A))
+        .toList());
+    assertEquals(similarity, second.get(0).<Double>getAs(NearDuplicates.SIMILARITY), 1e-12, "searched again");
+    assertEquals(0.99, second.get(1).<Double>getAs(NearDuplicates.SIMILARITY), "kept as the store has it");
+
+    // Placing with the pairs searched in full gives what apply gives.
+    Dataset<Row> placed = Dedup.place(candidates, settled, Dedup.recordPairs(settled, docTexts, null,
+        CONFIG.dedup()), docTexts, settings);
+    Dataset<Row> applied = Dedup.apply(candidates, Dedup.promptClusters(prompts, null, CONFIG.dedup()), docTexts,
+        settings);
+    assertEquals(0, placed.select(Col.ID, Dedup.FATE, Col.RECORD_ID, Col.SIMILARITY).exceptAll(
+        applied.select(Col.ID, Dedup.FATE, Col.RECORD_ID, Col.SIMILARITY)).count());
+    assertEquals(Dedup.NEAR, only(placed, "i1").getAs(Dedup.FATE));
+  }
+
+  private static StructType recordPairsSchema() {
+    return new StructType().add(NearDuplicates.BLOCK, "string").add(Dedup.RECORDS_IN_BLOCK, "long")
+        .add(Dedup.BLOCK_HASH, "long").add(NearDuplicates.A, "string").add(NearDuplicates.B, "string")
+        .add(NearDuplicates.SIMILARITY, "double");
+  }
+
   private static String pairOf(String x, String y) {
     return min(x, y) + "~" + max(x, y);
   }
