@@ -261,7 +261,7 @@ public final class Dedup {
    */
   public static Dataset<Row> recordPairs(Dataset<Row> settled, UnaryOperator<Dataset<Row>> docTexts,
       Dataset<Row> known, DedupSettings s) {
-    Dataset<Row> members = compared(settled);
+    Dataset<Row> members = compared(settled).localCheckpoint();
     Column[] signature = {col(NearDuplicates.BLOCK), col(RECORDS_IN_BLOCK), col(BLOCK_HASH)};
     Dataset<Row> blocks = members.groupBy(NearDuplicates.BLOCK).agg(count(lit(1)).as(RECORDS_IN_BLOCK),
         bit_xor(xxhash64(col(Col.ID))).as(BLOCK_HASH));
@@ -276,7 +276,7 @@ public final class Dedup {
           .select(NearDuplicates.BLOCK, NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY);
     }
     Dataset<Row> docs = docTexts.apply(search).select(col(Col.ID).as(NearDuplicates.DOC), col(NearDuplicates.BLOCK),
-        col(NearDuplicates.TEXT));
+        col(NearDuplicates.TEXT)).localCheckpoint();
     Dataset<Row> found = NearDuplicates.recordPairs(docs, new MinHash(s), s.jaccardThreshold(), s.bucketWindow())
         .join(search.select(col(Col.ID).as(NearDuplicates.A), col(NearDuplicates.BLOCK)), NearDuplicates.A)
         .select(NearDuplicates.BLOCK, NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY);

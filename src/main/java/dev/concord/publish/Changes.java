@@ -57,12 +57,13 @@ public final class Changes {
         .join(attributes(before, "was_").withColumn(WAS_SIDE, lit(true)), new String[] {Col.RECORD_TABLE, Col.ID},
             "full_outer")
         .withColumn(SIDES, when(col(NOW_SIDE).isNotNull(), lit(NOW)).otherwise(lit(0))
-            .plus(when(col(WAS_SIDE).isNotNull(), lit(BEFORE)).otherwise(lit(0))));
-    Dataset<Row> removedAs = duplicates.groupBy(col(Col.RECORD_TABLE), col(Col.REMOVED_ID).as(Col.ID))
-        .agg(max(Col.KIND).as("removed_kind"));
+            .plus(when(col(WAS_SIDE).isNotNull(), lit(BEFORE)).otherwise(lit(0))))
+        .withColumn(RECORD_HASH, RECORD);
+    Dataset<Row> removedAs = duplicates.select(col(Col.RECORD_TABLE), col(Col.REMOVED_ID).as(Col.ID), col(Col.KIND))
+        .groupBy(RECORD).agg(max(Col.KIND).as("removed_kind"));
     Dataset<Row> joined = sides.join(support(lineageNow, lineageBefore, decisions, tonight),
-            new String[] {Col.RECORD_TABLE, Col.ID}, "left")
-        .join(removedAs, new String[] {Col.RECORD_TABLE, Col.ID}, "left");
+            new String[] {RECORD_HASH}, "left")
+        .join(removedAs, new String[] {RECORD_HASH}, "left");
 
     List<Column> moved = new ArrayList<>();
     List<Column> details = new ArrayList<>();
@@ -148,8 +149,7 @@ public final class Changes {
       summary.add(max(isBefore.and(flag(f))).as(f));
     }
     return edges.join(perSubmission, new String[] {SUBMISSION_HASH}, "left")
-        .groupBy(Col.RECORD_TABLE, Col.ID).agg(summary.get(0), summary.subList(1, summary.size())
-            .toArray(Column[]::new));
+        .groupBy(RECORD_HASH).agg(summary.get(0), summary.subList(1, summary.size()).toArray(Column[]::new));
   }
 
   private static final String TONIGHT = "tonight";
@@ -165,8 +165,16 @@ public final class Changes {
   private static final String SUBMISSION_HASH = "submission_hash";
   private static final Column HASH = xxhash64(col(Col.SUBMISSION_ID)).as(SUBMISSION_HASH);
 
+  /**
+   * Records are matched across the lineages on a 64-bit hash of their table and id, for the same reason: among a
+   * million records two share a hash with odds of about 3 in 100 million, and would share a lineage summary.
+   */
+  private static final String RECORD_HASH = "record_hash";
+  private static final Column RECORD = xxhash64(col(Col.RECORD_TABLE), col(Col.ID)).as(RECORD_HASH);
+
   private static Dataset<Row> edges(Dataset<Row> lineage, int side) {
-    return lineage.select(col(Col.RECORD_TABLE), col(Col.RECORD_ID).as(Col.ID), HASH, lit(side).as(SIDE));
+    return lineage.select(col(Col.RECORD_TABLE), col(Col.RECORD_ID).as(Col.ID), col(Col.SUBMISSION_ID))
+        .select(RECORD, HASH, lit(side).as(SIDE));
   }
 
   /** Doubles to nine decimals, so that float noise is no change. */
