@@ -3,6 +3,7 @@ package dev.concord.dataset;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
@@ -22,6 +23,7 @@ import dev.concord.dedup.NearDuplicates;
 import dev.concord.dedup.Normalize;
 import dev.concord.resolve.Resolve;
 import dev.concord.schema.Col;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -56,11 +58,18 @@ public final class Records {
     if (known != null) {
       firsts = firsts.join(known.select(Col.ITEM_ID, Col.ITEM_HASH), content, "left_anti");
     }
-    return lines.join(firsts, new String[] {Col.ITEM_ID, Col.ITEM_HASH, Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID})
+    // Up to BROADCAST_ITEMS first lines, their places are broadcast and the lines' texts filtered where they are
+    // read, not shuffled.
+    firsts = firsts.localCheckpoint();
+    return lines.join(firsts.count() <= BROADCAST_ITEMS ? broadcast(firsts) : firsts,
+            new String[] {Col.ITEM_ID, Col.ITEM_HASH, Col.SOURCE_FILE, Col.BLOCK_START, Col.ROW_ID})
         .select(col(Col.ITEM_ID), col(Col.ITEM_HASH), col(Col.SOURCE_FILE), col(Col.PROMPT), col(Col.RESPONSES),
             promptText(col(Col.PROMPT), ignoreCase).as(PROMPT_TEXT))
         .withColumn(Col.PROMPT_KEY, sha2(col(PROMPT_TEXT), 256));
   }
+
+  /** The most items whose keys or places are broadcast to find their texts (about 100 bytes each in memory). */
+  public static final long BROADCAST_ITEMS = 500_000;
 
   /**
    * The items in play, narrow: {@code item_id, item_hash, prompt_key} of each item's {@code representatives} (one
@@ -139,18 +148,52 @@ public final class Records {
 
   /** SFT candidates: one per kept sft submission, keyed by its normalised prompt and completion, without them. */
   public static Dataset<Row> sft(Dataset<Row> keptSft, Dataset<Row> items, boolean ignoreCase) {
+    Dataset<Row> withContent = List.of(keptSft.columns()).contains(Col.CONTENT_HASH) ? keptSft
+        : keptSft.withColumn(Col.CONTENT_HASH, lit(0L));
+    return sft(withContent, sftKeys(withContent, items, ignoreCase));
+  }
+
+  /**
+   * The keys of SFT candidates ({@link #candidateKeys}' shape) from their submissions ({@code submission_id,
+   * item_id, content_hash} and the answer's completion) and their items' {@code prompt_key}: a submission's content
+   * hash stands for the content the key is made of, in {@code item_hash}.
+   */
+  public static Dataset<Row> sftKeys(Dataset<Row> sftSubmissions, Dataset<Row> items, boolean ignoreCase) {
     Column completionText = Normalize.text(col(Col.ANSWER).getField(Col.COMPLETION), ignoreCase);
-    return keptSft.hint(Dedup.SHUFFLE_HASH).join(items.select(Col.ITEM_ID, Col.PROMPT_KEY), Col.ITEM_ID).select(
-        concat_ws("\u001f", lit(SFT), col(Col.SUBMISSION_ID)).as(Resolve.CANDIDATE),
-        lit(SFT).as(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
-        col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.GUIDELINE_VERSION),
-        sha2(concat_ws("\u001f", lit("s"), col(Col.PROMPT_KEY), completionText), 256).as(Col.KEY),
+    return sftSubmissions.hint(Dedup.SHUFFLE_HASH).join(items.select(Col.ITEM_ID, Col.PROMPT_KEY), Col.ITEM_ID)
+        .select(sftCandidate().as(Resolve.CANDIDATE), col(Col.CONTENT_HASH).as(Col.ITEM_HASH),
+            sha2(concat_ws("\u001f", lit(SFT), col(Col.PROMPT_KEY), completionText), 256).as(Col.KEY),
+            col(Col.PROMPT_KEY), lit(null).cast("string").as(Contradictions.COMPARISON_KEY),
+            lit(null).cast("string").as(Contradictions.DIRECTION), lit(SFT).as(NearDuplicates.BLOCK));
+  }
+
+  /** An SFT candidate's name: its table and submission. */
+  public static Column sftCandidate() {
+    return concat_ws("\u001f", lit(SFT), col(Col.SUBMISSION_ID));
+  }
+
+  /** SFT candidates of the kept submissions ({@code content_hash} included) with their {@link #sftKeys}. */
+  public static Dataset<Row> sft(Dataset<Row> keptSft, Dataset<Row> keys) {
+    return keptSft.withColumn(Resolve.CANDIDATE, sftCandidate()).withColumn(Col.ITEM_HASH, col(Col.CONTENT_HASH))
+        .join(keys.select(Resolve.CANDIDATE, Col.ITEM_HASH, Col.KEY, Col.PROMPT_KEY),
+            new String[] {Resolve.CANDIDATE, Col.ITEM_HASH}).select(
+        col(Resolve.CANDIDATE), lit(SFT).as(Col.RECORD_TABLE), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
+        col(Col.SUBMISSION_ID), col(Col.ANNOTATOR), col(Col.GUIDELINE_VERSION), col(Col.KEY),
         col(Col.PROMPT_KEY), lit(1.0).as(Col.AGREEMENT), lit(1).as(Col.ANNOTATOR_COUNT),
         lit(1).as(Col.AGREED_COUNT), lit(null).cast("string").as(Col.RESOLUTION),
         lit(null).cast("string").as(Contradictions.COMPARISON_KEY),
         lit(null).cast("string").as(Contradictions.DIRECTION),
         lit(null).cast("string").as(Col.CHOSEN_RESPONSE_ID), lit(null).cast("string").as(Col.REJECTED_RESPONSE_ID),
         lit(null).cast("string").as(Col.RESPONSE_ID), lit(SFT).as(NearDuplicates.BLOCK));
+  }
+
+  /**
+   * The candidates of {@code candidates} ({@code candidate, item_hash}) whose keys {@code known} (the keys kept so
+   * far; null for none) lacks: the only ones joined to their texts.
+   */
+  public static Dataset<Row> unkeyed(Dataset<Row> candidates, Dataset<Row> known) {
+    return known == null ? candidates : candidates.join(known.select(Resolve.CANDIDATE, Col.ITEM_HASH),
+        new String[] {Resolve.CANDIDATE, Col.ITEM_HASH}, "left_anti");
   }
 
   /** Column of {@link #completions}: an SFT answer's completion, as written. */

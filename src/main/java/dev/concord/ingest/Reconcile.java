@@ -64,7 +64,7 @@ public final class Reconcile {
       col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
       col(Col.SUBMITTED_AT), col(Col.RESPONSE_IDS), col(Col.ANSWER), col(Col.GUIDELINE_VERSION),
       col(Col.TIME_SPENT_S), col(Col.METADATA), col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID),
-      col(Col.ITEM_HASH), col(Col.STATUS), col(Col.DETAIL), col(Col.SUPERSEDED_BY)};
+      col(Col.ITEM_HASH), col(Col.CONTENT_HASH), col(Col.STATUS), col(Col.DETAIL), col(Col.SUPERSEDED_BY)};
 
   /** The checks among the current versions of each submission id. */
   private static Dataset<Row> current(Dataset<Row> goodLines) {
@@ -116,7 +116,7 @@ public final class Reconcile {
         col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
         col(Col.SUBMITTED_AT), col(Col.RESPONSE_IDS), col(Col.ANSWER), col(Col.GUIDELINE_VERSION),
         col(Col.TIME_SPENT_S), col(Col.METADATA), col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID),
-        col(Col.ITEM_HASH), status.as(Col.STATUS), detail.as(Col.DETAIL),
+        col(Col.ITEM_HASH), col(Col.CONTENT_HASH), status.as(Col.STATUS), detail.as(Col.DETAIL),
         when(status.equalTo(SUPERSEDED), col(Col.SUPERSEDED_BY)).as(Col.SUPERSEDED_BY));
   }
 

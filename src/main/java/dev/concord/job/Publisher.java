@@ -96,8 +96,9 @@ public final class Publisher {
     tables.put("annotators", store.publish(Table.ANNOTATORS, AnnotatorFigures.attach(store.staged(Staged.ANNOTATORS),
         AnnotatorFigures.timeOnTask(submissions.filter(col(Col.STATUS).equalTo(Reconcile.ACTIVE)),
             config.timeOnTask()), store.staged(Staged.CONFUSION), store.staged(Staged.MATRICES))));
-    tables.put("review", store.publish(Table.REVIEW,
-        Accounting.review(store.staged(Staged.FINAL_OUTCOMES), submissions, items)));
+    Dataset<Row> outcomes = store.staged(Staged.FINAL_OUTCOMES);
+    tables.put("review", store.publish(Table.REVIEW, Accounting.review(outcomes, submissions,
+        Steps.itemsOf(store, outcomes.filter(col(Col.STATUS).equalTo(dev.concord.schema.Status.REVIEW))))));
     tables.put("duplicates", store.publish(Table.DUPLICATES,
         Dedup.duplicates(judged).unionByName(Dedup.duplicates(sft))));
 

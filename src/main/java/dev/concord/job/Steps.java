@@ -214,17 +214,19 @@ public final class Steps {
 
     Dataset<Row> kept = store.staged(Staged.ANNOTATORS).filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
-    // A candidate's key is kept from the night it was first made: only candidates new to the store (new items, or
-    // a resolution that changed) are joined to their texts, and the texts of those items alone are read.
+    // A candidate's key is kept from the night it was first made: only candidates new to the store (new items, an
+    // SFT answer, or a resolution that changed) are joined to their texts, and only those items' texts are read.
     Dataset<Row> resolved = Resolve.candidatesOf(store.staged(Staged.RESOLUTION))
         .join(store.staged(Staged.ITEMS).select(Col.ITEM_ID, Col.ITEM_HASH), Col.ITEM_ID);
+    Dataset<Row> keptSft = sftSubmissions().join(kept, Col.ANNOTATOR);
     Dataset<Row> keyed = store.stored(Staged.CANDIDATE_KEYS);
-    Dataset<Row> unkeyed = keyed == null ? resolved : resolved.join(keyed.select(Resolve.CANDIDATE, Col.ITEM_HASH),
-        new String[] {Resolve.CANDIDATE, Col.ITEM_HASH}, "left_anti");
-    store.stage(Staged.CANDIDATE_KEYS, () -> Records.candidateKeys(unkeyed, itemsOf(store, unkeyed), ignoreCase));
+    Dataset<Row> unkeyed = Records.unkeyed(resolved, keyed);
+    Dataset<Row> unkeyedSft = Records.unkeyed(keptSft.withColumn(Resolve.CANDIDATE, Records.sftCandidate())
+        .withColumn(Col.ITEM_HASH, col(Col.CONTENT_HASH)), keyed);
+    store.stage(Staged.CANDIDATE_KEYS, () -> Records.candidateKeys(unkeyed, itemsOf(store, unkeyed), ignoreCase)
+        .unionByName(Records.sftKeys(unkeyedSft.drop(Col.ITEM_HASH), store.staged(Staged.ITEMS), ignoreCase)));
     store.stage(Staged.JUDGED_CANDIDATES, () -> Records.judged(resolved, store.whole(Staged.CANDIDATE_KEYS)));
-    store.stage(Staged.SFT_CANDIDATES, () -> Records.sft(sftSubmissions().join(kept, Col.ANNOTATOR), items,
-        ignoreCase));
+    store.stage(Staged.SFT_CANDIDATES, () -> Records.sft(keptSft, store.whole(Staged.CANDIDATE_KEYS)));
     Dataset<Row> clusters = store.staged(Staged.PROMPT_CLUSTERS);
     Dataset<Row> completions = Records.completions(sftSubmissions());
     // One pass over every candidate record: no block, content key or comparison is shared between SFT and judged
@@ -234,13 +236,17 @@ public final class Steps {
     java.util.function.UnaryOperator<Dataset<Row>> docTexts = docs -> Records.docTexts(docs, itemsOf(store, docs),
         completions, ignoreCase);
     Dedup.Settings settings = Dedup.Settings.of(config);
-    store.stage(Staged.SETTLED, () -> Dedup.settle(candidates, clusters, settings));
+    // The fates decided on the narrow columns are kept for the step alone (a step that stops is run again whole).
+    java.util.concurrent.atomic.AtomicReference<Dataset<Row>> settled = new java.util.concurrent.atomic.AtomicReference<>();
     // The blocks of compared records that the newest batch holds with the same records keep their pairs: only the
     // blocks with a new record are joined to their texts and searched.
-    store.stage(Staged.RECORD_PAIRS, () -> Dedup.recordPairs(store.staged(Staged.SETTLED), docTexts,
-        store.recordPairs(config.dedup().toString()), config.dedup()));
-    store.stage(Staged.RECORDS, () -> Dedup.place(candidates, store.staged(Staged.SETTLED),
-        store.staged(Staged.RECORD_PAIRS), docTexts, settings));
+    store.stage(Staged.RECORD_PAIRS, () -> {
+      settled.set(Dedup.settle(candidates, clusters, settings).localCheckpoint());
+      return Dedup.recordPairs(settled.get(), docTexts, store.recordPairs(config.dedup().toString()),
+          config.dedup());
+    });
+    store.stage(Staged.RECORDS, () -> Dedup.place(candidates, settled.get(), store.staged(Staged.RECORD_PAIRS),
+        docTexts, settings));
     store.stage(Staged.SFT_EDGES, () -> sftRecords(store).select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
@@ -252,7 +258,7 @@ public final class Steps {
 
   /** The items in play with their texts, in the shape {@link Records} takes. */
   public static Dataset<Row> items(Store store) {
-    return Records.withTexts(store.staged(Staged.ITEMS), store.whole(Staged.ITEM_TEXTS));
+    return withTexts(store, store.staged(Staged.ITEMS), store.stagedRows(Staged.ITEMS));
   }
 
   /**
@@ -263,12 +269,14 @@ public final class Steps {
   static Dataset<Row> itemsOf(Store store, Dataset<Row> wanted) {
     Dataset<Row> chosen = store.staged(Staged.ITEMS).join(wanted.select(Col.ITEM_ID).distinct(), Col.ITEM_ID)
         .localCheckpoint();
-    return Records.withTexts(chosen.count() <= BROADCAST_ITEMS ? org.apache.spark.sql.functions.broadcast(chosen)
-        : chosen, store.whole(Staged.ITEM_TEXTS));
+    return withTexts(store, chosen, chosen.count());
   }
 
-  /** The most items whose keys are broadcast to find their texts (about 100 bytes each in memory). */
-  static final long BROADCAST_ITEMS = 500_000;
+  /** {@code items} with their kept texts; up to {@link Records#BROADCAST_ITEMS}, the texts are not shuffled. */
+  private static Dataset<Row> withTexts(Store store, Dataset<Row> items, long rows) {
+    return Records.withTexts(rows <= Records.BROADCAST_ITEMS ? org.apache.spark.sql.functions.broadcast(items)
+        : items, store.whole(Staged.ITEM_TEXTS));
+  }
 
   /** The preference and label records, each with its dedup fate. */
   public static Dataset<Row> judgedRecords(Store store) {

@@ -232,7 +232,10 @@ public final class Accounting {
                 .as(Col.JUSTIFICATIONS));
   }
 
-  /** The review table: undecided items with their texts and the submissions a person would weigh. */
+  /**
+   * The review table: undecided items with their texts and the submissions a person would weigh; {@code items} needs
+   * to hold the undecided items only.
+   */
   public static Dataset<Row> review(Dataset<Row> outcomes, Dataset<Row> submissions, Dataset<Row> items) {
     Dataset<Row> undecided = outcomes.filter(col(Col.STATUS).equalTo(Status.REVIEW));
     Dataset<Row> conflicts = submissions.filter(col(Col.STATUS).equalTo(Reconcile.ITEM_CONTENT_CONFLICT))
@@ -243,12 +246,14 @@ public final class Accounting {
             lit("submissions of the item show different prompts or responses; they are quarantined").as(Col.DETAIL),
             org.apache.spark.sql.functions.array().cast("array<struct<answer:string,annotators:int,weight:double>>")
                 .as(Col.VOTES));
+    Dataset<Row> rows = undecided.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.REASON),
+            col(Col.DETAIL), col(Col.VOTES))
+        .unionByName(conflicts);
+    // The items under review are few: only their submissions are gathered.
     Dataset<Row> ids = submissions.filter(col(Col.STATUS).isin(Reconcile.ACTIVE, Reconcile.ITEM_CONTENT_CONFLICT))
+        .join(rows.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_semi")
         .groupBy(Col.ITEM_ID).agg(array_sort(collect_list(Col.SUBMISSION_ID)).as(Col.SUBMISSION_IDS));
-    return undecided.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.REASON), col(Col.DETAIL),
-            col(Col.VOTES))
-        .unionByName(conflicts)
-        .join(items.select(Col.ITEM_ID, Col.PROMPT, Col.RESPONSES), new String[] {Col.ITEM_ID}, "left")
+    return rows.join(items.select(Col.ITEM_ID, Col.PROMPT, Col.RESPONSES), new String[] {Col.ITEM_ID}, "left")
         .join(ids, new String[] {Col.ITEM_ID}, "left");
   }
 }
