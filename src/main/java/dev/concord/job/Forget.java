@@ -51,11 +51,25 @@ public final class Forget {
       SparkSession spark = session.spark();
       History history = History.recover(root);
       long total = 0;
+      // Their SFT answers' candidate keys go too (a key names its submission), found before their lines go.
+      Dataset<Row> theirCandidates = theirSftCandidates(spark, history, pseudonyms);
+      for (History.Batch b : history.batches()) {
+        Path keys = history.table(b.runId(), Staged.CANDIDATE_KEYS);
+        if (theirCandidates != null && Files.isDirectory(keys)) {
+          String[] candidate = {dev.concord.resolve.Resolve.CANDIDATE};
+          long removed = rewrite(spark, keys, rows -> rows.join(theirCandidates, candidate, "left_semi"),
+              rows -> rows.join(theirCandidates, candidate, "left_anti"));
+          total += removed;
+          report.println("batch " + b.runId() + ", " + Staged.CANDIDATE_KEYS.folder() + ": " + removed
+              + " rows removed");
+        }
+      }
       for (History.Batch b : history.batches()) {
         for (Staged t : History.KEPT) {
           Path dir = history.table(b.runId(), t);
           if (Files.isDirectory(dir)) {
-            long removed = rewrite(spark, dir, theirs(spark, dir, pseudonyms, rawIds));
+            Column match = theirs(spark, dir, pseudonyms, rawIds);
+            long removed = rewrite(spark, dir, rows -> rows.filter(match), rows -> rows.filter(match.unary_$bang()));
             total += removed;
             report.println("batch " + b.runId() + ", " + t.folder() + ": " + removed + " rows removed");
           }
@@ -95,17 +109,36 @@ public final class Forget {
     return match;
   }
 
-  /** Rewrites a kept table without the matching rows (written beside it, then swapped in); returns how many. */
-  private static long rewrite(SparkSession spark, Path dir, Column match) {
+  /** The candidates of their SFT answers in the store's lines ({@code candidate}); null when there are no lines. */
+  private static Dataset<Row> theirSftCandidates(SparkSession spark, History history, List<String> pseudonyms) {
+    Dataset<Row> out = null;
+    for (History.Batch b : history.batches()) {
+      Path lines = history.table(b.runId(), Staged.LINES);
+      if (Files.isDirectory(lines) && !pseudonyms.isEmpty()) {
+        Dataset<Row> theirs = spark.read().parquet(lines.toString())
+            .filter(col(Col.ANNOTATOR).isin(pseudonyms.toArray()).and(col(Col.SUBMISSION_ID).isNotNull()))
+            .select(dev.concord.dataset.Records.sftCandidate().as(dev.concord.resolve.Resolve.CANDIDATE));
+        out = out == null ? theirs : out.union(theirs);
+      }
+    }
+    return out == null ? null : out.distinct().localCheckpoint();
+  }
+
+  /**
+   * Rewrites a kept table with only {@code others} of its rows (written beside it, then swapped in); returns how many
+   * went ({@code theirs}).
+   */
+  private static long rewrite(SparkSession spark, Path dir, java.util.function.UnaryOperator<Dataset<Row>> theirs,
+      java.util.function.UnaryOperator<Dataset<Row>> others) {
     Dataset<Row> rows = spark.read().parquet(dir.toString());
-    long removed = rows.filter(match).count();
+    long removed = theirs.apply(rows).count();
     if (removed == 0) {
       return 0;
     }
     Path fresh = dir.resolveSibling(dir.getFileName() + ".forget");
     Path old = dir.resolveSibling(dir.getFileName() + ".forgotten");
     History.deleteTree(fresh);
-    long kept = Store.writeTable(rows.filter(match.unary_$bang()), fresh);
+    long kept = Store.writeTable(others.apply(rows), fresh);
     try {
       Store.describe(fresh, rows.schema(), kept);
       Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);

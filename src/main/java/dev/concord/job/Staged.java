@@ -59,6 +59,8 @@ public enum Staged {
   JUDGED_CANDIDATES,
   /** The SFT candidate records with their texts. */
   SFT_CANDIDATES,
+  /** Every candidate record with its id, prompt cluster, and its fate as far as the narrow columns decide it. */
+  SETTLED,
   /** Per block of records compared on their texts: how many, a hash of their ids, and their verified near pairs. */
   RECORD_PAIRS,
   /** Every candidate record with its dedup fate, published record and split. */

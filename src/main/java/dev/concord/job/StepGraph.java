@@ -25,6 +25,7 @@ import static dev.concord.job.Staged.RECORDS;
 import static dev.concord.job.Staged.RECORD_PAIRS;
 import static dev.concord.job.Staged.RESOLUTION;
 import static dev.concord.job.Staged.SCOPES;
+import static dev.concord.job.Staged.SETTLED;
 import static dev.concord.job.Staged.SFT_CANDIDATES;
 import static dev.concord.job.Staged.SFT_EDGES;
 import static dev.concord.job.Staged.SUBMISSIONS;
@@ -64,10 +65,10 @@ public final class StepGraph {
           Set.of(VOTES, POSTERIORS, MATRICES, RESOLUTION, CONFUSION)),
       new Step("dedup", Set.of(EVAL_PROMPTS, ITEM_TEXTS, SUBMISSIONS, ANNOTATORS, RESOLUTION),
           Set.of(ITEMS, CANDIDATE_KEYS, PROMPT_DOCS, PROMPT_PAIRS, PROMPT_CLUSTERS, JUDGED_CANDIDATES, SFT_CANDIDATES,
-              RECORD_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES)),
+              SETTLED, RECORD_PAIRS, RECORDS, SFT_EDGES, FINAL_OUTCOMES)),
       new Step("publish", Set.of(LINES, GOLD_LINES, ITEM_TEXTS, SUBMISSIONS, EXCLUDED, GOLD, PROJECT_AGREEMENT, SCOPES,
-          ANNOTATORS, RESOLUTION, CONFUSION, MATRICES, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORD_PAIRS, RECORDS, SFT_EDGES,
-          FINAL_OUTCOMES),
+          ANNOTATORS, RESOLUTION, CONFUSION, MATRICES, ITEMS, PROMPT_DOCS, PROMPT_PAIRS, RECORD_PAIRS, RECORDS,
+          SFT_EDGES, FINAL_OUTCOMES),
           Set.of()));
 
   /** The steps' names in order. */

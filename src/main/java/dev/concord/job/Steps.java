@@ -29,6 +29,7 @@ import dev.concord.schema.Col;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -233,20 +234,16 @@ public final class Steps {
     // records, so deciding them together decides each as alone.
     Dataset<Row> candidates = store.staged(Staged.JUDGED_CANDIDATES)
         .unionByName(store.staged(Staged.SFT_CANDIDATES), true);
-    java.util.function.UnaryOperator<Dataset<Row>> docTexts = docs -> Records.docTexts(docs, itemsOf(store, docs),
+    UnaryOperator<Dataset<Row>> docTexts = docs -> Records.docTexts(docs, itemsOf(store, docs),
         completions, ignoreCase);
     Dedup.Settings settings = Dedup.Settings.of(config);
-    // The fates decided on the narrow columns are kept for the step alone (a step that stops is run again whole).
-    java.util.concurrent.atomic.AtomicReference<Dataset<Row>> settled = new java.util.concurrent.atomic.AtomicReference<>();
+    store.stage(Staged.SETTLED, () -> Dedup.settle(candidates, clusters, settings));
     // The blocks of compared records that the newest batch holds with the same records keep their pairs: only the
     // blocks with a new record are joined to their texts and searched.
-    store.stage(Staged.RECORD_PAIRS, () -> {
-      settled.set(Dedup.settle(candidates, clusters, settings).localCheckpoint());
-      return Dedup.recordPairs(settled.get(), docTexts, store.recordPairs(config.dedup().toString()),
-          config.dedup());
-    });
-    store.stage(Staged.RECORDS, () -> Dedup.place(candidates, settled.get(), store.staged(Staged.RECORD_PAIRS),
-        docTexts, settings));
+    store.stage(Staged.RECORD_PAIRS, () -> Dedup.recordPairs(store.staged(Staged.SETTLED), docTexts,
+        store.recordPairs(config.dedup().toString()), config.dedup()));
+    store.stage(Staged.RECORDS, () -> Dedup.place(candidates, store.staged(Staged.SETTLED),
+        store.staged(Staged.RECORD_PAIRS), docTexts, settings));
     store.stage(Staged.SFT_EDGES, () -> sftRecords(store).select(col(Resolve.CANDIDATE), col(Col.ITEM_ID),
         col(Col.SUBMISSION_ID), lit("author").as(Col.ROLE)));
     // Items whose comparisons were resolved both ways without a clear winner are undecided after all.
@@ -258,7 +255,7 @@ public final class Steps {
 
   /** The items in play with their texts, in the shape {@link Records} takes. */
   public static Dataset<Row> items(Store store) {
-    return withTexts(store, store.staged(Staged.ITEMS), store.stagedRows(Staged.ITEMS));
+    return Records.withTexts(store.staged(Staged.ITEMS), store.whole(Staged.ITEM_TEXTS));
   }
 
   /**
@@ -269,13 +266,8 @@ public final class Steps {
   static Dataset<Row> itemsOf(Store store, Dataset<Row> wanted) {
     Dataset<Row> chosen = store.staged(Staged.ITEMS).join(wanted.select(Col.ITEM_ID).distinct(), Col.ITEM_ID)
         .localCheckpoint();
-    return withTexts(store, chosen, chosen.count());
-  }
-
-  /** {@code items} with their kept texts; up to {@link Records#BROADCAST_ITEMS}, the texts are not shuffled. */
-  private static Dataset<Row> withTexts(Store store, Dataset<Row> items, long rows) {
-    return Records.withTexts(rows <= Records.BROADCAST_ITEMS ? org.apache.spark.sql.functions.broadcast(items)
-        : items, store.whole(Staged.ITEM_TEXTS));
+    return Records.withTexts(chosen.count() <= Records.BROADCAST_ITEMS
+        ? org.apache.spark.sql.functions.broadcast(chosen) : chosen, store.whole(Staged.ITEM_TEXTS));
   }
 
   /** The preference and label records, each with its dedup fate. */

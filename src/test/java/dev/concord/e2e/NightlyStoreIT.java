@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.round;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -267,11 +268,21 @@ class NightlyStoreIT {
     assertTrue(table(nightly, "night-4", "decisions").filter(col("annotator").equalTo(forgotten)).count() > 0);
     assertTrue(forgetReport.contains("1 annotators forgotten"), forgetReport);
     assertTrue(forgetReport.matches("(?s).*batch night-1, lines: [1-9]\\d* rows removed.*"), forgetReport);
+    // Their SFT answer's candidate key named its submission: it is gone from the keys the store keeps too.
+    List<String> theirSft = table(nightly, "night-4", "decisions").filter(col("annotator").equalTo(forgotten)
+        .and(col("task_type").equalTo("sft"))).select(org.apache.spark.sql.functions.concat(lit("sft\u001f"),
+            col("submission_id"))).as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertFalse(theirSft.isEmpty(), "the forgotten annotator wrote an SFT answer");
+    assertTrue(forgetReport.matches("(?s).*, candidate_keys: [1-9]\\d* rows removed.*"), forgetReport);
     for (String night : NIGHTS) {
-      Dataset<Row> stored = spark.read().parquet(nightly.resolve(".concord/store/batches").resolve(night)
-          .resolve("lines").toString());
+      Path batch = nightly.resolve(".concord/store/batches").resolve(night);
+      Dataset<Row> stored = spark.read().parquet(batch.resolve("lines").toString());
       assertEquals(0, stored.filter(col("annotator").equalTo(forgotten)
           .or(col("raw").contains("\"" + FORGOTTEN + "\""))).count(), night);
+      if (Files.isDirectory(batch.resolve("candidate_keys"))) {
+        assertEquals(0, spark.read().parquet(batch.resolve("candidate_keys").toString())
+            .filter(col("candidate").isin(theirSft.toArray())).count(), night);
+      }
     }
   }
 
