@@ -310,7 +310,9 @@ public final class Dedup {
     MinHash minHash = new MinHash(s);
     Dataset<Row> clusters = NearDuplicates.clusters(recordPairs.filter(col(NearDuplicates.A).isNotNull())
         .select(NearDuplicates.A, NearDuplicates.B, NearDuplicates.SIMILARITY));
-    Dataset<Row> clustered = compared(settled).join(clusters.withColumnRenamed(NearDuplicates.DOC, Col.ID), Col.ID);
+    // Pairs join only compared records, each the first of its content: no need to work out which were compared.
+    Dataset<Row> clustered = settled.filter(col(EXACT_RANK).equalTo(1))
+        .join(clusters.withColumnRenamed(NearDuplicates.DOC, Col.ID), Col.ID);
     Dataset<Row> docs = docTexts.apply(clustered).select(col(Col.ID).as(NearDuplicates.DOC),
         col(NearDuplicates.TEXT), col(Col.AGREEMENT), col(Col.ANNOTATOR_COUNT), col(Col.ITEM_ID),
         col(NearDuplicates.CLUSTER));

@@ -116,7 +116,8 @@ public final class Forget {
       Path lines = history.table(b.runId(), Staged.LINES);
       if (Files.isDirectory(lines) && !pseudonyms.isEmpty()) {
         Dataset<Row> theirs = spark.read().parquet(lines.toString())
-            .filter(col(Col.ANNOTATOR).isin(pseudonyms.toArray()).and(col(Col.SUBMISSION_ID).isNotNull()))
+            .filter(col(Col.ANNOTATOR).isin(pseudonyms.toArray())
+                .and(col(Col.TASK_TYPE).equalTo(dev.concord.config.TaskType.SFT.id())))
             .select(dev.concord.dataset.Records.sftCandidate().as(dev.concord.resolve.Resolve.CANDIDATE));
         out = out == null ? theirs : out.union(theirs);
       }

@@ -75,14 +75,14 @@ public final class Steps {
     IngestSettings settings = IngestSettings.of(config);
     int maxLine = config.limits().maxLineBytes();
     store.stage(Staged.LINES, () -> Ingest.parse(store.readLines(inputs, "--input", maxLine), settings, pseudonymKey));
-    // Each item's texts are normalised and keyed once, the night they first arrive (and, once, those of a store's
-    // batches from before item texts were kept).
+    // Each item's texts are normalised and keyed once, the night they first arrive. A store written before item
+    // texts were kept has none: its first night under this version keys its older lines too, once.
+    Dataset<Row> known = store.stored(Staged.ITEM_TEXTS);
+    Dataset<Row> older = known == null ? store.stored(Staged.LINES) : null;
     Dataset<Row> arrived = store.staged(Staged.LINES).filter(col(Col.REASON).isNull());
-    Dataset<Row> older = store.storedLacking(Staged.LINES, Staged.ITEM_TEXTS);
     Dataset<Row> lines = older == null ? arrived : arrived.unionByName(older.filter(col(Col.REASON).isNull())
         .drop(Col.BATCH));
-    store.stage(Staged.ITEM_TEXTS, () -> Records.itemTexts(lines, store.stored(Staged.ITEM_TEXTS),
-        config.dedup().ignoreCase()));
+    store.stage(Staged.ITEM_TEXTS, () -> Records.itemTexts(lines, known, config.dedup().ignoreCase()));
     if (!gold.isEmpty()) {
       store.stage(Staged.GOLD_LINES, () -> Gold.parse(store.readLines(gold, "--gold", maxLine), settings));
     }

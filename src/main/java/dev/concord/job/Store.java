@@ -71,7 +71,7 @@ public final class Store {
    */
   public Dataset<Row> whole(Staged table) {
     StepGraph.checkRead(currentStep(), table);
-    List<Dataset<Row>> parts = committed(table, b -> true);
+    List<Dataset<Row>> parts = committed(table);
     Path own = stagingDir().resolve(table.folder());
     if (Files.isDirectory(own)) {
       parts.add(read(own).withColumn(Col.BATCH, lit((history == null ? 0 : history.batches().size()) + 1)));
@@ -81,26 +81,17 @@ public final class Store {
 
   /** {@link #whole} without this run's own rows: what the committed batches hold; null when none holds the table. */
   public Dataset<Row> stored(Staged table) {
-    return committed(table, b -> true).stream().reduce((a, b) -> a.unionByName(b, true)).orElse(null);
+    return committed(table).stream().reduce((a, b) -> a.unionByName(b, true)).orElse(null);
   }
 
-  /**
-   * The committed batches' {@code table} of those that lack {@code derived} (kept by stores written before it was):
-   * what a run works {@code derived} out of once; null when every batch has it.
-   */
-  public Dataset<Row> storedLacking(Staged table, Staged derived) {
-    return committed(table, b -> !Files.isDirectory(history.table(b.runId(), derived))).stream()
-        .reduce((a, b) -> a.unionByName(b, true)).orElse(null);
-  }
-
-  private List<Dataset<Row>> committed(Staged table, java.util.function.Predicate<History.Batch> which) {
+  private List<Dataset<Row>> committed(Staged table) {
     StepGraph.checkRead(currentStep(), table);
     List<Dataset<Row>> parts = new java.util.ArrayList<>();
     int order = 0;
     for (History.Batch b : history == null ? List.<History.Batch>of() : history.batches()) {
       order++;
       Path dir = history.table(b.runId(), table);
-      if (!Files.isDirectory(dir) || !which.test(b)) {
+      if (!Files.isDirectory(dir)) {
         continue;
       }
       Dataset<Row> part = read(dir);
