@@ -37,17 +37,20 @@ import org.apache.spark.sql.SparkSession;
 final class AgreementReport {
   private AgreementReport() {}
 
-  static final String USAGE = "concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]";
+  static final String USAGE = "concord agreement --input PATH [--input PATH ...] [--input-format concord|label-studio|"
+      + "argilla] [--gold PATH] [--conf FILE] [--json FILE]";
 
   static int run(Main.Args args, PrintStream out) {
     List<Path> inputs = new ArrayList<>();
     List<Path> gold = new ArrayList<>();
     Path conf = Path.of("conf", "concord.yaml");
     Path json = null;
+    dev.concord.ingest.Exports.Format format = null;
     while (args.hasNext()) {
       String opt = args.next();
       switch (opt) {
         case "--input" -> inputs.add(Path.of(args.value(opt)));
+        case "--input-format" -> format = dev.concord.ingest.Exports.Format.parse(args.value(opt));
         case "--gold" -> gold.add(Path.of(args.value(opt)));
         case "--conf" -> conf = Path.of(args.value(opt));
         case "--json" -> json = Path.of(args.value(opt));
@@ -82,7 +85,8 @@ final class AgreementReport {
     SparkSession spark = session.spark();
     try {
       Store store = new Store(spark, scratch, "report");
-      Steps steps = new Steps(store, config, pseudonymKey(out), answers, gold);
+      Steps steps = new Steps(store, config, pseudonymKey(out), answers, gold, java.util.List.of(), java.util.List.of(),
+          format);
       steps.ingest();
       steps.reconcile();
       steps.agreement();
@@ -103,7 +107,8 @@ final class AgreementReport {
 
   private static void printTable(Dataset<Row> projects, Dataset<Row> annotators, Store store, PrintStream out) {
     long lines = store.stagedRows(Staged.LINES);
-    long bad = store.staged(Staged.LINES).filter(col(Col.REASON).isNotNull()).count();
+    long bad = store.staged(Staged.LINES).filter(col(Col.REASON).isNotNull()
+        .and(dev.concord.publish.Accounting.notAnAnswer().unary_$bang())).count();
     out.printf(Locale.ROOT, "%d lines read, %d quarantined%n%n", lines, bad);
     out.printf(Locale.ROOT, "%-24s %-9s %8s %6s  %-26s %-26s %-26s%n", "project", "task", "units", "raters",
         "Fleiss' kappa (95%)", "alpha nominal (95%)", "Light's kappa (95%)");
@@ -142,7 +147,8 @@ final class AgreementReport {
       g.useDefaultPrettyPrinter();
       g.writeStartObject();
       g.writeNumberField("lines", store.stagedRows(Staged.LINES));
-      g.writeNumberField("quarantined", store.staged(Staged.LINES).filter(col(Col.REASON).isNotNull()).count());
+      g.writeNumberField("quarantined", store.staged(Staged.LINES).filter(col(Col.REASON).isNotNull()
+        .and(dev.concord.publish.Accounting.notAnAnswer().unary_$bang())).count());
       g.writeArrayFieldStart("projects");
       for (Iterator<String> it = projects.toJSON().toLocalIterator(); it.hasNext(); ) {
         g.writeTree(mapper.readTree(it.next()));

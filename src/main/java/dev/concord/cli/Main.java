@@ -14,9 +14,9 @@ public final class Main {
   static final String USAGE = """
       usage:
         concord run --input PATH [--input PATH ...] [--gold PATH] --out ROOT [--conf FILE] [--run-id ID] [--master URL]
-                    [--eval-prompts PATH ...] [--exclude-annotators FILE]
+                    [--eval-prompts PATH ...] [--exclude-annotators FILE] [--input-format concord|label-studio|argilla]
         concord trace --out ROOT [--run-id ID] (--record ID | --submission ID | --annotator ID) [--json]
-        concord agreement --input PATH [--input PATH ...] [--gold PATH] [--conf FILE] [--json FILE]
+        concord agreement --input PATH [--input PATH ...] [--input-format FORMAT] [--gold PATH] [--conf FILE] [--json FILE]
         concord forget --out ROOT --annotators FILE
         concord report --out ROOT [--run-id ID]   (writes ROOT/ID/report.html; ID defaults to LATEST's)
         concord generate --out DIR [options]   (a tool apart from the product: concord generate --help)""";
@@ -117,10 +117,12 @@ public final class Main {
     Path conf = null;
     String runId = null;
     String master = null;
+    dev.concord.ingest.Exports.Format format = null;
     while (a.hasNext()) {
       String opt = a.next();
       switch (opt) {
         case "--input" -> inputs.add(Path.of(a.value(opt)));
+        case "--input-format" -> format = dev.concord.ingest.Exports.Format.parse(a.value(opt));
         case "--gold" -> gold.add(Path.of(a.value(opt)));
         case "--eval-prompts" -> evalPrompts.add(Path.of(a.value(opt)));
         case "--exclude-annotators" -> exclude = Path.of(a.value(opt));
@@ -137,7 +139,7 @@ public final class Main {
     if (out == null) {
       throw new ConfigException("run needs --out ROOT\n" + USAGE);
     }
-    return new RunRequest(inputs, gold, out, conf, runId, master, evalPrompts, exclude);
+    return new RunRequest(inputs, gold, out, conf, runId, master, evalPrompts, exclude, format);
   }
 
   /** A cursor over the arguments; an option's missing value is a usage error naming the option. */

@@ -23,6 +23,8 @@ import java.util.Map;
  *     weighted_kappa_linear or weighted_kappa_quadratic
  * @param resolutionMethod how the kept annotators' answers are combined: majority_vote, weighted_vote or
  *     dawid_skene
+ * @param source where the project's answers come from when they arrive as an annotation tool's export; a
+ *     project's own, never taken from the defaults
  */
 public record ProjectSettings(
     List<String> labels,
@@ -37,7 +39,8 @@ public record ProjectSettings(
     Double dropConfidence,
     String uncertainPolicy,
     Map<String, String> dropMeasures,
-    String resolutionMethod) {
+    String resolutionMethod,
+    Source source) {
 
   static final List<String> RANKING_PAIRS = List.of("all", "adjacent");
   static final List<String> UNCERTAIN_POLICIES = List.of("keep", "drop", "review");
@@ -63,7 +66,8 @@ public record ProjectSettings(
         dropConfidence != null ? dropConfidence : base.dropConfidence,
         uncertainPolicy != null ? uncertainPolicy : base.uncertainPolicy,
         merge(base.dropMeasures, dropMeasures),
-        resolutionMethod != null ? resolutionMethod : base.resolutionMethod);
+        resolutionMethod != null ? resolutionMethod : base.resolutionMethod,
+        source);
   }
 
   private static <V> Map<String, V> merge(Map<String, V> base, Map<String, V> own) {
@@ -90,6 +94,12 @@ public record ProjectSettings(
 
   /** Checks the values under {@code key}; {@code complete} requires every field (the defaults). */
   void validate(String key, boolean complete) {
+    if (source != null) {
+      if (complete) {
+        throw new ConfigException(key + ".source is a project's own: set it under projects.NAME.source");
+      }
+      source.validate(key + ".source");
+    }
     if (complete) {
       requireSet(key + ".kappa_thresholds", kappaThresholds);
       requireSet(key + ".min_shared_units", minSharedUnits);

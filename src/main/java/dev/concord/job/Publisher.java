@@ -152,6 +152,7 @@ public final class Publisher {
         .over(store.staged(Staged.SUBMISSIONS), Tally.of(STATUSES, Col.STATUS))
         .over(store.publishing(Table.DECISIONS), Tally.of("fates", Col.FATE))
         .over(store.publishing(Table.QUARANTINE), Tally.of("quarantine_reasons", Col.REASON))
+        .over(store.whole(Staged.LINES).filter(Accounting.notAnAnswer()), Tally.of(NOT_ANSWERS, Col.REASON))
         .over(store.staged(Staged.ANNOTATORS), Tally.of("annotators", Col.DECISION))
         .over(store.staged(Staged.FINAL_OUTCOMES),
             new Tally("items", org.apache.spark.sql.functions.concat_ws("/", col(Col.TASK_TYPE), col(Col.STATUS))))
@@ -207,6 +208,8 @@ public final class Publisher {
   }
 
   private static final String STATUSES = "submission_statuses";
+  /** What the annotation tools' exports held that is no answer, by kind (cancelled, draft, suggestion, ...). */
+  static final String NOT_ANSWERS = "export_not_answers";
   private static final String REVIEW_REASONS = "review_reasons";
   private static final String PREFERENCE_MARGIN = "preference_margin";
   private static final String PREFERENCE_AGREEMENT = "preference_agreement";
@@ -243,6 +246,7 @@ public final class Publisher {
     counts.put("excluded_annotators", store.stagedRows(Staged.EXCLUDED));
     counts.put("fates", t.get("fates"));
     counts.put("quarantine_reasons", t.get("quarantine_reasons"));
+    counts.put(NOT_ANSWERS, t.get(NOT_ANSWERS));
     counts.put("annotators", t.get("annotators"));
     counts.put("items", t.get("items"));
     if (hasGold) {

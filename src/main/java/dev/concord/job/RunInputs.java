@@ -55,6 +55,16 @@ public record RunInputs(Map<String, Object> description) {
     return new RunInputs(d);
   }
 
+  /** The same, read as {@code format} ({@code --input-format}): another format is another run's input. */
+  public RunInputs readAs(dev.concord.ingest.Exports.Format format) {
+    if (format == null) {
+      return this;
+    }
+    Map<String, Object> d = new LinkedHashMap<>(description);
+    d.put("input_format", format.id());
+    return new RunInputs(d);
+  }
+
   /** The files of {@code kind} (inputs, gold) this run reads: all but those the store already holds. */
   public List<Path> ingested(String kind) {
     List<?> skipped = (List<?>) description.getOrDefault("skipped", List.of());
@@ -112,6 +122,9 @@ public record RunInputs(Map<String, Object> description) {
     }
     if (!java.util.Objects.equals(description.get("store_batches"), earlier.description.get("store_batches"))) {
       out.add("the submission store (another run committed a batch)");
+    }
+    if (!java.util.Objects.equals(description.get("input_format"), earlier.description.get("input_format"))) {
+      out.add("--input-format");
     }
     if (!description.get("configuration_sha256").equals(earlier.description.get("configuration_sha256"))) {
       out.add("the configuration");

@@ -115,7 +115,7 @@ public final class Runner {
     spark.sparkContext().addSparkListener(progress);
     try {
       RunInputs runInputs = RunInputs.of(request.inputs(), request.gold(), request.evalPrompts(), config.sha256(),
-          excluded, history.ids(), history.currentChecksums());
+          excluded, history.ids(), history.currentChecksums()).readAs(request.inputFormat());
       ((List<?>) runInputs.description().get("skipped")).forEach(p -> LOG.warn("{}: already in the submission store"
           + " (the same content was ingested by an earlier run); skipped", p));
       java.util.Set<String> tonight = new java.util.TreeSet<>();
@@ -128,7 +128,7 @@ public final class Runner {
       }
       startOverIfInputsChanged(store, runInputs);
       Steps steps = new Steps(store, config, key, runInputs.ingested("inputs"), runInputs.ingested("gold"),
-          request.evalPrompts(), excluded);
+          request.evalPrompts(), excluded, request.inputFormat());
       JobContext context = new JobContext(store, config, key, steps, runInputs, request);
       try (AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext()) {
         spring.registerBean(JobContext.class, () -> context);

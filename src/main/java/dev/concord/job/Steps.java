@@ -48,6 +48,7 @@ public final class Steps {
   private final List<Path> gold;
   private final List<Path> evalPrompts;
   private final List<String> excluded;
+  private final dev.concord.ingest.Exports.Format inputFormat;
 
   public Steps(Store store, ConcordConfig config, byte[] pseudonymKey, List<Path> inputs, List<Path> gold) {
     this(store, config, pseudonymKey, inputs, gold, List.of(), List.of());
@@ -59,6 +60,13 @@ public final class Steps {
    */
   public Steps(Store store, ConcordConfig config, byte[] pseudonymKey, List<Path> inputs, List<Path> gold,
       List<Path> evalPrompts, List<String> excluded) {
+    this(store, config, pseudonymKey, inputs, gold, evalPrompts, excluded, null);
+  }
+
+  /** @param inputFormat the format of every input file ({@code --input-format}); null recognises each by content */
+  public Steps(Store store, ConcordConfig config, byte[] pseudonymKey, List<Path> inputs, List<Path> gold,
+      List<Path> evalPrompts, List<String> excluded, dev.concord.ingest.Exports.Format inputFormat) {
+    this.inputFormat = inputFormat;
     this.store = store;
     this.config = config;
     this.projects = config.perProject();
@@ -74,7 +82,16 @@ public final class Steps {
   public void ingest() {
     IngestSettings settings = IngestSettings.of(config);
     int maxLine = config.limits().maxLineBytes();
-    store.stage(Staged.LINES, () -> Ingest.parse(store.readLines(inputs, "--input", maxLine), settings, pseudonymKey));
+    Store.Input input = store.readInput(inputs, inputFormat, dev.concord.ingest.Exports.of(config, pseudonymKey),
+        maxLine);
+    store.stage(Staged.LINES, () -> Ingest.parse(input.lines(), settings, pseudonymKey));
+    // A tool's ground truth arrives with the answers: gold lines like those of --gold.
+    if (!gold.isEmpty() || input.gold() != null) {
+      store.stage(Staged.GOLD_LINES, () -> Gold.parse(gold.isEmpty() ? input.gold()
+          : input.gold() == null ? store.readLines(gold, "--gold", maxLine)
+          : store.readLines(gold, "--gold", maxLine).unionByName(input.gold()), settings));
+    }
+    input.close();
     // Each item's texts are normalised and keyed once, the night they first arrive. A store written before item
     // texts were kept has none: its first night under this version keys its older lines too, once.
     Dataset<Row> known = store.stored(Staged.ITEM_TEXTS);
@@ -83,9 +100,6 @@ public final class Steps {
     Dataset<Row> lines = older == null ? arrived : arrived.unionByName(older.filter(col(Col.REASON).isNull())
         .drop(Col.BATCH));
     store.stage(Staged.ITEM_TEXTS, () -> Records.itemTexts(lines, known, config.dedup().ignoreCase()));
-    if (!gold.isEmpty()) {
-      store.stage(Staged.GOLD_LINES, () -> Gold.parse(store.readLines(gold, "--gold", maxLine), settings));
-    }
     if (!evalPrompts.isEmpty()) {
       store.stage(Staged.EVAL_PROMPTS, () -> store.readEvalPrompts(evalPrompts)
           .withColumn(Records.PROMPT_TEXT, Records.promptText(col(Col.PROMPT), config.dedup().ignoreCase())));

@@ -241,10 +241,74 @@ public final class Store {
     return lines;
   }
 
+  /**
+   * What the input holds: its submission lines, as {@link #readLines} gives them, and the gold labels an annotation
+   * tool's export holds (a Label Studio ground truth) as gold lines, null when no export was read. Close it once both
+   * are staged: an export's records are read once, kept for the two.
+   */
+  public record Input(Dataset<Row> lines, Dataset<Row> gold, Dataset<Row> pieces) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (pieces != null) {
+        pieces.unpersist();
+      }
+    }
+  }
+
+  /**
+   * The input files in their formats: each is the contract's JSON Lines, a Label Studio or an Argilla export, as
+   * {@code given} ({@code --input-format}) or recognised from its first record; crowd label CSV files by their
+   * name. Every export is checked against the projects' mappings before anything is read.
+   */
+  public Input readInput(List<Path> inputs, dev.concord.ingest.Exports.Format given,
+      dev.concord.ingest.Exports exports, int maxLineBytes) {
+    for (Path p : inputs) {
+      if (!Files.exists(p)) {
+        throw new ConfigException("--input " + p + " does not exist");
+      }
+    }
+    boolean concord = given == null || given == dev.concord.ingest.Exports.Format.CONCORD;
+    List<Path> csv = inputs.stream().filter(p -> concord && p.toString().endsWith(".csv")).toList();
+    List<InputFiles.File> lineFiles = new java.util.ArrayList<>();
+    List<InputFiles.File> exportFiles = new java.util.ArrayList<>();
+    List<ExportReader.Recognised> formats = new java.util.ArrayList<>();
+    com.fasterxml.jackson.core.JsonFactory json = dev.concord.ingest.Exports.jsonFactory(maxLineBytes);
+    for (InputFiles.File f : InputFiles.list(inputs.stream().filter(p -> !csv.contains(p)).toList())) {
+      ExportReader.Recognised r = ExportReader.recognise(f, given, json,
+          path -> List.of(spark.read().parquet(path).columns()));
+      if (r.format() == dev.concord.ingest.Exports.Format.CONCORD) {
+        lineFiles.add(f);
+      } else {
+        exports.check(f.path(), r.format());
+        LOG.info("reading {} as a {} export", f.path(), r.format().id());
+        exportFiles.add(f);
+        formats.add(r);
+      }
+    }
+    Dataset<Row> lines = readLineFiles(lineFiles, maxLineBytes);
+    if (!csv.isEmpty()) {
+      lines = lines.unionByName(readCrowdCsv(csv, false));
+    }
+    if (exportFiles.isEmpty()) {
+      return new Input(lines, null, null);
+    }
+    long splitBytes = LineReader.splitBytes(exportFiles, bytes("spark.sql.files.maxPartitionBytes", "128m"),
+        bytes("spark.sql.files.openCostInBytes", "4m"), spark.sparkContext().defaultParallelism());
+    Dataset<Row> pieces = ExportReader.pieces(spark, exportFiles, formats, exports, splitBytes, maxLineBytes)
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    Column gold = col(Col.IS_GOLD);
+    return new Input(lines.unionByName(pieces.filter(gold.unary_$bang()).drop(Col.IS_GOLD)
+            .withColumn(Col.KEEP_RAW, lit(true))),
+        pieces.filter(gold).drop(Col.IS_GOLD).withColumn(Col.KEEP_RAW, lit(true)), pieces);
+  }
+
   private Dataset<Row> readJsonLines(List<Path> inputs, int maxLineBytes) {
+    return readLineFiles(InputFiles.list(inputs), maxLineBytes);
+  }
+
+  private Dataset<Row> readLineFiles(List<InputFiles.File> files, int maxLineBytes) {
     // Split and packed as Spark's own file sources would be, by the same two settings.
     long openCost = bytes("spark.sql.files.openCostInBytes", "4m");
-    List<InputFiles.File> files = InputFiles.list(inputs);
     long splitBytes = LineReader.splitBytes(files, bytes("spark.sql.files.maxPartitionBytes", "128m"), openCost,
         spark.sparkContext().defaultParallelism());
     List<List<LineReader.Split>> tasks = LineReader.pack(LineReader.splits(files, splitBytes), splitBytes, openCost);

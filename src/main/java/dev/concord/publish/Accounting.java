@@ -39,6 +39,13 @@ public final class Accounting {
   public static final String SENT_TO_REVIEW = "sent_to_review";
   public static final String NO_RECORD = "no_record";
   public static final String QUARANTINED = "quarantined";
+  /** The fate of what an annotation tool's export holds that is no answer: a cancelled annotation, a draft. */
+  public static final String NOT_AN_ANSWER = "not_an_answer";
+
+  /** Whether a line stands for something in an export that is no answer ({@code reason} says what). */
+  public static Column notAnAnswer() {
+    return col(Col.REASON).isin(dev.concord.ingest.ExportPiece.NOT_ANSWERS.toArray());
+  }
   public static final String DECONTAMINATED = "decontaminated";
   public static final String HELD_OUT = Dedup.HELD_OUT;
   public static final String AUTHOR = "author";
@@ -74,8 +81,8 @@ public final class Accounting {
    * hash), else an input file changed during the run, and the write fails rather than quarantine another text.
    */
   static Dataset<Row> quarantine(Dataset<Row> lines, Dataset<Row> rejected, Dataset<Row> reread) {
-    Dataset<Row> bad = lines.filter(col(Col.REASON).isNotNull()).select(col(Col.SOURCE_FILE), col(Col.BLOCK_START),
-        col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.RAW_BYTES), col(Col.REASON), col(Col.DETAIL),
+    Dataset<Row> bad = lines.filter(col(Col.REASON).isNotNull().and(notAnAnswer().unary_$bang()))
+        .select(col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.RAW).as(Col.RAW_TEXT), col(Col.RAW_BYTES), col(Col.REASON), col(Col.DETAIL),
         col(Col.SUBMISSION_ID), col(Col.ITEM_ID), col(Col.ANNOTATOR));
     Column again = col("again");
     Column sameLine = again.isNotNull().and(xxhash64(again).equalTo(col(Col.LINE_HASH)));
@@ -149,8 +156,10 @@ public final class Accounting {
         .select(col(Col.SUBMISSION_ID),
         col(Col.SOURCE_FILE), col(Col.BLOCK_START), col(Col.ROW_ID), col(Col.ITEM_ID), col(Col.PROJECT),
         col(Col.TASK_TYPE), col(Col.ANNOTATOR),
-        when(excludedLine, lit(Reconcile.EXCLUDED_ON_REQUEST)).otherwise(lit(QUARANTINED)).as(Col.FATE),
-        when(excludedLine, concat(lit("excluded on request (the line was also bad, "), col(Col.REASON), lit(")")))
+        when(notAnAnswer(), lit(NOT_AN_ANSWER)).when(excludedLine, lit(Reconcile.EXCLUDED_ON_REQUEST))
+            .otherwise(lit(QUARANTINED)).as(Col.FATE),
+        when(excludedLine.and(notAnAnswer().unary_$bang()), concat(lit("excluded on request (the line was also bad, "),
+            col(Col.REASON), lit(")")))
             .otherwise(concat(col(Col.REASON), lit(": "), col(Col.DETAIL))).as(Col.REASON),
         org.apache.spark.sql.functions.array().cast("array<string>").as(Col.RECORD_IDS));
 

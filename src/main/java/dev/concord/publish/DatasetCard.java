@@ -40,7 +40,13 @@ public final class DatasetCard {
         + "decontaminated, held out), with the record each went into and why");
     row(md, tables, "changes", "records added, removed or changed since the previous version, and why");
     md.append("\n## How it was made\n\n");
-    md.append("1. Every input line parsed and validated; bad lines quarantined with a reason.\n");
+    md.append("1. Every input line parsed and validated; bad lines quarantined with a reason.");
+    if (counts.get("export_not_answers") instanceof Map<?, ?> notAnswers && !notAnswers.isEmpty()) {
+      md.append(" Annotation tools' exports were read as submissions; what they held that is no answer was counted")
+          .append(" and never used (cancelled or empty annotations, drafts, discarded responses, model predictions")
+          .append(" and suggestions, results of controls no mapping names): ").append(notAnswers).append(".");
+    }
+    md.append("\n");
     md.append("2. Per annotator, Cohen's kappa against gold (where enough gold items) or co-annotators (pooled over ")
         .append("shared units; quadratic weights for ratings); annotators below the threshold dropped.\n");
     md.append("3. Per item: gold first, else the project's resolution method (majority vote, reliability-weighted ")

@@ -99,6 +99,8 @@ public final class Col {
   public static final String LINE_HASH = "line_hash";
   /** Whether a line's raw text must be staged even if good: it was made up from another format (a CSV row). */
   public static final String KEEP_RAW = "keep_raw";
+  /** Whether a piece of an annotation tool's export is a gold label (a Label Studio ground-truth annotation). */
+  public static final String IS_GOLD = "is_gold";
   /** Start offset of the file block a line was read from; with {@link #ROW_ID} it yields the line number. */
   public static final String BLOCK_START = "block_start";
   /** A line's index within its block (Spark's monotonically increasing id for a CSV row). */
