@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 public class ConcordConfigTest {
@@ -135,6 +136,48 @@ public class ConcordConfigTest {
     assertMessage(minimalWith("label: scott_pi", "label: vibes"), "defaults.drop_measures.label");
     assertMessage(minimalWith("uncertain_policy: keep", "uncertain_policy: shrug"), "defaults.uncertain_policy");
     assertMessage(minimalWith("  unscored_weight: 0.5\n", ""), "defaults.unscored_weight");
+  }
+
+  @Test
+  void anExportMappingIsBoundAndEachMistakeNamesItsKeyAndValue() {
+    String ok = MINIMAL + """
+        projects:
+          p:
+            source:
+              format: label-studio
+              project_id: 3
+              prompt: prompt
+              responses: items
+              controls:
+                rank: {task: ranking, buckets: [best, _]}
+                acc: rating.accuracy
+                why: justification
+        """;
+    Source s = ConcordConfig.parse(ok, "test.yaml").forProject("p").source();
+    assertEquals(List.of("items"), s.responses(), "one field holding the responses' list");
+    assertEquals(List.of("best", "_"), s.controls().get("rank").buckets());
+    assertEquals("accuracy", s.controls().get("acc").dimension());
+    assertTrue(s.controls().get("why").justification());
+    assertMessage(ok.replace("label-studio", "prodigy"), "projects.p.source.format must be one of [label-studio,"
+        + " argilla], got 'prodigy'");
+    assertMessage(ok.replace("acc: rating.accuracy", "acc: rating"), "projects.p.source.controls.acc");
+    assertMessage(ok.replace("acc: rating.accuracy", "acc: vibes"), "'vibes' is not one of pairwise, ranking");
+    assertMessage(ok.replace("buckets: [best, _]", "bucket: [best]"), "unknown key 'bucket'");
+    assertMessage(ok.replace("prompt: prompt", "prmpt: prompt"), "projects.p.source.prmpt");
+    assertMessage(ok.replace("project_id: 3", "project_id: three"), "projects.p.source.project_id");
+    assertMessage(ok.replace("controls:", "questions:"), "projects.p.source.questions does not apply to"
+        + " label-studio");
+    assertMessage(ok.replace("      prompt: prompt\n", ""), "projects.p.source.prompt is required");
+    assertMessage(MINIMAL.replace("defaults:\n", "defaults:\n  source: {format: argilla, prompt: p, questions: {q:"
+        + " label}}\n"), "defaults.source is a project's own");
+    String argilla = ok.replace("label-studio", "argilla").replace("      project_id: 3\n", "")
+        .replace("controls:", "questions:").replace("responses: items", "responses: [r1, r2]")
+        .replace("rank: {task: ranking, buckets: [best, _]}", "rank: ranking");
+    assertEquals("argilla", ConcordConfig.parse(argilla.replace("acc: rating.accuracy", "acc: {task:"
+        + " rating.accuracy, response: r2}"), "test.yaml").forProject("p").source().format());
+    assertMessage(argilla, "projects.p.source.questions.acc rates one of the responses [r1, r2]: name it");
+    assertMessage(argilla.replace("acc: rating.accuracy", "acc: {task: rating.accuracy, response: r3}"),
+        "response 'r3' is not one of the response fields [r1, r2]");
   }
 
   private static void assertMessage(String yaml, String key) {
