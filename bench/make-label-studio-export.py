@@ -16,13 +16,14 @@ the tasks repeat a recent task's prompt with responses of their own). Four of si
 of the six careless (random answers, in a few seconds). Each annotation answers `comparison` (Pairwise),
 `accuracy_1` and `accuracy_2` (Rating, to_name answer1 / answer2), `safety` (Choices safe|unsafe, to_name prompt) and
 `why` (TextArea, the justification): one annotation becomes 3 submissions (pairwise, rating, label). About 1% of the
-annotations are cancelled (no submission; counted by Concord as cancelled_annotation), and about 3% of the tasks list
-one or two prediction ids. Annotators are `completed_by` numbers, two of them objects with an e-mail (as some exports
-give them).
+careful annotations also rewrite the worse response (`rewrite`, an SFT submission), so that every control of the
+mapping appears (a run refuses a mapped control that answers nothing). About 1% of the annotations are cancelled (no
+submission; counted by Concord as cancelled_annotation), and about 3% of the tasks list one or two prediction ids.
+Annotators are `completed_by` numbers, two of them objects with an e-mail (as some exports give them).
 
 The JSON Lines are made from each task as written, by a port of LabelStudio.java's conversion for the controls used
-here (keys in Jackson's order, compact separators, the lead time as the same double), not written alongside it: what
-the export says is what the lines say. Deterministic for a seed; at N = 1,000,000 about 1.5 GB of export and 3 GB of
+here (keys in Jackson's order, compact separators, the lead time as the same double, metadata source_format,
+task_id, annotation_id and controls), not written alongside it: what the export says is what the lines say. Deterministic for a seed; at N = 1,000,000 about 1.5 GB of export and 3 GB of
 JSON Lines, written in a couple of minutes in a few tens of MB of memory.
 """
 import argparse
@@ -42,6 +43,7 @@ CARELESS = 36
 CANCELLED_SHARE = 0.01
 PREDICTION_SHARE = 0.03
 REPEATED_PROMPT_SHARE = 0.02
+REWRITE_SHARE = 0.01
 # The mapping of helpfulness-ls (conf/concord.yaml), as LabelStudio.java reads it: from_name -> (task, dimension).
 CONTROLS = {"comparison": ("pairwise", None), "accuracy_1": ("rating", "accuracy"),
             "accuracy_2": ("rating", "accuracy"), "safety": ("label", None), "rewrite": ("sft", None),
@@ -101,7 +103,7 @@ def stamp(t):
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def annotation(rng, ann_id, task_id, user, left_better, unsafe, clock):
+def annotation(rng, words, ann_id, task_id, user, left_better, unsafe, clock):
     uid = user if isinstance(user, int) else user["id"]
     careless = uid == CARELESS
     lead = round(rng.uniform(2.0, 9.0) if careless else rng.lognormvariate(3.8, 0.5), 1)
@@ -142,6 +144,13 @@ def annotation(rng, ann_id, task_id, user, left_better, unsafe, clock):
         {"value": {"text": why}, "id": short_id(rng), "from_name": "why", "to_name": "prompt", "type": "textarea",
          "origin": "manual"},
     ]
+    if not careless and rng.random() < REWRITE_SHARE:
+        # A written better answer in place of the worse one (an SFT submission): every mapped control appears, as a
+        # run checks that each one answers something.
+        a["result"].append({"value": {"text": [text(rng, words, 150, 250), text(rng, words, 150, 250)]},
+                            "id": short_id(rng), "from_name": "rewrite",
+                            "to_name": "answer2" if left_better else "answer1", "type": "textarea",
+                            "origin": "manual"})
     a["result_count"] = len(a["result"])
     return a
 
@@ -163,6 +172,7 @@ def submissions(task):
         submitted = a.get("updated_at") or a.get("created_at")
         lead = float(a["lead_time"]) if isinstance(a.get("lead_time"), (int, float)) else None
         answers, shown, ratings, justification = {}, {}, {}, None
+        rating_controls, justification_control = [], None
         for r in a["result"]:
             control = CONTROLS.get(r["from_name"])
             if control is None:
@@ -172,8 +182,10 @@ def submissions(task):
             named = [x for x in responses if x["response_id"] == to]
             if kind == "justification":
                 justification = "\n".join(value["text"]) if isinstance(value["text"], list) else value["text"]
+                justification_control = r["from_name"]
             elif kind == "rating":
                 ratings.setdefault(named[0]["response_id"], {})[dimension] = value["rating"]
+                rating_controls.append(r["from_name"])
             elif kind == "pairwise":
                 answers[r["from_name"]] = {"preferred": responses[0 if value["selected"] == "left" else 1]
                                            ["response_id"]}
@@ -198,7 +210,12 @@ def submissions(task):
                 s["justification"] = justification
             if lead is not None:
                 s["time_spent_s"] = lead
-            s["metadata"] = {"source_format": "label-studio", "task_id": tid, "annotation_id": aid}
+            # The controls behind the submission (metadata "controls"), its justification's last.
+            controls = list(rating_controls) if control == "rating" else [control]
+            if justification is not None:
+                controls.append(justification_control)
+            s["metadata"] = {"source_format": "label-studio", "task_id": tid, "annotation_id": aid,
+                             "controls": ",".join(controls)}
             yield s
 
 
@@ -227,7 +244,8 @@ def main():
             if recent and rng.random() < REPEATED_PROMPT_SHARE:
                 prompt = rng.choice(recent)
             else:
-                prompt = f"{rng.choice(OPENERS)} {text(rng, words, 60, 240)[:-1]}?"
+                ask = text(rng, words, 60, 240)
+                prompt = f"{rng.choice(OPENERS)} {ask[0].lower()}{ask[1:-1]}?"
                 recent = (recent + [prompt])[-50:]
             better, worse = text(rng, words, 300, 500), text(rng, words, 300, 500)
             left_better = rng.random() < 0.5
@@ -238,7 +256,7 @@ def main():
             annotations = []
             for u in users:
                 ann_id += rng.randint(1, 3)
-                a = annotation(rng, ann_id, task_id, u, left_better, unsafe, clock)
+                a = annotation(rng, words, ann_id, task_id, u, left_better, unsafe, clock)
                 written["cancelled"] += a["was_cancelled"]
                 annotations.append(a)
             predictions = []

@@ -35,6 +35,7 @@ final class Argilla {
 
   List<ExportPiece> convert(JsonNode record, long number) {
     ExportPiece.Pieces out = new ExportPiece.Pieces(number, record);
+    out.project(project);
     try {
       read(record, number, out);
     } catch (Problem p) {
@@ -66,6 +67,9 @@ final class Argilla {
     Map<String, String> justifications = new LinkedHashMap<>();
     Map<String, String> times = new LinkedHashMap<>();
     Map<String, List<ExportPiece.Response>> shown = new LinkedHashMap<>();
+    Map<String, List<String>> ratedBy = new LinkedHashMap<>();
+    String justificationQuestion = source.questions().entrySet().stream().filter(e -> e.getValue().justification())
+        .map(Map.Entry::getKey).findFirst().orElse(null);
     for (Map.Entry<String, Source.Control> q : source.questions().entrySet()) {
       String question = q.getKey();
       Source.Control c = q.getValue();
@@ -109,6 +113,7 @@ final class Argilla {
             ObjectNode mine = ratings.computeIfAbsent(r.user(), u -> ExportPiece.JSON.createObjectNode());
             ObjectNode of = mine.has(rated.id()) ? (ObjectNode) mine.get(rated.id()) : mine.putObject(rated.id());
             of.put(c.dimension(), r.value().asInt());
+            ratedBy.computeIfAbsent(r.user(), u -> new ArrayList<>()).add(question);
           } else {
             List<ExportPiece.Response> about = new ArrayList<>(texts.responses());
             ObjectNode answer = answer(c, r.value(), texts, at, about);
@@ -133,8 +138,14 @@ final class Argilla {
         }
         String type = question.equals(TaskType.RATING.id()) ? question : source.questions().get(question).task();
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("source_format", Source.ARGILLA);
+        metadata.put(Exports.SOURCE_FORMAT, Source.ARGILLA);
         metadata.put("record_id", recordId);
+        List<String> questions = new ArrayList<>(question.equals(TaskType.RATING.id()) ? ratedBy.get(user)
+            : List.of(question));
+        if (justifications.containsKey(user)) {
+          questions.add(justificationQuestion);
+        }
+        metadata.put(Exports.CONTROLS, String.join(",", questions));
         // The user id may be personal data: the submission id names the user by pseudonym.
         out.submission(ExportPiece.submission("argilla:" + recordId + ":" + question + ":" + hasher.of(user),
             "argilla:" + recordId + ":" + question, project, type, user, times.getOrDefault(user, recordTime),

@@ -36,10 +36,16 @@ public record ExportPiece(Kind kind, long record, String json, String reason, St
     private final long record;
     private final JsonNode raw;
     private final List<ExportPiece> out = new ArrayList<>();
+    private String project;
 
     Pieces(long record, JsonNode raw) {
       this.record = record;
       this.raw = raw;
+    }
+
+    /** The project the record turned out to be of: named by what it holds that is no answer. */
+    void project(String name) {
+      this.project = name;
     }
 
     void submission(ObjectNode line) {
@@ -56,6 +62,9 @@ public record ExportPiece(Kind kind, long record, String json, String reason, St
         throw new IllegalArgumentException("not a kind of non-answer: " + kind);
       }
       ObjectNode at = JSON.createObjectNode().put("not_an_answer", kind).put("where", where);
+      if (project != null) {
+        at.put("project", project);
+      }
       out.add(new ExportPiece(Kind.NOT_AN_ANSWER, record, at.toString(), kind, where));
     }
 

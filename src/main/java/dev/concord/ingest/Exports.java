@@ -41,6 +41,11 @@ public final class Exports implements Serializable {
     }
   }
 
+  /** The metadata key naming the controls or questions behind a submission read from an export. */
+  public static final String CONTROLS = "controls";
+  /** The metadata key naming the tool a submission was read from. */
+  public static final String SOURCE_FORMAT = "source_format";
+
   private final Map<String, Source> sources;
   private final byte[] pseudonymKey;
 
@@ -92,7 +97,7 @@ public final class Exports implements Serializable {
   public void check(String file, Format format) {
     Map<String, Source> reading = reading(file, format);
     if (reading.isEmpty()) {
-      throw new ConfigException("--input " + file + " is a " + format.id() + " export, but no project maps one:"
+      throw new ConfigException("--input " + file + " is " + (format == Format.ARGILLA ? "an " : "a ") + format.id() + " export, but no project maps one:"
           + " set projects.NAME.source with format: " + format.id() + (sources.isEmpty() ? ""
           + " (conf/concord.yaml shows one for each format)" : " and files matching it"));
     }
@@ -112,11 +117,29 @@ public final class Exports implements Serializable {
     return new Argilla(only.getKey(), only.getValue(), new Pseudonyms.Hasher(pseudonymKey)).convert(node, number);
   }
 
-  /** The mapped controls or questions of each project: what a run checks the export for. */
-  public Map<String, java.util.Set<String>> mapped() {
-    Map<String, java.util.Set<String>> out = new TreeMap<>();
-    sources.forEach((name, s) -> out.put(name, new java.util.TreeSet<>(s.answers().keySet())));
-    return out;
+  /**
+   * Refuses a mapping whose answer control or question appears in none of the submissions a run read for its
+   * project ({@code seen}: project to the controls behind its submissions; projects without any are not judged): a
+   * misspelt {@code from_name} would otherwise lose every answer it holds without a word. A justification may
+   * always be left empty, so it is not required.
+   */
+  public void checkSeen(Map<String, java.util.Set<String>> seen) {
+    seen.forEach((project, controls) -> {
+      Source s = sources.get(project);
+      if (s == null) {
+        return;
+      }
+      String key = s.format().equals(Source.LABEL_STUDIO) ? "controls" : "questions";
+      List<String> missing = s.answers().entrySet().stream().filter(e -> !e.getValue().justification()
+          && !controls.contains(e.getKey())).map(Map.Entry::getKey).sorted().toList();
+      if (!missing.isEmpty()) {
+        throw new ConfigException("projects." + project + ".source." + key + "." + missing.get(0) + ": '"
+            + missing.get(0) + "' (" + s.answers().get(missing.get(0)).task() + ") answers none of the submissions"
+            + " read for " + project + " (whose answers came from " + controls + "); is it the name the"
+            + " labeling interface gives it?" + (missing.size() > 1 ? " Nor do " + missing.subList(1,
+            missing.size()) + "." : ""));
+      }
+    });
   }
 
   /** The strict JSON reading of exports, as of every input line: {@code maxString} bounds one string. */

@@ -45,6 +45,7 @@ final class LabelStudio {
     Map.Entry<String, Source> mapping = project(task, where);
     String project = mapping.getKey();
     Source source = mapping.getValue();
+    out.project(project);
     JsonNode predictions = task.path("predictions");
     for (int i = 0; i < predictions.size(); i++) {
       out.notAnAnswer("model_prediction", where + ", prediction " + (i + 1));
@@ -120,6 +121,8 @@ final class LabelStudio {
     Double leadTime = a.path("lead_time").isNumber() ? a.get("lead_time").asDouble() : null;
 
     Map<String, ObjectNode> answers = new LinkedHashMap<>();
+    List<String> ratingControls = new ArrayList<>();
+    String justificationControl = null;
     Map<String, List<ExportPiece.Response>> shown = new LinkedHashMap<>();
     ObjectNode ratings = ExportPiece.JSON.createObjectNode();
     String justification = null;
@@ -141,6 +144,7 @@ final class LabelStudio {
       try {
         if (c.justification()) {
           justification = text(value, piece);
+          justificationControl = from;
         } else if (c.taskType() == TaskType.RATING) {
           ExportPiece.Response rated = rated(texts, toName, piece);
           JsonNode score = value.get("rating");
@@ -151,6 +155,7 @@ final class LabelStudio {
           ObjectNode of = ratings.has(rated.id()) ? (ObjectNode) ratings.get(rated.id())
               : ratings.putObject(rated.id());
           of.put(c.dimension(), score.asInt());
+          ratingControls.add(from);
         } else {
           List<ExportPiece.Response> responses = new ArrayList<>(texts.responses());
           answers.put(from, answer(c, from, value, texts, toName, piece, responses));
@@ -175,9 +180,16 @@ final class LabelStudio {
         continue;
       }
       Map<String, String> metadata = new LinkedHashMap<>();
-      metadata.put("source_format", Source.LABEL_STUDIO);
+      metadata.put(Exports.SOURCE_FORMAT, Source.LABEL_STUDIO);
       metadata.put("task_id", taskId);
       metadata.put("annotation_id", annotationId);
+      // The controls behind the submission: for an auditor, and for the check that every mapped control appears.
+      List<String> controls = new ArrayList<>(control.equals(TaskType.RATING.id()) ? ratingControls
+          : List.of(control));
+      if (justification != null) {
+        controls.add(justificationControl);
+      }
+      metadata.put(Exports.CONTROLS, String.join(",", controls));
       out.submission(ExportPiece.submission("ls:" + taskId + ":" + annotationId + ":" + control, item, project,
           type, annotator, submittedAt, texts.prompt(), shown.get(control), e.getValue(), justification, leadTime,
           metadata));

@@ -127,6 +127,8 @@ public final class Runner {
         return 0;
       }
       startOverIfInputsChanged(store, runInputs);
+      store.checkInput(runInputs.ingested("inputs"), request.inputFormat(),
+          dev.concord.ingest.Exports.of(config, key), config.limits().maxLineBytes());
       Steps steps = new Steps(store, config, key, runInputs.ingested("inputs"), runInputs.ingested("gold"),
           request.evalPrompts(), excluded, request.inputFormat());
       JobContext context = new JobContext(store, config, key, steps, runInputs, request);
@@ -158,6 +160,12 @@ public final class Runner {
           System.err.println("concord: run " + runId + " failed a data-quality gate and published nothing:");
           gate.get().results().forEach(r -> System.err.println("  " + r.line()));
           return 3;
+        }
+        java.util.Optional<ConfigException> misconfigured = execution.getAllFailureExceptions().stream()
+            .map(Runner::configFault).flatMap(java.util.Optional::stream).findFirst();
+        if (misconfigured.isPresent()) {
+          // A mapping that the input shows wrong (a control no answer names) is the configuration's fault: exit 2.
+          throw misconfigured.get();
         }
         LOG.error("run {} ended {}; start it again with --run-id {} to resume from the failed step", runId,
             execution.getStatus(), runId);
@@ -214,6 +222,15 @@ public final class Runner {
       store.clearStaging();
     }
     now.write(file);
+  }
+
+  private static java.util.Optional<ConfigException> configFault(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConfigException e) {
+        return java.util.Optional.of(e);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   private static java.util.Optional<dev.concord.quality.Gates.Failure> gateFailure(Throwable t) {

@@ -82,9 +82,12 @@ public final class Steps {
   public void ingest() {
     IngestSettings settings = IngestSettings.of(config);
     int maxLine = config.limits().maxLineBytes();
-    Store.Input input = store.readInput(inputs, inputFormat, dev.concord.ingest.Exports.of(config, pseudonymKey),
-        maxLine);
+    dev.concord.ingest.Exports exports = dev.concord.ingest.Exports.of(config, pseudonymKey);
+    Store.Input input = store.readInput(inputs, inputFormat, exports, maxLine);
     store.stage(Staged.LINES, () -> Ingest.parse(input.lines(), settings, pseudonymKey));
+    if (input.pieces() != null) {
+      exports.checkSeen(controlsSeen(store.staged(Staged.LINES)));
+    }
     // A tool's ground truth arrives with the answers: gold lines like those of --gold.
     if (!gold.isEmpty() || input.gold() != null) {
       store.stage(Staged.GOLD_LINES, () -> Gold.parse(gold.isEmpty() ? input.gold()
@@ -114,6 +117,27 @@ public final class Steps {
             + "; decontamination would be incomplete, so the run stops");
       }
     }
+  }
+
+  /** Per project, the controls or questions behind the submissions read from exports: a few names each. */
+  private static java.util.Map<String, java.util.Set<String>> controlsSeen(Dataset<Row> lines) {
+    Dataset<Row> seen = lines.filter(col(Col.REASON).isNull()
+            .and(col(Col.METADATA).getItem(dev.concord.ingest.Exports.SOURCE_FORMAT).isNotNull()))
+        .select(col(Col.PROJECT), org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.split(
+            col(Col.METADATA).getItem(dev.concord.ingest.Exports.CONTROLS), ",")).as("control"));
+    // A project whose records held no answer at all is judged too: its mapping may name no control right.
+    Dataset<Row> unanswered = lines.filter(dev.concord.publish.Accounting.notAnAnswer())
+        .select(org.apache.spark.sql.functions.get_json_object(col(Col.RAW), "$.project").as(Col.PROJECT),
+            lit(null).cast("string").as("control"))
+        .filter(col(Col.PROJECT).isNotNull());
+    java.util.Map<String, java.util.Set<String>> out = new java.util.TreeMap<>();
+    for (Row r : seen.unionByName(unanswered).distinct().collectAsList()) {
+      java.util.Set<String> controls = out.computeIfAbsent(r.getString(0), p -> new java.util.TreeSet<>());
+      if (!r.isNullAt(1)) {
+        controls.add(r.getString(1));
+      }
+    }
+    return out;
   }
 
   /** The cross-line checks, and gold matched to the batch's items. */

@@ -256,6 +256,29 @@ public final class Store {
   }
 
   /**
+   * Refuses, before a run starts, an input it cannot read: a path that does not exist, a file that fits no format,
+   * an export that no project's mapping reads. The message names the file (exit 2).
+   */
+  public void checkInput(List<Path> inputs, dev.concord.ingest.Exports.Format given,
+      dev.concord.ingest.Exports exports, int maxLineBytes) {
+    for (Path p : inputs) {
+      if (!Files.exists(p)) {
+        throw new ConfigException("--input " + p + " does not exist");
+      }
+    }
+    boolean concord = given == null || given == dev.concord.ingest.Exports.Format.CONCORD;
+    com.fasterxml.jackson.core.JsonFactory json = dev.concord.ingest.Exports.jsonFactory(maxLineBytes);
+    for (InputFiles.File f : InputFiles.list(inputs.stream().filter(p -> !(concord && p.toString().endsWith(".csv")))
+        .toList())) {
+      ExportReader.Recognised r = ExportReader.recognise(f, given, json,
+          path -> List.of(spark.read().parquet(path).columns()));
+      if (r.format() != dev.concord.ingest.Exports.Format.CONCORD) {
+        exports.check(f.path(), r.format());
+      }
+    }
+  }
+
+  /**
    * The input files in their formats: each is the contract's JSON Lines, a Label Studio or an Argilla export, as
    * {@code given} ({@code --input-format}) or recognised from its first record; crowd label CSV files by their
    * name. Every export is checked against the projects' mappings before anything is read.
@@ -267,6 +290,7 @@ public final class Store {
         throw new ConfigException("--input " + p + " does not exist");
       }
     }
+    checkInput(inputs, given, exports, maxLineBytes);
     boolean concord = given == null || given == dev.concord.ingest.Exports.Format.CONCORD;
     List<Path> csv = inputs.stream().filter(p -> concord && p.toString().endsWith(".csv")).toList();
     List<InputFiles.File> lineFiles = new java.util.ArrayList<>();
@@ -279,7 +303,6 @@ public final class Store {
       if (r.format() == dev.concord.ingest.Exports.Format.CONCORD) {
         lineFiles.add(f);
       } else {
-        exports.check(f.path(), r.format());
         LOG.info("reading {} as a {} export", f.path(), r.format().id());
         exportFiles.add(f);
         formats.add(r);
