@@ -53,6 +53,23 @@ class AgreementReportTest {
     assertEquals(Files.readAllLines(crowd.resolve("answers.csv")).size() - 1, report.get("lines").asInt());
   }
 
+  @org.junit.jupiter.api.Test
+  void anExportIsReadAsTheRunReadsIt(@TempDir Path dir) throws Exception {
+    SparkTest.spark();
+    Path conf = dev.concord.TestConfigs.write(dir, "concord", java.util.Map.of("agreement.bootstrap_replicates", 0));
+    Path json = dir.resolve("report.json");
+    int code = AgreementReport.run(new Main.Args(new String[] {"--input", "data-samples/label-studio",
+        "--input-format", "label-studio", "--conf", conf.toString(), "--json", json.toString()}, 0),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    assertEquals(0, code);
+    JsonNode report = new ObjectMapper().readTree(json.toFile());
+    List<String> scopes = new ArrayList<>();
+    report.get("projects").forEach(p -> scopes.add(p.get("project").asText() + "/" + p.get("task_type").asText()));
+    assertEquals(List.of("helpfulness-ls/label", "helpfulness-ls/pairwise", "helpfulness-ls/rating",
+        "ranking-ls/ranking"), scopes);
+    assertEquals(3, report.get("quarantined").asInt(), "the export's 3 bad pieces, not what is no answer");
+  }
+
   /** Every task's labels as one item of rating slots (raters' identities do not enter Fleiss or alpha). */
   static CodingAnnotationStudy study(Path answers) throws Exception {
     Map<String, List<String>> byTask = new LinkedHashMap<>();

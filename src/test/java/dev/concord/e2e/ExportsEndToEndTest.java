@@ -71,6 +71,13 @@ class ExportsEndToEndTest {
   }
 
   @Test
+  void theCardSaysWhatTheExportsHeldThatIsNoAnswer() throws IOException {
+    String card = Files.readString(out.resolve("exports/v/README.md"));
+    assertTrue(card.contains("what they held that is no answer was counted and never used") && card.contains(
+        "model_suggestion=15"), card);
+  }
+
+  @Test
   void aBadPieceIsQuarantinedWithItsFileTaskNumberRawJsonAndReason() {
     List<Row> rows = spark.read().parquet(out.resolve("exports/v/quarantine").toString())
         .orderBy(Col.SOURCE_FILE, Col.LINE_NUMBER, Col.REASON).collectAsList();
