@@ -106,7 +106,7 @@ final class Argilla {
             justifications.put(r.user(), text(r.value(), at));
           } else if (c.taskType() == TaskType.RATING) {
             ExportPiece.Response rated = rated(texts, c, at);
-            if (!r.value().isIntegralNumber()) {
+            if (!r.value().isIntegralNumber() || !r.value().canConvertToInt()) {
               throw new Problem("bad_value", at + ": the rating is " + ExportPiece.kind(r.value())
                   + ", not an integer");
             }
@@ -128,6 +128,9 @@ final class Argilla {
     ratings.forEach((user, rated) -> byUser.computeIfAbsent(user, u -> new LinkedHashMap<>())
         .put(TaskType.RATING.id(), ExportPiece.JSON.createObjectNode().set("ratings", rated)));
     // A rating shows the responses it rates (the contract: a rating rates every response it shows).
+    justifications.keySet().stream().filter(user -> !byUser.containsKey(user))
+        .forEach(user -> out.notAnAnswer("justification_only", where + ", the justification of a user who answered"
+            + " nothing else"));
     for (Map.Entry<String, Map<String, ObjectNode>> u : byUser.entrySet()) {
       String user = u.getKey();
       for (Map.Entry<String, ObjectNode> a : u.getValue().entrySet()) {
@@ -147,8 +150,9 @@ final class Argilla {
         }
         metadata.put(Exports.CONTROLS, String.join(",", questions));
         // The user id may be personal data: the submission id names the user by pseudonym.
-        out.submission(ExportPiece.submission("argilla:" + recordId + ":" + question + ":" + hasher.of(user),
-            "argilla:" + recordId + ":" + question, project, type, user, times.getOrDefault(user, recordTime),
+        // Argilla's record ids are unique within a dataset only: the project is part of the item.
+        String item = "argilla:" + project + ":" + recordId + ":" + question;
+        out.submission(ExportPiece.submission(item + ":" + hasher.of(user), item, project, type, user, times.getOrDefault(user, recordTime),
             texts.prompt(), shown.get(question), a.getValue(), justifications.get(user), null, metadata));
       }
     }
@@ -226,7 +230,8 @@ final class Argilla {
     switch (c.taskType()) {
       case PAIRWISE -> {
         List<List<String>> ranks = ranks(value, texts, at);
-        if (texts.responses().size() != 2 || ranks.stream().mapToInt(List::size).sum() != 2) {
+        if (texts.responses().size() != 2 || ranks.stream().flatMap(List::stream).distinct().count() != 2
+            || ranks.stream().mapToInt(List::size).sum() != 2) {
           throw new Problem("bad_value", at + ": a pairwise answer ranks 2 responses; the ranking holds "
               + ranks.stream().mapToInt(List::size).sum() + " of the record's " + texts.responses().size());
         }

@@ -27,7 +27,7 @@ public record ExportPiece(Kind kind, long record, String json, String reason, St
   /** The kinds of what an export holds that is no answer: counted in the manifest and the card, never used. */
   public static final List<String> NOT_ANSWERS = List.of("cancelled_annotation", "empty_annotation",
       "draft_annotation", "model_prediction", "unmapped_control", "draft_response", "discarded_response",
-      "model_suggestion");
+      "model_suggestion", "justification_only");
 
   static final ObjectMapper JSON = new ObjectMapper();
 

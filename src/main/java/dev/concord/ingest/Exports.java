@@ -109,6 +109,18 @@ public final class Exports implements Serializable {
 
   /** The pieces of one task or record (its 1-based {@code number} in {@code file}). */
   public List<ExportPiece> convert(String file, Format format, JsonNode node, long number) {
+    try {
+      return converted(file, format, node, number);
+    } catch (RuntimeException e) {
+      // Even a bug is the record's problem, never the run's: the record is quarantined with what happened.
+      ExportPiece.Pieces bad = new ExportPiece.Pieces(number, node);
+      bad.bad("conversion_failed", (format == Format.LABEL_STUDIO ? "task " : "record ") + number + " could not be"
+          + " read (" + e.getClass().getSimpleName() + "); it is kept here as received");
+      return bad.all();
+    }
+  }
+
+  private List<ExportPiece> converted(String file, Format format, JsonNode node, long number) {
     Map<String, Source> reading = reading(file, format);
     if (format == Format.LABEL_STUDIO) {
       return new LabelStudio(reading).convert(node, number);
@@ -142,9 +154,16 @@ public final class Exports implements Serializable {
     });
   }
 
-  /** The strict JSON reading of exports, as of every input line: {@code maxString} bounds one string. */
+  /**
+   * The JSON reading of exports: RFC 8259 and bounded nesting, as for every input line. Not bounded by the line
+   * limit, since one record is no line (each submission's fields are held to the limits later, by the same rules as
+   * a line's), and a repeated key takes its last value, as the Python that writes these exports does: the scan for
+   * record boundaries must fail exactly where the reading does, or records after a failure would be lost.
+   */
   public static com.fasterxml.jackson.core.JsonFactory jsonFactory(int maxString) {
-    return JsonReading.factory(maxString);
+    com.fasterxml.jackson.core.JsonFactory f = JsonReading.factory(Integer.MAX_VALUE - 16);
+    f.disable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    return f;
   }
 
   public boolean any() {

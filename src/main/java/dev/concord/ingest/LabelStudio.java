@@ -148,7 +148,7 @@ final class LabelStudio {
         } else if (c.taskType() == TaskType.RATING) {
           ExportPiece.Response rated = rated(texts, toName, piece);
           JsonNode score = value.get("rating");
-          if (score == null || !score.isIntegralNumber()) {
+          if (score == null || !score.isIntegralNumber() || !score.canConvertToInt()) {
             throw new Problem("bad_value", piece + ": value.rating is " + ExportPiece.kind(score)
                 + ", not an integer");
           }
@@ -169,6 +169,9 @@ final class LabelStudio {
       answers.put(TaskType.RATING.id(), ExportPiece.JSON.createObjectNode().set("ratings", ratings));
       // A rating shows the responses it rates (the contract: a rating rates every response it shows).
       shown.put(TaskType.RATING.id(), texts.rated(ratings));
+    }
+    if (answers.isEmpty() && justification != null) {
+      out.notAnAnswer("justification_only", at);
     }
     for (Map.Entry<String, ObjectNode> e : answers.entrySet()) {
       String control = e.getKey();

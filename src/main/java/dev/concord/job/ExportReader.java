@@ -120,6 +120,10 @@ final class ExportReader {
       JsonToken t = p.nextToken();
       if (t == JsonToken.START_ARRAY) {
         t = p.nextToken();
+        if (t == JsonToken.END_ARRAY && given == null) {
+          // An empty export (a quiet night) holds nothing to read in any format.
+          return new Recognised(null, Layout.ARRAY);
+        }
       }
       List<String> keys = new ArrayList<>();
       if (t == JsonToken.START_OBJECT) {
@@ -355,6 +359,7 @@ final class ExportReader {
     private JsonParser p;
     private long record;
     private long recordStart;
+    private boolean inRecord;
     private boolean done;
 
     ArrayRecords(Split s, Exports exports, JsonFactory json) {
@@ -378,6 +383,7 @@ final class ExportReader {
         }
         JsonToken t = p.nextToken();
         if (t == null) {
+          recordStart = shift + p.currentLocation().getByteOffset();
           throw new com.fasterxml.jackson.core.io.JsonEOFException(p, null, "the file ends inside its array");
         }
         if (t == JsonToken.END_ARRAY) {
@@ -390,10 +396,16 @@ final class ExportReader {
         if (recordStart >= s.end) {
           return finish(List.of());
         }
+        inRecord = true;
         JsonNode node = MAPPER.readTree(p);
+        inRecord = false;
         return rows(s.file, exports.convert(s.file, s.format, node, record++));
       } catch (JsonProcessingException e) {
         long at = shift + (e.getLocation() == null ? 0 : e.getLocation().getByteOffset());
+        if (!inRecord) {
+          // Broken between records: what follows the last record read is the broken part, not that record.
+          recordStart = Math.max(recordStart, at);
+        }
         boolean truncated = e instanceof com.fasterxml.jackson.core.io.JsonEOFException;
         return finish(List.of(fault(s, record, recordStart, truncated ? "truncated_file" : "invalid_json",
             "the file " + (truncated ? "breaks off" : "is not valid JSON (" + e.getOriginalMessage().lines()
@@ -442,7 +454,16 @@ final class ExportReader {
     byte[] raw = line.getAs(Col.RAW);
     String reason = line.getAs(Col.REASON);
     String detail = line.getAs(Col.DETAIL);
-    String text = new String(raw, StandardCharsets.UTF_8);
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(raw)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      text = "";
+      if (reason == null) {
+        reason = "invalid_utf8";
+        detail = "line " + record + " is not valid UTF-8; an export must be written in UTF-8";
+      }
+    }
     if (reason == null && text.isBlank()) {
       reason = "blank_line";
       detail = "line " + record + " is empty; a line must hold one record as a JSON object";

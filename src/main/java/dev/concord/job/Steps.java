@@ -84,17 +84,10 @@ public final class Steps {
     int maxLine = config.limits().maxLineBytes();
     dev.concord.ingest.Exports exports = dev.concord.ingest.Exports.of(config, pseudonymKey);
     Store.Input input = store.readInput(inputs, inputFormat, exports, maxLine);
-    store.stage(Staged.LINES, () -> Ingest.parse(input.lines(), settings, pseudonymKey));
-    if (input.pieces() != null) {
-      exports.checkSeen(controlsSeen(store.staged(Staged.LINES)));
+    try (input) {
+      stageInput(input, exports, settings, maxLine);
     }
-    // A tool's ground truth arrives with the answers: gold lines like those of --gold.
-    if (!gold.isEmpty() || input.gold() != null) {
-      store.stage(Staged.GOLD_LINES, () -> Gold.parse(gold.isEmpty() ? input.gold()
-          : input.gold() == null ? store.readLines(gold, "--gold", maxLine)
-          : store.readLines(gold, "--gold", maxLine).unionByName(input.gold()), settings));
-    }
-    input.close();
+
     // Each item's texts are normalised and keyed once, the night they first arrive. A store written before item
     // texts were kept has none: its first night under this version keys its older lines too, once.
     Dataset<Row> known = store.stored(Staged.ITEM_TEXTS);
@@ -116,6 +109,20 @@ public final class Steps {
             + org.apache.commons.lang3.StringUtils.abbreviate(String.valueOf((Object) first.getAs(Col.RAW)), 203)
             + "; decontamination would be incomplete, so the run stops");
       }
+    }
+  }
+
+  /** The input's lines, and its gold lines with those of {@code --gold}: a tool's ground truth arrives with answers. */
+  private void stageInput(Store.Input input, dev.concord.ingest.Exports exports, IngestSettings settings,
+      int maxLine) {
+    store.stage(Staged.LINES, () -> Ingest.parse(input.lines(), settings, pseudonymKey));
+    if (input.pieces() != null) {
+      exports.checkSeen(controlsSeen(store.staged(Staged.LINES)));
+    }
+    if (!gold.isEmpty() || input.gold() != null) {
+      store.stage(Staged.GOLD_LINES, () -> Gold.parse(gold.isEmpty() ? input.gold()
+          : input.gold() == null ? store.readLines(gold, "--gold", maxLine)
+          : store.readLines(gold, "--gold", maxLine).unionByName(input.gold()), settings));
     }
   }
 

@@ -272,7 +272,7 @@ public final class Store {
         .toList())) {
       ExportReader.Recognised r = ExportReader.recognise(f, given, json,
           path -> List.of(spark.read().parquet(path).columns()));
-      if (r.format() != dev.concord.ingest.Exports.Format.CONCORD) {
+      if (r.format() != null && r.format() != dev.concord.ingest.Exports.Format.CONCORD) {
         exports.check(f.path(), r.format());
       }
     }
@@ -300,7 +300,9 @@ public final class Store {
     for (InputFiles.File f : InputFiles.list(inputs.stream().filter(p -> !csv.contains(p)).toList())) {
       ExportReader.Recognised r = ExportReader.recognise(f, given, json,
           path -> List.of(spark.read().parquet(path).columns()));
-      if (r.format() == dev.concord.ingest.Exports.Format.CONCORD) {
+      if (r.format() == null) {
+        LOG.info("{} is an empty export: nothing to read", f.path());
+      } else if (r.format() == dev.concord.ingest.Exports.Format.CONCORD) {
         lineFiles.add(f);
       } else {
         LOG.info("reading {} as a {} export", f.path(), r.format().id());

@@ -59,8 +59,10 @@ class ArgillaTest {
         .map(p -> json(p.json())).toList();
     assertEquals(5, submissions.size(), "u-1: pairwise, label, rating; u-2: pairwise, rating");
     JsonNode first = submissions.get(0);
-    assertEquals("argilla:rec-1:preference", first.get("item_id").asText());
-    assertEquals("argilla:rec-1:preference:" + Pseudonyms.of("u-1", KEY), first.get("submission_id").asText(),
+    assertEquals("argilla:preference-argilla:rec-1:preference", first.get("item_id").asText(),
+        "record ids are unique within a dataset only: the project is part of the item");
+    assertEquals("argilla:preference-argilla:rec-1:preference:" + Pseudonyms.of("u-1", KEY),
+        first.get("submission_id").asText(),
         "a submission id never holds a raw user id");
     assertEquals("u-1", first.get("annotator_id").asText());
     assertEquals("response1", first.at("/answer/preferred").asText());
@@ -129,5 +131,18 @@ class ArgillaTest {
         + " 'status': 'submitted'}], 'preference-suggestion': null}";
     JsonNode s = json(of(convert(EXPORTS, v1), ExportPiece.Kind.SUBMISSION).get(0).json());
     assertEquals("response2", s.at("/answer/preferred").asText());
+  }
+
+  @Test
+  void aPairwiseRankingOfOneResponseTwiceAJustificationAloneAndAnOverflowingRatingAreNoAnswers() {
+    String twice = NESTED.replace("['response1', 'response2'], 'user_id': 'u-1'",
+        "['response1', 'response1'], 'user_id': 'u-1'");
+    assertEquals("bad_value", of(convert(EXPORTS, twice), ExportPiece.Kind.BAD).get(0).reason());
+    String overflow = NESTED.replace("{'value': 4, 'user_id': 'u-1'}", "{'value': 4294967300, 'user_id': 'u-1'}");
+    assertTrue(of(convert(EXPORTS, overflow), ExportPiece.Kind.BAD).get(0).detail().contains("not an integer"));
+    String alone = NESTED.replace("'notes': [{'value': 'response1 answers it.', 'user_id': 'u-1'}]",
+        "'notes': [{'value': 'only this', 'user_id': 'u-9'}]");
+    assertEquals(List.of("model_suggestion", "justification_only"), of(convert(EXPORTS, alone),
+        ExportPiece.Kind.NOT_AN_ANSWER).stream().map(ExportPiece::reason).toList());
   }
 }

@@ -129,7 +129,8 @@ class LabelStudioTest {
         .map(ExportPiece::reason).toList());
     ExportPiece c = of(pieces, ExportPiece.Kind.NOT_AN_ANSWER).get(3);
     assertEquals("task 4 (id 17), annotation 1 (id 902)", c.detail());
-    assertTrue(!c.json().contains("13"), "a piece that is no answer keeps no annotator id: " + c.json());
+    assertEquals("{\"not_an_answer\":\"cancelled_annotation\",\"where\":\"task 4 (id 17), annotation 1 (id 902)\","
+        + "\"project\":\"helpfulness-ls\"}", c.json(), "a piece that is no answer keeps no annotator id");
   }
 
   @Test
@@ -200,5 +201,20 @@ class LabelStudioTest {
     List<String> ids = new java.util.ArrayList<>();
     submission.path("responses").forEach(r -> ids.add(r.get("response_id").asText()));
     return ids;
+  }
+
+  @Test
+  void whatCannotBeConvertedIsTheRecordsProblemNeverTheRuns() {
+    // A justification alone answers nothing; an id too large for a rating; a task whose conversion throws.
+    List<ExportPiece> alone = convert(task(annotation(911, "12", WHY)));
+    assertEquals(List.of("justification_only"), of(alone, ExportPiece.Kind.NOT_AN_ANSWER).stream()
+        .map(ExportPiece::reason).toList());
+    String huge = RATINGS.replace("{'rating': 4}", "{'rating': 4294967300}");
+    assertTrue(of(convert(task(annotation(912, "12", huge))), ExportPiece.Kind.BAD).get(0).detail()
+        .contains("not an integer"));
+    List<ExportPiece> failed = EXPORTS.convert(FILE, Exports.Format.LABEL_STUDIO, null, 9);
+    assertEquals("conversion_failed", failed.get(0).reason());
+    assertEquals("task 9 could not be read (NullPointerException); it is kept here as received",
+        failed.get(0).detail());
   }
 }

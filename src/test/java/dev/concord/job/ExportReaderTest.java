@@ -167,6 +167,20 @@ class ExportReaderTest {
         recognise(write("given.json", "[{\"name\": 1}]"), Exports.Format.LABEL_STUDIO), "--input-format decides");
   }
 
+  @Test
+  void anEmptyExportHoldsNothingAndAFileCutBetweenRecordsKeepsThemAll() throws IOException {
+    assertEquals(new ExportReader.Recognised(null, ExportReader.Layout.ARRAY), recognise(write("empty.json",
+        " [ ]\n"), null));
+    String text = labelStudio(3);
+    Path cut = write("cut-between.json", text.substring(0, text.lastIndexOf('}') + 1));
+    List<Row> rows = read(cut, Exports.Format.LABEL_STUDIO, ExportReader.Layout.ARRAY, 1 << 30);
+    assertEquals(4, rows.size(), "the 3 tasks and the break");
+    Row end = rows.get(3);
+    assertEquals("truncated_file", end.getAs(Col.REASON));
+    assertTrue(end.<String>getAs(Col.DETAIL).contains("in task 4 (which starts at byte " + (text.lastIndexOf('}')
+        + 1) + ")"), end.<String>getAs(Col.DETAIL));
+  }
+
   private static ExportReader.Recognised recognise(Path file, Exports.Format given) {
     return ExportReader.recognise(InputFiles.list(List.of(file)).get(0), given, JSON, p -> List.of());
   }
