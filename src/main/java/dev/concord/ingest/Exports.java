@@ -160,13 +160,10 @@ public final class Exports implements Serializable {
    * a line's), and a repeated key takes its last value, as the Python that writes these exports does: the scan for
    * record boundaries must fail exactly where the reading does, or records after a failure would be lost.
    */
-  public static com.fasterxml.jackson.core.JsonFactory jsonFactory(int maxString) {
+  public static com.fasterxml.jackson.core.JsonFactory jsonFactory() {
     com.fasterxml.jackson.core.JsonFactory f = JsonReading.factory(Integer.MAX_VALUE - 16);
     f.disable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     return f;
   }
 
-  public boolean any() {
-    return !sources.isEmpty();
-  }
 }

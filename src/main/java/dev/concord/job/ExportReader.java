@@ -192,11 +192,11 @@ final class ExportReader {
     if (!scanned.isEmpty()) {
       List<Split> splits = sc.parallelize(scanned, scanned.size())
           .flatMap(f -> scan(new InputFiles.File(f.file, f.end, f.gzip), f.format, f.layout, splitBytes,
-              dev.concord.ingest.Exports.jsonFactory(maxString)).iterator())
+              dev.concord.ingest.Exports.jsonFactory()).iterator())
           .collect();
       JavaRDD<Row> rows = sc.parallelize(splits, Math.max(1, splits.size()))
           .mapPartitions(part -> {
-            JsonFactory json = dev.concord.ingest.Exports.jsonFactory(maxString);
+            JsonFactory json = dev.concord.ingest.Exports.jsonFactory();
             List<Split> mine = new ArrayList<>();
             part.forEachRemaining(mine::add);
             return mine.stream().flatMap(split -> {
@@ -214,7 +214,7 @@ final class ExportReader {
               org.apache.spark.sql.functions.struct(columns)).as("json"),
               org.apache.spark.sql.functions.col("_metadata.row_index").as("row_index"))
           .javaRDD().mapPartitions(part -> {
-            JsonFactory json = dev.concord.ingest.Exports.jsonFactory(maxString);
+            JsonFactory json = dev.concord.ingest.Exports.jsonFactory();
             return flatten(() -> part.hasNext() ? record(file, part.next(), exports, json) : null);
           });
       out = out.unionByName(spark.createDataFrame(rows, PIECES));

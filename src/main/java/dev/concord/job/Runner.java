@@ -128,7 +128,7 @@ public final class Runner {
       }
       startOverIfInputsChanged(store, runInputs);
       store.checkInput(runInputs.ingested("inputs"), request.inputFormat(),
-          dev.concord.ingest.Exports.of(config, key), config.limits().maxLineBytes());
+          dev.concord.ingest.Exports.of(config, key));
       Steps steps = new Steps(store, config, key, runInputs.ingested("inputs"), runInputs.ingested("gold"),
           request.evalPrompts(), excluded, request.inputFormat());
       JobContext context = new JobContext(store, config, key, steps, runInputs, request);

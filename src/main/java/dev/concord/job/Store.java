@@ -260,22 +260,37 @@ public final class Store {
    * an export that no project's mapping reads. The message names the file (exit 2).
    */
   public void checkInput(List<Path> inputs, dev.concord.ingest.Exports.Format given,
-      dev.concord.ingest.Exports exports, int maxLineBytes) {
+      dev.concord.ingest.Exports exports) {
+    recognised(inputs, given, exports);
+  }
+
+  /**
+   * Every input file but crowd CSV, with the format it is read as ({@link #checkInput}'s checks made): a file's first
+   * bytes are read once here.
+   */
+  private Map<InputFiles.File, ExportReader.Recognised> recognised(List<Path> inputs,
+      dev.concord.ingest.Exports.Format given, dev.concord.ingest.Exports exports) {
     for (Path p : inputs) {
       if (!Files.exists(p)) {
         throw new ConfigException("--input " + p + " does not exist");
       }
     }
-    boolean concord = given == null || given == dev.concord.ingest.Exports.Format.CONCORD;
-    com.fasterxml.jackson.core.JsonFactory json = dev.concord.ingest.Exports.jsonFactory(maxLineBytes);
-    for (InputFiles.File f : InputFiles.list(inputs.stream().filter(p -> !(concord && p.toString().endsWith(".csv")))
-        .toList())) {
+    com.fasterxml.jackson.core.JsonFactory json = dev.concord.ingest.Exports.jsonFactory();
+    Map<InputFiles.File, ExportReader.Recognised> out = new java.util.LinkedHashMap<>();
+    for (InputFiles.File f : InputFiles.list(inputs.stream().filter(p -> !crowdCsv(p, given)).toList())) {
       ExportReader.Recognised r = ExportReader.recognise(f, given, json,
           path -> List.of(spark.read().parquet(path).columns()));
       if (r.format() != null && r.format() != dev.concord.ingest.Exports.Format.CONCORD) {
         exports.check(f.path(), r.format());
       }
+      out.put(f, r);
     }
+    return out;
+  }
+
+  /** Crowd label CSV files are known by their name, and read only where the input is the contract's own. */
+  private static boolean crowdCsv(Path p, dev.concord.ingest.Exports.Format given) {
+    return (given == null || given == dev.concord.ingest.Exports.Format.CONCORD) && p.toString().endsWith(".csv");
   }
 
   /**
@@ -285,21 +300,12 @@ public final class Store {
    */
   public Input readInput(List<Path> inputs, dev.concord.ingest.Exports.Format given,
       dev.concord.ingest.Exports exports, int maxLineBytes) {
-    for (Path p : inputs) {
-      if (!Files.exists(p)) {
-        throw new ConfigException("--input " + p + " does not exist");
-      }
-    }
-    checkInput(inputs, given, exports, maxLineBytes);
-    boolean concord = given == null || given == dev.concord.ingest.Exports.Format.CONCORD;
-    List<Path> csv = inputs.stream().filter(p -> concord && p.toString().endsWith(".csv")).toList();
+    Map<InputFiles.File, ExportReader.Recognised> recognised = recognised(inputs, given, exports);
+    List<Path> csv = inputs.stream().filter(p -> crowdCsv(p, given)).toList();
     List<InputFiles.File> lineFiles = new java.util.ArrayList<>();
     List<InputFiles.File> exportFiles = new java.util.ArrayList<>();
     List<ExportReader.Recognised> formats = new java.util.ArrayList<>();
-    com.fasterxml.jackson.core.JsonFactory json = dev.concord.ingest.Exports.jsonFactory(maxLineBytes);
-    for (InputFiles.File f : InputFiles.list(inputs.stream().filter(p -> !csv.contains(p)).toList())) {
-      ExportReader.Recognised r = ExportReader.recognise(f, given, json,
-          path -> List.of(spark.read().parquet(path).columns()));
+    recognised.forEach((f, r) -> {
       if (r.format() == null) {
         LOG.info("{} is an empty export: nothing to read", f.path());
       } else if (r.format() == dev.concord.ingest.Exports.Format.CONCORD) {
@@ -309,7 +315,7 @@ public final class Store {
         exportFiles.add(f);
         formats.add(r);
       }
-    }
+    });
     Dataset<Row> lines = readLineFiles(lineFiles, maxLineBytes);
     if (!csv.isEmpty()) {
       lines = lines.unionByName(readCrowdCsv(csv, false));

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Exports read as records, in parallel runs cut at record boundaries, and what a broken file keeps. */
 class ExportReaderTest {
   static final Exports EXPORTS = Exports.of(TestConfigs.of(Map.of()), new byte[] {1, 2, 3});
-  static final JsonFactory JSON = Exports.jsonFactory(1 << 20);
+  static final JsonFactory JSON = Exports.jsonFactory();
 
   @TempDir
   Path dir;
