@@ -375,6 +375,11 @@ public record ConcordConfig(
         || projects.keySet().stream().anyMatch(p -> method.equals(forProject(p).resolutionMethod()));
   }
 
+  /** Whether any project's answers are resolved by an estimated model ({@link ProjectSettings#ESTIMATED}). */
+  public boolean usesEstimation() {
+    return ProjectSettings.ESTIMATED.stream().anyMatch(this::uses);
+  }
+
   private AgreementSettings agreementSettings() {
     AgreementSettings a = agreement == null ? AgreementSettings.DEFAULTS : agreement;
     int replicates = or(a.bootstrapReplicates(), AgreementSettings.DEFAULTS.bootstrapReplicates());

@@ -47,7 +47,18 @@ public record ProjectSettings(
   public static final String MAJORITY_VOTE = "majority_vote";
   public static final String WEIGHTED_VOTE = "weighted_vote";
   public static final String DAWID_SKENE = "dawid_skene";
-  public static final List<String> METHODS = List.of(MAJORITY_VOTE, WEIGHTED_VOTE, DAWID_SKENE);
+  /** Dawid-Skene with one accuracy per annotator in place of a confusion matrix: for sparsely seen annotators. */
+  public static final String ONE_COIN = "one_coin";
+  /** MACE (Hovy et al. 2013): each annotator answers right, or at times spams from a strategy of their own. */
+  public static final String MACE = "mace";
+  /** The methods estimated by expectation-maximisation ({@code dev.concord.resolve.DawidSkene}). */
+  public static final List<String> ESTIMATED = List.of(DAWID_SKENE, ONE_COIN, MACE);
+  public static final List<String> METHODS = List.of(MAJORITY_VOTE, WEIGHTED_VOTE, DAWID_SKENE, ONE_COIN, MACE);
+
+  /** Whether {@code method} is estimated (posteriors) rather than counted (votes). */
+  public static boolean estimated(String method) {
+    return ESTIMATED.contains(method);
+  }
   public static final List<String> MEASURES = List.of("cohen_kappa", "scott_pi", "weighted_kappa_linear",
       "weighted_kappa_quadratic");
 

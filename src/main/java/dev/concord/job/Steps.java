@@ -206,7 +206,7 @@ public final class Steps {
         .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), projects));
     Dataset<Row> votes = store.staged(Staged.VOTES);
     Dataset<Row> goldUnits = store.staged(Staged.GOLD_UNITS);
-    if (config.uses(ProjectSettings.DAWID_SKENE)) {
+    if (config.usesEstimation()) {
       DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.dawidSkeneVotes(votes),
           goldUnits.select(Col.UNIT, Col.CATEGORY), config.dawidSkene());
       store.stage(Staged.POSTERIORS, () -> estimate.posteriors());

@@ -242,6 +242,19 @@ public final class Accounting {
   }
 
   /**
+   * The answer a reviewer starts from: the first of the votes, ranked by support, when it has more support than the
+   * second. Votes are ranked by {@code dev.concord.resolve.ItemResolution}, best first.
+   */
+  static Column suggestion(Column votes) {
+    Column first = org.apache.spark.sql.functions.element_at(votes, 1);
+    Column second = org.apache.spark.sql.functions.element_at(votes, 2);
+    return org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.size(votes).gt(0)
+        .and(first.getField(Col.WEIGHT).gt(0))
+        .and(second.isNull().or(first.getField(Col.WEIGHT).gt(second.getField(Col.WEIGHT)))),
+        first.getField("answer"));
+  }
+
+  /**
    * The review table: undecided items with their texts and the submissions a person would weigh; {@code items} needs
    * to hold the undecided items only.
    */
@@ -257,7 +270,13 @@ public final class Accounting {
                 .as(Col.VOTES));
     Dataset<Row> rows = undecided.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.REASON),
             col(Col.DETAIL), col(Col.VOTES))
-        .unionByName(conflicts);
+        .unionByName(conflicts)
+        .withColumn(Col.SUGGESTED_ANSWER, suggestion(col(Col.VOTES)))
+        .withColumn(Col.SUGGESTED_CONFIDENCE, org.apache.spark.sql.functions.when(
+            col(Col.SUGGESTED_ANSWER).isNotNull(), org.apache.spark.sql.functions.round(
+                org.apache.spark.sql.functions.element_at(col(Col.VOTES), 1).getField(Col.WEIGHT).divide(
+                    org.apache.spark.sql.functions.aggregate(col(Col.VOTES), lit(0.0),
+                        (acc, v) -> acc.plus(v.getField(Col.WEIGHT)))), 9)));
     // The items under review are few: only their submissions are gathered.
     Dataset<Row> ids = submissions.filter(col(Col.STATUS).isin(Reconcile.ACTIVE, Reconcile.ITEM_CONTENT_CONFLICT))
         .join(rows.select(Col.ITEM_ID), new String[] {Col.ITEM_ID}, "left_semi")

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Dawid and Skene's expectation-maximisation (1979). Each annotator has a confusion matrix per project and task type
  * (the chance of answering k when the truth is c) and each project and task type has class priors; the posterior of
  * each unit's true answer and those parameters are estimated in turn until the mean log-likelihood per unit stops
- * improving. Gold units stay at their gold answer throughout, so that they anchor the annotators' matrices.
+ * improving. Gold units stay at their gold answer throughout, so that they anchor the annotators' matrices. A
+ * project resolved by {@code one_coin} or {@code mace} fits a constrained matrix ({@link Model}) in the same pass.
  *
  * <p>The whole estimation is one Spark task: the votes, sorted by unit, are read once into compact rows of integers
  * (the unit's scope, its gold answer, and per vote the annotator's slot in the model and the answer's class index),
@@ -42,8 +43,6 @@ public final class DawidSkene {
   private static final String IS_GOLD = "is_gold";
   /** Posteriors are kept to this many decimals; the statistics count in units of 10^-DIGITS. */
   static final double SCALE = 1e9;
-  /** Floor of a probability before its log, for smoothing 0: an impossible answer is very unlikely, not -inf. */
-  private static final double FLOOR = 1e-12;
   /** Gold answer of a unit that has none. */
   static final int NO_GOLD = -1;
 
@@ -113,10 +112,21 @@ public final class DawidSkene {
   static final class Shape implements Serializable {
     private final int[] classes;
     private final int[] firstSlot;
+    private final Model[] models;
 
     Shape(int[] classes, int[] firstSlot) {
+      this(classes, firstSlot, null);
+    }
+
+    /** @param models each scope's model; null: Dawid-Skene's full matrices throughout */
+    Shape(int[] classes, int[] firstSlot, Model[] models) {
       this.classes = classes;
       this.firstSlot = firstSlot;
+      this.models = models;
+    }
+
+    Model model(int scope) {
+      return models == null ? Model.FULL : models[scope];
     }
 
     int[] classes() {
@@ -176,18 +186,22 @@ public final class DawidSkene {
   }
 
   /**
-   * @param votes {@code project, task_type, unit, annotator, category}, one row per annotator and unit
+   * @param votes {@code project, task_type, unit, annotator, category}, one row per annotator and unit, and the
+   *     project's {@code method} (one of {@link dev.concord.config.ProjectSettings#ESTIMATED}; without the column,
+   *     {@code dawid_skene})
    * @param gold {@code unit, category} of the gold units
    */
   public static Estimate estimate(Dataset<Row> votes, Dataset<Row> gold, DawidSkeneSettings settings) {
     SparkSession spark = votes.sparkSession();
     // The whole estimation is one task: every iteration is a pass over arrays in memory, where a Spark job per
     // iteration would cost more in scheduling than the pass itself. Its input is the votes, sorted by unit.
+    org.apache.spark.sql.Column method = java.util.Arrays.asList(votes.columns()).contains(Resolve.METHOD)
+        ? col(Resolve.METHOD) : lit(dev.concord.config.ProjectSettings.DAWID_SKENE);
     Dataset<Row> rows = votes.select(col(Col.UNIT), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
-            col(Col.CATEGORY), lit(false).as(IS_GOLD))
+            col(Col.CATEGORY), lit(false).as(IS_GOLD), method.as(Resolve.METHOD))
         .unionByName(gold.select(col(Col.UNIT), lit(null).cast("string").as(Col.PROJECT),
             lit(null).cast("string").as(Col.TASK_TYPE), lit(null).cast("string").as(Col.ANNOTATOR),
-            col(Col.CATEGORY), lit(true).as(IS_GOLD)))
+            col(Col.CATEGORY), lit(true).as(IS_GOLD), lit(null).cast("string").as(Resolve.METHOD)))
         .repartition(1).sortWithinPartitions(Col.UNIT, IS_GOLD);
     org.apache.spark.util.CollectionAccumulator<double[]> summary = spark.sparkContext().collectionAccumulator();
     org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices = spark.sparkContext()
@@ -214,6 +228,7 @@ public final class DawidSkene {
     record Vote(String annotator, String category) {}
     java.util.TreeMap<String, java.util.TreeSet<String>> classesOf = new java.util.TreeMap<>();
     java.util.TreeMap<String, java.util.TreeSet<String>> annotatorsOf = new java.util.TreeMap<>();
+    java.util.Map<String, Model> modelOf = new java.util.HashMap<>();
     List<String> unitIds = new ArrayList<>();
     List<String> unitScopes = new ArrayList<>();
     List<String> unitGold = new ArrayList<>();
@@ -249,17 +264,20 @@ public final class DawidSkene {
         votes.add(new Vote(r.getString(3), r.getString(4)));
         classesOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(4));
         annotatorsOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(3));
+        modelOf.putIfAbsent(scope, Model.of(r.getString(6)));
       }
     }
     List<String> scopes = new ArrayList<>(classesOf.keySet());
     String[][] names = new String[scopes.size()][];
     int[] classes = new int[scopes.size()];
     int[] firstSlot = new int[scopes.size() + 1];
+    Model[] models = new Model[scopes.size()];
     java.util.Map<String, Integer> scopeIndex = new java.util.HashMap<>();
     List<java.util.Map<String, Integer>> classIndex = new ArrayList<>();
     List<java.util.Map<String, Integer>> slotIndex = new ArrayList<>();
     for (int s = 0; s < scopes.size(); s++) {
       scopeIndex.put(scopes.get(s), s);
+      models[s] = modelOf.get(scopes.get(s));
       names[s] = classesOf.get(scopes.get(s)).toArray(String[]::new);
       classes[s] = names[s].length;
       java.util.Map<String, Integer> ks = new java.util.HashMap<>();
@@ -274,7 +292,7 @@ public final class DawidSkene {
       slotIndex.add(slots);
       firstSlot[s + 1] = firstSlot[s] + slots.size();
     }
-    Shape shape = new Shape(classes, firstSlot);
+    Shape shape = new Shape(classes, firstSlot, models);
     List<Unit> units = new ArrayList<>(unitIds.size());
     for (int u = 0; u < unitIds.size(); u++) {
       int s = scopeIndex.get(unitScopes.get(u));
@@ -462,55 +480,22 @@ public final class DawidSkene {
   }
 
   /**
-   * Smoothed log confusion rows and log priors from the statistics. Each annotator's row for true class c is pulled
-   * towards the pooled row of every annotator in the scope by {@code pooled_prior} units of weight.
+   * Log confusion rows, each scope's by its {@link Model}, and smoothed log priors from the statistics. Each
+   * annotator's figures are pulled towards the scope's pooled ones by {@code pooled_prior} units of weight.
    */
   static Params params(Statistics stats, Shape shape, DawidSkeneSettings settings) {
-    double alpha = settings.smoothing();
-    double strength = settings.pooledPrior();
     double[] logMatrix = new double[stats.mass.length];
     double[] logPriors = new double[stats.classMass.length];
     for (int s = 0; s < shape.scopes(); s++) {
       int n = shape.classes()[s];
-      int base = shape.matrixBase(s);
-      int slots = shape.firstSlot()[s + 1] - shape.firstSlot()[s];
-      double[][] pooled = new double[n][n];
-      double[] pooledTotal = new double[n];
-      for (int a = 0; a < slots; a++) {
-        for (int k = 0; k < n; k++) {
-          for (int c = 0; c < n; c++) {
-            double m = stats.mass[base + (a * n + k) * n + c] / SCALE;
-            pooled[k][c] += m;
-            pooledTotal[c] += m;
-          }
-        }
-      }
-      for (int a = 0; a < slots; a++) {
-        double[] rowTotal = new double[n];
-        for (int k = 0; k < n; k++) {
-          for (int c = 0; c < n; c++) {
-            rowTotal[c] += stats.mass[base + (a * n + k) * n + c] / SCALE;
-          }
-        }
-        for (int k = 0; k < n; k++) {
-          for (int c = 0; c < n; c++) {
-            int cell = base + (a * n + k) * n + c;
-            double share = pooledTotal[c] > 0 ? pooled[k][c] / pooledTotal[c] : 1.0 / n;
-            logMatrix[cell] = smoothedLog(stats.mass[cell] / SCALE + strength * share, rowTotal[c] + strength, n,
-                alpha);
-          }
-        }
-      }
+      shape.model(s).mStep(stats.mass, shape.matrixBase(s), shape.firstSlot()[s + 1] - shape.firstSlot()[s], n,
+          settings, logMatrix);
       int priorBase = shape.priorBase(s);
       for (int c = 0; c < n; c++) {
-        logPriors[priorBase + c] = smoothedLog(stats.classMass[priorBase + c] / SCALE, stats.units[s], n, alpha);
+        logPriors[priorBase + c] = Model.smoothedLog(stats.classMass[priorBase + c] / SCALE, stats.units[s], n,
+            settings.smoothing());
       }
     }
     return new Params(logMatrix, logPriors);
-  }
-
-  private static double smoothedLog(double mass, double total, int classes, double alpha) {
-    double denominator = total + classes * alpha;
-    return Math.log(Math.max(denominator > 0 ? (mass + alpha) / denominator : 1.0 / classes, FLOOR));
   }
 }

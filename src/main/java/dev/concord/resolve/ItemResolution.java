@@ -137,7 +137,7 @@ final class ItemResolution {
       }
     }
     String resolution = hasGold ? Resolve.GOLD
-        : totalN != null && agreed == totalN && !rules.method().equals(ProjectSettings.DAWID_SKENE) ? Resolve.UNANIMOUS
+        : totalN != null && agreed == totalN && !ProjectSettings.estimated(rules.method()) ? Resolve.UNANIMOUS
         : rules.method();
     double agreement = hasGold ? goldShare : topShare == null ? 0.0 : topShare;
     String detail = "no_kept_annotators".equals(reason)
@@ -197,7 +197,7 @@ final class ItemResolution {
       if (!v.unit().equals(unit)) {
         continue;
       }
-      if (v.method().equals(ProjectSettings.DAWID_SKENE)) {
+      if (ProjectSettings.estimated(v.method())) {
         estimated = true;
       } else {
         weights.computeIfAbsent(v.category(), c -> new ArrayList<>()).add(v.weight());
@@ -312,7 +312,7 @@ final class ItemResolution {
       long na = p.na == null ? 0 : p.na;
       long agreed = wins ? na : n - na;
       String resolution = itemHasGold ? Resolve.GOLD
-          : agreed == n && !rules.method().equals(ProjectSettings.DAWID_SKENE) ? Resolve.UNANIMOUS : rules.method();
+          : agreed == n && !ProjectSettings.estimated(rules.method()) ? Resolve.UNANIMOUS : rules.method();
       judged.add(new Judged(p, confident, decided, wanted, wins ? p.a : p.b, wins ? p.b : p.a, resolution,
           winnerShare, gap == null ? null : winnerShare * gap, aWins, n, (int) agreed, share));
     }
@@ -549,7 +549,7 @@ final class ItemResolution {
   }
 
   private static String supportNoun(String method) {
-    return method.equals(ProjectSettings.DAWID_SKENE) ? "Dawid-Skene posterior"
+    return ProjectSettings.estimated(method) ? "posterior (" + method + ")"
         : method.equals(ProjectSettings.MAJORITY_VOTE) ? "share of the votes"
         : "share of the reliability-weighted votes";
   }

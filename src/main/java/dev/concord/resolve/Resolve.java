@@ -119,11 +119,14 @@ public final class Resolve {
             .otherwise(col(Col.WEIGHT)));
   }
 
-  /** The votes Dawid-Skene estimates: those of projects that resolve by it, ratings aside. */
+  /**
+   * The votes {@link DawidSkene} estimates from: those of projects resolved by an estimated model, ratings aside,
+   * with the model ({@code method}).
+   */
   public static Dataset<Row> dawidSkeneVotes(Dataset<Row> votes) {
-    return votes.filter(col(METHOD).equalTo(ProjectSettings.DAWID_SKENE)
+    return votes.filter(col(METHOD).isin(ProjectSettings.ESTIMATED.toArray())
             .and(col(Col.TASK_TYPE).notEqual(TaskType.RATING.id())))
-        .select(Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.ANNOTATOR, Col.CATEGORY);
+        .select(Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.ANNOTATOR, Col.CATEGORY, METHOD);
   }
 
   /**

@@ -74,6 +74,8 @@ public final class Col {
 
   public static final String DETAIL = "detail";
   public static final String VOTES = "votes";
+  public static final String SUGGESTED_ANSWER = "suggested_answer";
+  public static final String SUGGESTED_CONFIDENCE = "suggested_confidence";
   public static final String SUBMISSION_IDS = "submission_ids";
   public static final String RAW_TEXT = "raw_text";
   /** A quarantined line's bytes as received, set only when they are not valid UTF-8 (raw_text cannot hold them). */

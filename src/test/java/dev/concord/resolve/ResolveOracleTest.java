@@ -46,6 +46,8 @@ class ResolveOracleTest {
         mv: {resolution_method: majority_vote, consensus_threshold: 0.7}
         adj: {ranking_pairs: adjacent, rating_dimensions: {helpfulness: 0.75, accuracy: 0.25}, rating_margin: 0.5}
         ds: {resolution_method: dawid_skene}
+        mace: {resolution_method: mace}
+        coin: {resolution_method: one_coin}
       """, "test");
   static Resolve.Result fresh;
   static SqlResolve.Result oracle;
@@ -56,10 +58,10 @@ class ResolveOracleTest {
     List<Row> votes = new ArrayList<>();
     List<Row> gold = new ArrayList<>();
     List<Row> items = new ArrayList<>();
-    for (String project : List.of("wv", "mv", "adj", "ds")) {
+    for (String project : List.of("wv", "mv", "adj", "ds", "mace", "coin")) {
       for (int i = 0; i < 40; i++) {
         String type = List.of("pairwise", "label", "ranking", "rating").get(i % 4);
-        if (project.equals("ds") && type.equals("rating")) {
+        if (List.of("ds", "mace", "coin").contains(project) && type.equals("rating")) {
           type = "label";
         }
         String item = project + "-" + type + "-" + i;

@@ -95,11 +95,11 @@ final class SqlResolve {
    * gave included, when the posterior favours them). Columns {@code unit, category, support, method}.
    */
   static Dataset<Row> support(Dataset<Row> votes, Dataset<Row> posteriors) {
-    Dataset<Row> voted = votes.filter(col(METHOD).notEqual(ProjectSettings.DAWID_SKENE))
+    Dataset<Row> voted = votes.filter(col(METHOD).isin(ProjectSettings.ESTIMATED.toArray()).unary_$bang())
         .groupBy(Col.UNIT, Col.CATEGORY).agg(round(sum(Col.WEIGHT), WEIGHT_DIGITS).as(SUPPORT), first(METHOD).as(METHOD));
     Dataset<Row> estimated = posteriors.filter(col(DawidSkene.POSTERIOR).gt(0))
-        .select(col(Col.UNIT), col(Col.CATEGORY), col(DawidSkene.POSTERIOR).as(SUPPORT),
-            lit(ProjectSettings.DAWID_SKENE).as(METHOD));
+        .join(votes.select(Col.UNIT, METHOD).distinct(), Col.UNIT)
+        .select(col(Col.UNIT), col(Col.CATEGORY), col(DawidSkene.POSTERIOR).as(SUPPORT), col(METHOD));
     return voted.unionByName(estimated);
   }
 
@@ -152,7 +152,7 @@ final class SqlResolve {
             org.apache.spark.sql.functions.array()), lit(0L),
         (acc, r) -> acc.plus(when(r.getField(Col.CATEGORY).equalTo(outcome), r.getField("n")).otherwise(lit(0L))));
     Column resolution = when(hasGold, lit(GOLD))
-        .when(agreed.equalTo(col("total_n")).and(method.notEqual(ProjectSettings.DAWID_SKENE)), lit(UNANIMOUS))
+        .when(agreed.equalTo(col("total_n")).and(method.isin(ProjectSettings.ESTIMATED.toArray()).unary_$bang()), lit(UNANIMOUS))
         .otherwise(method);
     Column agreement = when(hasGold, goldShare).otherwise(coalesce(topShare, lit(0.0)));
     Column detail = when(reviewReason.equalTo("no_kept_annotators"),
@@ -266,7 +266,7 @@ final class SqlResolve {
     Column na = coalesce(col("na"), lit(0L));
     Column agreed = when(aWins, na).otherwise(n.minus(na));
     Column resolution = when(hasGold, lit(GOLD))
-        .when(agreed.equalTo(n).and(method.notEqual(ProjectSettings.DAWID_SKENE)), lit(UNANIMOUS))
+        .when(agreed.equalTo(n).and(method.isin(ProjectSettings.ESTIMATED.toArray()).unary_$bang()), lit(UNANIMOUS))
         .otherwise(method);
     Column chosen = when(aWins, col(Units.PART_A)).otherwise(col(Units.PART_B));
     Column rejected = when(aWins, col(Units.PART_B)).otherwise(col(Units.PART_A));
@@ -508,7 +508,8 @@ final class SqlResolve {
 
   /** What an answer's support is under each method, for the review detail. */
   private static Column supportNoun(Column method) {
-    return when(method.equalTo(ProjectSettings.DAWID_SKENE), lit("Dawid-Skene posterior"))
+    return when(method.isin(ProjectSettings.ESTIMATED.toArray()),
+            org.apache.spark.sql.functions.concat(lit("posterior ("), method, lit(")")))
         .when(method.equalTo(ProjectSettings.MAJORITY_VOTE), lit("share of the votes"))
         .otherwise(lit("share of the reliability-weighted votes"));
   }

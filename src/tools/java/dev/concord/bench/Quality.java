@@ -3,7 +3,6 @@ package dev.concord.bench;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -33,11 +32,12 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code bench/quality}: every resolution method, through the whole job, on real crowd labels with ground truth
  * (with no gold, and with 10% of the truth given as gold, scored on the other 90%) and on generated data with known
- * truth. Prints accuracy on the items resolved, the share sent to review, accuracy on every item (counting a review
- * item by its leading answer, as the published reference figures resolve everything), and on generated data the
- * precision and recall of dropping bad annotators.
+ * truth. Prints accuracy on the items resolved, the share sent to review, accuracy on every item (an item sent to
+ * review counted as unresolved, so that review is never free), the same with a review item counted by the answer the
+ * review table suggests, and on generated data the precision and recall of dropping bad annotators.
  *
- * <p>Usage: {@code Quality WORK_DIR SUBMISSIONS CROWD_DIR...}; each crowd folder holds {@code answers.csv}
+ * <p>Usage: {@code Quality WORK_DIR SUBMISSIONS METHODS CROWD_DIR...}, METHODS a comma-separated list of
+ * resolution methods or {@code all}; each crowd folder holds {@code answers.csv}
  * ({@code task,worker,label}) and {@code truth.csv} ({@code task,label}).
  */
 public final class Quality {
@@ -49,19 +49,27 @@ public final class Quality {
   public static void main(String[] args) throws IOException {
     Path work = Path.of(args[0]);
     int submissions = Integer.parseInt(args[1]);
-    List<Path> crowd = Stream.of(args).skip(2).map(Path::of).toList();
+    List<String> methods = args[2].equals("all") ? ProjectSettings.METHODS : List.of(args[2].split(","));
+    for (String m : methods) {
+      if (!ProjectSettings.METHODS.contains(m)) {
+        throw new IllegalArgumentException("--methods: '" + m + "' is not one of " + ProjectSettings.METHODS);
+      }
+    }
+    List<Path> crowd = Stream.of(args).skip(3).map(Path::of).toList();
     SparkSession spark = Sparks.open("concord quality", "local[*]",
         java.util.Map.of("spark.sql.shuffle.partitions", "8")).spark();
     List<String> report = new ArrayList<>();
-    report.add(String.format("%-22s %-14s %-6s %-6s %9s %9s %9s %8s", "data", "method", "gold", "drops", "resolved",
-        "accuracy", "review", "acc.all"));
+    report.add(String.format("%-22s %-14s %-6s %-6s %9s %9s %9s %8s %8s", "data", "method", "gold", "drops",
+        "resolved", "accuracy", "review", "acc.all", "acc.sugg"));
     for (Path dir : crowd) {
       String name = dir.getFileName().toString();
       Path data = work.resolve("crowd").resolve(name);
       convert(dir, data, name);
-      for (String method : ProjectSettings.METHODS) {
-        // Dropping annotators is the job's policy; Dawid-Skene also runs without it, to show the estimator alone.
-        for (boolean drops : method.equals(ProjectSettings.DAWID_SKENE) ? new boolean[] {true, false}
+      for (String method : methods) {
+        // Dropping annotators is the job's policy; Dawid-Skene and MACE also run without it, to show the estimators
+        // alone.
+        for (boolean drops : method.equals(ProjectSettings.DAWID_SKENE) || method.equals(ProjectSettings.MACE)
+            ? new boolean[] {true, false}
             : new boolean[] {true}) {
           for (boolean withGold : new boolean[] {false, true}) {
             Path out = work.resolve("out").resolve(name + "-" + method + (withGold ? "-gold" : "")
@@ -82,7 +90,7 @@ public final class Quality {
     report.add("");
     report.add(String.format("%-22s %-14s %9s %9s %9s %9s %9s %9s", "generated", "method", "pref.acc", "label.acc",
         "review", "drop.prec", "recall.sa", "recall.all"));
-    for (String method : ProjectSettings.METHODS) {
+    for (String method : methods) {
       Path out = work.resolve("out").resolve("generated-" + submissions + "-" + method);
       run(spark, generated.resolve("submissions"), generated.resolve("gold"), out, conf(work, method, null));
       report.add(generatedFigures(spark, submissions, method, generated, out));
@@ -179,8 +187,7 @@ public final class Quality {
     Dataset<Row> labels = spark.read().parquet(version.resolve("labels").toString())
         .select(col(Col.ITEM_ID), col(Col.LABEL).as("answer"), lit(true).as("resolved"));
     Dataset<Row> review = spark.read().parquet(version.resolve("review").toString())
-        .select(col(Col.ITEM_ID), element_at(col(Col.VOTES), 1).getField("answer").as("answer"),
-            lit(false).as("resolved"));
+        .select(col(Col.ITEM_ID), col(Col.SUGGESTED_ANSWER).as("answer"), lit(false).as("resolved"));
     Row r = truth.join(labels.unionByName(review), new String[] {Col.ITEM_ID}, "left")
         .agg(count(lit(1)).as("tasks"),
             sum(when(col("resolved"), 1).otherwise(0)).as("resolved"),
@@ -189,9 +196,9 @@ public final class Quality {
         .first();
     long tasks = r.getLong(0);
     long resolved = r.getLong(1);
-    return String.format(Locale.ROOT, "%-22s %-14s %-6s %-6s %9d %9.4f %9.4f %8.4f", name + " (" + tasks + ")",
-        method, withGold ? "10%" : "none", drops ? "yes" : "no", resolved, (double) r.getLong(2) / resolved, 1 - (double) resolved / tasks,
-        (double) r.getLong(3) / tasks);
+    return String.format(Locale.ROOT, "%-22s %-14s %-6s %-6s %9d %9.4f %9.4f %8.4f %8.4f", name + " (" + tasks + ")",
+        method, withGold ? "10%" : "none", drops ? "yes" : "no", resolved, (double) r.getLong(2) / resolved,
+        1 - (double) resolved / tasks, (double) r.getLong(2) / tasks, (double) r.getLong(3) / tasks);
   }
 
   static String generatedFigures(SparkSession spark, int submissions, String method, Path data, Path out) {

@@ -1,0 +1,155 @@
+package dev.concord.resolve;
+
+import static org.apache.spark.sql.functions.lit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.concord.config.ConcordConfig.DawidSkeneSettings;
+import dev.concord.config.ProjectSettings;
+import dev.concord.schema.Col;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+
+/** The M-step of each estimated model ({@link Model}), by hand, and each model through the whole estimation. */
+class ModelTest {
+  private static final DawidSkeneSettings PLAIN = new DawidSkeneSettings(1e-6, 100, 0.0, 0.0);
+  private static final double SCALE = DawidSkene.SCALE;
+
+  /** Statistics of two annotators over two classes, mass[a][k][c] (answer k, truth c), laid out as the model's. */
+  private static long[] mass(double[][][] m) {
+    long[] out = new long[m.length * 4];
+    for (int a = 0; a < m.length; a++) {
+      for (int k = 0; k < 2; k++) {
+        for (int c = 0; c < 2; c++) {
+          out[(a * 2 + k) * 2 + c] = Math.round(m[a][k][c] * SCALE);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static double p(double[] logMatrix, int a, int k, int c) {
+    return Math.exp(logMatrix[(a * 2 + k) * 2 + c]);
+  }
+
+  /**
+   * One coin: annotator 0 is right on 3 of 4 units, annotator 1 on 1 of 2. Unpooled and unsmoothed, their
+   * accuracies are 3/4 and 1/2, whatever the class; pooled with 2 units of weight, annotator 0's is (3 + 2 * 4/6) /
+   * (4 + 2) = 13/18.
+   */
+  @Test
+  void oneCoinIsOneAccuracyPerAnnotator() {
+    long[] mass = mass(new double[][][] {{{2, 1}, {0, 1}}, {{1, 1}, {0, 0}}});
+    double[] log = new double[8];
+    Model.ONE_COIN.mStep(mass, 0, 2, 2, PLAIN, log);
+    assertEquals(0.75, p(log, 0, 0, 0), 1e-12);
+    assertEquals(0.75, p(log, 0, 1, 1), 1e-12);
+    assertEquals(0.25, p(log, 0, 1, 0), 1e-12);
+    assertEquals(0.25, p(log, 0, 0, 1), 1e-12);
+    assertEquals(0.5, p(log, 1, 0, 0), 1e-12);
+    Model.ONE_COIN.mStep(mass, 0, 2, 2, new DawidSkeneSettings(1e-6, 100, 0.0, 2.0), log);
+    assertEquals(13.0 / 18, p(log, 0, 0, 0), 1e-12);
+  }
+
+  /**
+   * MACE: an annotator who answers x whatever the truth is a spammer (theta halves every round towards 0, so
+   * P(x | x) = P(x | y) and the answer says nothing); one who is always right knows the answer (theta towards 1).
+   */
+  @Test
+  void maceSeesASpammerAsUninformative() {
+    long[] mass = mass(new double[][][] {{{5, 5}, {0, 0}}, {{5, 0}, {0, 5}}});
+    double[] log = new double[8];
+    Model.MACE.mStep(mass, 0, 2, 2, PLAIN, log);
+    assertEquals(1.0, p(log, 0, 0, 0) / p(log, 0, 0, 1), 1e-5);
+    // Its strategy is x, 10 spam answers of 10 with the prior of 0.5 on each answer: (10 + 0.5) / (10 + 1).
+    assertEquals(10.5 / 11, p(log, 0, 0, 0), 1e-5);
+    assertEquals(1.0, p(log, 1, 0, 0), 1e-5);
+    assertTrue(p(log, 1, 1, 0) < 1e-5, "the reliable annotator's P(y | x) " + p(log, 1, 1, 0));
+    for (int a = 0; a < 2; a++) {
+      for (int c = 0; c < 2; c++) {
+        assertEquals(1.0, p(log, a, 0, c) + p(log, a, 1, c), 1e-9, "a column of a confusion matrix sums to 1");
+      }
+    }
+  }
+
+  /**
+   * MACE by hand, one round from its start (theta 0.8, an even strategy): right on 3 units of x, wrong (answer y,
+   * truth x) on 1. A right answer is spam with probability 0.2 * 0.5 / (0.8 + 0.2 * 0.5) = 1/9, so the annotator
+   * knew the answer on 3 * 8/9 = 8/3 units: theta = (8/3) / 4 = 2/3. Spam: 1/3 on x, 1 on y, so with the prior of
+   * 0.5 each the strategy is (5/6, 3/2) / (7/3) = (5/14, 9/14). P(x | x) = 2/3 + 1/3 * 5/14 = 33/42 and P(x | y) =
+   * 1/3 * 5/14 = 5/42.
+   */
+  @Test
+  void maceOneRoundByHand() {
+    long[] mass = mass(new double[][][] {{{3, 0}, {1, 0}}});
+    double[] log = new double[4];
+    Model.mace(mass, 0, 1, 2, PLAIN, log, 1);
+    assertEquals(33.0 / 42, p(log, 0, 0, 0), 1e-12);
+    assertEquals(9.0 / 42, p(log, 0, 1, 0), 1e-12);
+    assertEquals(5.0 / 42, p(log, 0, 0, 1), 1e-12);
+    assertEquals(37.0 / 42, p(log, 0, 1, 1), 1e-12);
+  }
+
+  @Test
+  void namesItsModels() {
+    assertEquals(Model.FULL, Model.of(ProjectSettings.DAWID_SKENE));
+    assertEquals(Model.MACE, Model.of(ProjectSettings.MACE));
+    assertEquals(Model.ONE_COIN, Model.of(ProjectSettings.ONE_COIN));
+    assertThrows(IllegalArgumentException.class, () -> Model.of(ProjectSettings.MAJORITY_VOTE));
+  }
+
+  /**
+   * Through the whole estimation, each project by its own model in one pass: the one-coin project's matrices are
+   * symmetric, and each model recovers the truth of twenty units answered by two careful annotators and a spammer.
+   */
+  @Test
+  void eachProjectIsEstimatedByItsOwnModel() {
+    List<String> v = new ArrayList<>();
+    for (String project : List.of("coin", "mace", "full")) {
+      for (int i = 0; i < 20; i++) {
+        String truth = i % 2 == 0 ? "x" : "y";
+        String wrong = truth.equals("x") ? "y" : "x";
+        v.add(project + ":u" + i + ":good1:" + (i == 3 ? wrong : truth));
+        v.add(project + ":u" + i + ":good2:" + (i == 8 ? wrong : truth));
+        v.add(project + ":u" + i + ":spam:x");
+      }
+    }
+    Dataset<Row> votes = DawidSkeneTest.votes(v.stream().map(s -> s.substring(s.indexOf(':') + 1))
+        .toArray(String[]::new));
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < v.size(); i++) {
+      String[] f = v.get(i).split(":");
+      rows.add(org.apache.spark.sql.RowFactory.create(f[0], "label", f[0] + "-" + f[1], f[2], f[3],
+          Map.of("coin", ProjectSettings.ONE_COIN, "mace", ProjectSettings.MACE, "full", ProjectSettings.DAWID_SKENE)
+              .get(f[0])));
+    }
+    votes = DawidSkeneTest.SPARK.createDataFrame(rows, DawidSkeneTest.VOTES.add(Resolve.METHOD, "string"));
+    DawidSkene.Estimate estimate = DawidSkene.estimate(votes, DawidSkeneTest.gold(), PLAIN_WITH_SMOOTHING);
+    Map<String, Map<String, Double>> post = DawidSkeneTest.collect(estimate.posteriors());
+    for (String project : List.of("coin", "mace", "full")) {
+      for (int i = 0; i < 20; i++) {
+        if (i == 3 || i == 8) {
+          continue;
+        }
+        String truth = i % 2 == 0 ? "x" : "y";
+        assertTrue(post.get(project + "-u" + i).getOrDefault(truth, 0.0) > 0.5,
+            project + " unit " + i + ": " + post.get(project + "-u" + i));
+      }
+    }
+    Map<String, Double> coin = new java.util.TreeMap<>();
+    for (Row r : estimate.matrices().filter(org.apache.spark.sql.functions.col(Col.PROJECT).equalTo("coin")
+        .and(org.apache.spark.sql.functions.col(Col.ANNOTATOR).equalTo("good1"))).collectAsList()) {
+      coin.put(r.getAs(Col.ANSWER) + "|" + r.getAs(Col.TRUTH), r.getAs(Col.PROBABILITY));
+    }
+    assertEquals(coin.get("x|y"), coin.get("y|x"), 1e-9);
+    assertEquals(coin.get("x|x"), coin.get("y|y"), 1e-9);
+    assertTrue(coin.get("x|x") > 0.85, coin.toString());
+  }
+
+  private static final DawidSkeneSettings PLAIN_WITH_SMOOTHING = new DawidSkeneSettings(1e-6, 100, 0.01, 2.0);
+}
