@@ -13,6 +13,8 @@ import java.util.Map;
  * @param kappaThresholds minimum agreement per task type; an annotator below it is dropped
  * @param minSharedUnits units shared with peers (or gold items) needed before an annotator is judged at all
  * @param consensusThreshold minimum reliability-weighted vote share to resolve an item without a person
+ * @param posteriorThreshold under an estimated method, the posterior of the leading answer below which the model is
+ *     as good as guessing and the item goes to a person; null takes {@code consensusThreshold}
  * @param ratingMargin minimum difference of overall rating scores for a preference pair
  * @param rankingPairs which pairs a resolved ranking yields: all or adjacent
  * @param unscoredWeight vote weight of an annotator with too few shared units to be judged
@@ -21,8 +23,8 @@ import java.util.Map;
  *     annotator's work is held out and the annotator listed for a person to judge)
  * @param dropMeasures the agreement measure that decides, per task type: cohen_kappa, scott_pi,
  *     weighted_kappa_linear or weighted_kappa_quadratic
- * @param resolutionMethod how the kept annotators' answers are combined: majority_vote, weighted_vote or
- *     dawid_skene
+ * @param resolutionMethod how the kept annotators' answers are combined: majority_vote, weighted_vote, or one of
+ *     the estimated models dawid_skene, one_coin and mace
  * @param source where the project's answers come from when they arrive as an annotation tool's export; a
  *     project's own, never taken from the defaults
  */
@@ -33,6 +35,7 @@ public record ProjectSettings(
     Map<String, Double> kappaThresholds,
     Integer minSharedUnits,
     Double consensusThreshold,
+    Double posteriorThreshold,
     Double ratingMargin,
     String rankingPairs,
     Double unscoredWeight,
@@ -71,6 +74,7 @@ public record ProjectSettings(
         merge(base.kappaThresholds, kappaThresholds),
         minSharedUnits != null ? minSharedUnits : base.minSharedUnits,
         consensusThreshold != null ? consensusThreshold : base.consensusThreshold,
+        posteriorThreshold != null ? posteriorThreshold : base.posteriorThreshold,
         ratingMargin != null ? ratingMargin : base.ratingMargin,
         rankingPairs != null ? rankingPairs : base.rankingPairs,
         unscoredWeight != null ? unscoredWeight : base.unscoredWeight,
@@ -88,6 +92,23 @@ public record ProjectSettings(
     var merged = new java.util.TreeMap<>(base);
     merged.putAll(own);
     return Map.copyOf(merged);
+  }
+
+  /**
+   * The least support that resolves an answer without a person (categorical items and ranking pairs): the posterior
+   * threshold under an estimated method where one is set, else the consensus threshold.
+   */
+  public double reviewThreshold() {
+    return usesPosteriorThreshold() ? posteriorThreshold : consensusThreshold;
+  }
+
+  /** The key {@link #reviewThreshold} comes from, for messages. */
+  public String reviewThresholdKey() {
+    return usesPosteriorThreshold() ? "posterior_threshold" : "consensus_threshold";
+  }
+
+  private boolean usesPosteriorThreshold() {
+    return posteriorThreshold != null && estimated(resolutionMethod);
   }
 
   public String dropMeasure(TaskType type) {
@@ -170,6 +191,9 @@ public record ProjectSettings(
     }
     if (consensusThreshold != null && (consensusThreshold <= 0.5 || consensusThreshold > 1)) {
       throw new ConfigException(key + ".consensus_threshold must be within (0.5, 1], got " + consensusThreshold);
+    }
+    if (posteriorThreshold != null && (posteriorThreshold <= 0.5 || posteriorThreshold > 1)) {
+      throw new ConfigException(key + ".posterior_threshold must be within (0.5, 1], got " + posteriorThreshold);
     }
     if (ratingMargin != null && !(ratingMargin > 0)) {
       throw new ConfigException(key + ".rating_margin must be positive, got " + ratingMargin);

@@ -27,8 +27,13 @@ final class ItemResolution {
   private ItemResolution() {}
 
   /** One project's resolution settings. */
-  record Rules(double consensus, String method, boolean adjacentOnly, double ratingMargin,
-      Map<String, Double> dimensionWeights) implements Serializable {}
+  /**
+   * @param consensus the least vote share that resolves a rating pair
+   * @param review the least support that resolves a categorical answer or a ranking pair (the consensus threshold,
+   *     or the posterior threshold under an estimated method), and {@code reviewKey} the key it comes from
+   */
+  record Rules(double consensus, double review, String reviewKey, String method, boolean adjacentOnly,
+      double ratingMargin, Map<String, Double> dimensionWeights) implements Serializable {}
 
   /** The settings of every project named in the configuration, and of the rest. */
   record Settings(Rules defaults, Map<String, Rules> projects) implements Serializable {
@@ -124,7 +129,7 @@ final class ItemResolution {
     String outcome = hasGold ? gold.category() : top == null ? null : top.category();
     String reason = hasGold ? null : total == 0 ? "no_kept_annotators"
         : second != null && second.w() == top.w() ? "tie"
-        : topShare != null && topShare < rules.consensus() ? "no_consensus" : null;
+        : topShare != null && topShare < rules.review() ? "no_consensus" : null;
     String status = reason != null ? Status.REVIEW : "tie".equals(outcome) ? Resolve.NO_RECORD : Resolve.RESOLVED;
     long agreed = 0;
     Double strengthOfOutcome = null;
@@ -145,7 +150,7 @@ final class ItemResolution {
         : "tie".equals(reason) ? "the two leading answers have the same " + supportNoun(rules.method()) + " "
             + formatNumber(top.w())
         : "no_consensus".equals(reason) ? "the leading answer has " + supportNoun(rules.method()) + " "
-            + formatNumber(topShare) + ", below consensus_threshold " + rules.consensus()
+            + formatNumber(topShare) + ", below " + rules.reviewKey() + " " + rules.review()
         : Resolve.NO_RECORD.equals(status) ? "resolved as a tie, which makes no preference pair" : null;
     int annotatorCount = totalN == null ? 0 : (int) (long) totalN;
     double strength = hasGold && gold.strength() != null ? gold.strength()
@@ -306,7 +311,7 @@ final class ItemResolution {
       Integer ga = itemHasGold ? goldPlace.get(p.a) : place.get(p.a);
       Integer gb = itemHasGold ? goldPlace.get(p.b) : place.get(p.b);
       Integer gap = ga == null || gb == null ? null : Math.abs(ga - gb);
-      boolean confident = decided && (itemHasGold || winnerShare >= rules.consensus());
+      boolean confident = decided && (itemHasGold || winnerShare >= rules.review());
       boolean wanted = !rules.adjacentOnly() || Integer.valueOf(1).equals(gap);
       long n = p.n == null ? 0 : p.n;
       long na = p.na == null ? 0 : p.na;
@@ -353,7 +358,7 @@ final class ItemResolution {
         ? "every annotator of the item was dropped, and there is no gold label"
         : "cycle".equals(reason) ? "the confident pair decisions go round in a cycle: " + cycle
         : "tie".equals(reason) ? "every response pair has equal support on both sides"
-        : "no_consensus".equals(reason) ? "no response pair reaches consensus_threshold " + rules.consensus()
+        : "no_consensus".equals(reason) ? "no response pair reaches " + rules.reviewKey() + " " + rules.review()
             + " (by " + supportNoun(rules.method()) + ")" : null;
     record Ranked(Double weight, String a, String b, long n, int agreed) {}
     List<Ranked> ranked = new ArrayList<>();

@@ -86,8 +86,11 @@ enum Model {
   /** MACE's fixed point: rounds per M-step, and the start of every annotator's theta. */
   static final int ROUNDS = 20;
   static final double START_THETA = 0.8;
-  /** Pseudo-count of each answer in a spammer's strategy (MACE's symmetric Dirichlet prior, Jeffreys' 0.5). */
-  static final double STRATEGY_PRIOR = 0.5;
+  /**
+   * Pseudo-count of each answer in a spammer's strategy: a uniform Dirichlet prior, so that a strategy seen on few
+   * spam answers stays near even.
+   */
+  static final double STRATEGY_PRIOR = 1.0;
 
   /**
    * Writes the log confusion matrices of {@code slots} annotators of one scope ({@code n} classes), laid out from

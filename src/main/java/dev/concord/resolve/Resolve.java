@@ -17,7 +17,8 @@ import org.apache.spark.sql.Row;
 
 /**
  * Conflict resolution over the kept annotators' units: gold first, then a vote weighted by each annotator's
- * reliability; a tie or a weighted share below {@code consensus_threshold} goes to review rather than being guessed.
+ * reliability, or a model's posterior; a tie or a share below {@code consensus_threshold} ({@code posterior_threshold}
+ * under an estimated model, where set) goes to review rather than being guessed.
  * Nothing depends on input order: every choice is a comparison of weights, with ties sent to a person.
  *
  * <p>Every item is resolved in one pass ({@link ItemResolution}): its votes, gold units and posteriors are shuffled
@@ -224,7 +225,8 @@ public final class Resolve {
   }
 
   private static ItemResolution.Rules rules(ProjectSettings p) {
-    return new ItemResolution.Rules(p.consensusThreshold(), p.resolutionMethod(),
+    return new ItemResolution.Rules(p.consensusThreshold(), p.reviewThreshold(), p.reviewThresholdKey(),
+        p.resolutionMethod(),
         "adjacent".equals(p.rankingPairs()), p.ratingMargin(),
         p.ratingDimensions() == null ? null : new java.util.TreeMap<>(p.ratingDimensions()));
   }

@@ -41,6 +41,22 @@ public class ConcordConfigTest {
   }
 
   /**
+   * The posterior threshold governs review under an estimated method only, and where unset the consensus threshold
+   * does, so that a configuration written before it keeps its meaning.
+   */
+  @Test
+  void reviewThresholdFollowsTheMethod() {
+    ConcordConfig c = ConcordConfig.parse(MINIMAL + "projects:\n  est:\n    resolution_method: mace\n"
+        + "    posterior_threshold: 0.52\n  votes:\n    resolution_method: majority_vote\n"
+        + "    posterior_threshold: 0.52\n  coin:\n    resolution_method: one_coin\n", "test.yaml");
+    assertEquals(0.52, c.forProject("est").reviewThreshold());
+    assertEquals("posterior_threshold", c.forProject("est").reviewThresholdKey());
+    assertEquals(0.6, c.forProject("votes").reviewThreshold());
+    assertEquals("consensus_threshold", c.forProject("votes").reviewThresholdKey());
+    assertEquals(0.6, c.forProject("coin").reviewThreshold(), "no posterior threshold set: the consensus threshold");
+  }
+
+  /**
    * The defaults live in the settings records ({@code DEFAULTS}); the shipped file documents every key with its value.
    * Each section of the shipped file must bind to what the section omitted binds to, so neither can drift from the
    * other. The one deliberate difference: the shipped file names a salt, where an omitted salt is empty.
@@ -117,6 +133,8 @@ public class ConcordConfigTest {
     assertMessage(minimalWith("consensus_threshold: 0.6", "consensus_threshold: 0.4"),
         "defaults.consensus_threshold");
     assertMessage(minimalWith("ranking_pairs: all", "ranking_pairs: some"), "defaults.ranking_pairs");
+    assertMessage(MINIMAL + "projects:\n  p:\n    posterior_threshold: 0.5\n", "projects.p.posterior_threshold");
+    assertMessage(MINIMAL + "projects:\n  p:\n    resolution_method: glad\n", "projects.p.resolution_method");
     assertMessage(minimalWith("label: 0.2}", "label: 1.5}"), "defaults.kappa_thresholds.label");
     assertMessage(minimalWith("min_shared_units: 8", "min_shared_units: many"), "defaults.min_shared_units");
     assertMessage(MINIMAL + "projects:\n  p:\n    rating_scale: {min: 5, max: 1}\n", "projects.p.rating_scale");

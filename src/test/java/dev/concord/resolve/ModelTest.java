@@ -66,8 +66,8 @@ class ModelTest {
     double[] log = new double[8];
     Model.MACE.mStep(mass, 0, 2, 2, PLAIN, log);
     assertEquals(1.0, p(log, 0, 0, 0) / p(log, 0, 0, 1), 1e-5);
-    // Its strategy is x, 10 spam answers of 10 with the prior of 0.5 on each answer: (10 + 0.5) / (10 + 1).
-    assertEquals(10.5 / 11, p(log, 0, 0, 0), 1e-5);
+    // Its strategy is x, 10 spam answers of 10 with the prior of 1 on each answer: (10 + 1) / (10 + 2).
+    assertEquals(11.0 / 12, p(log, 0, 0, 0), 1e-5);
     assertEquals(1.0, p(log, 1, 0, 0), 1e-5);
     assertTrue(p(log, 1, 1, 0) < 1e-5, "the reliable annotator's P(y | x) " + p(log, 1, 1, 0));
     for (int a = 0; a < 2; a++) {
@@ -81,18 +81,18 @@ class ModelTest {
    * MACE by hand, one round from its start (theta 0.8, an even strategy): right on 3 units of x, wrong (answer y,
    * truth x) on 1. A right answer is spam with probability 0.2 * 0.5 / (0.8 + 0.2 * 0.5) = 1/9, so the annotator
    * knew the answer on 3 * 8/9 = 8/3 units: theta = (8/3) / 4 = 2/3. Spam: 1/3 on x, 1 on y, so with the prior of
-   * 0.5 each the strategy is (5/6, 3/2) / (7/3) = (5/14, 9/14). P(x | x) = 2/3 + 1/3 * 5/14 = 33/42 and P(x | y) =
-   * 1/3 * 5/14 = 5/42.
+   * 1 each the strategy is (4/3, 2) / (10/3) = (2/5, 3/5). P(x | x) = 2/3 + 1/3 * 2/5 = 4/5 and P(x | y) = 1/3 *
+   * 2/5 = 2/15.
    */
   @Test
   void maceOneRoundByHand() {
     long[] mass = mass(new double[][][] {{{3, 0}, {1, 0}}});
     double[] log = new double[4];
     Model.mace(mass, 0, 1, 2, PLAIN, log, 1);
-    assertEquals(33.0 / 42, p(log, 0, 0, 0), 1e-12);
-    assertEquals(9.0 / 42, p(log, 0, 1, 0), 1e-12);
-    assertEquals(5.0 / 42, p(log, 0, 0, 1), 1e-12);
-    assertEquals(37.0 / 42, p(log, 0, 1, 1), 1e-12);
+    assertEquals(4.0 / 5, p(log, 0, 0, 0), 1e-12);
+    assertEquals(1.0 / 5, p(log, 0, 1, 0), 1e-12);
+    assertEquals(2.0 / 15, p(log, 0, 0, 1), 1e-12);
+    assertEquals(13.0 / 15, p(log, 0, 1, 1), 1e-12);
   }
 
   @Test

@@ -46,7 +46,7 @@ class ResolveOracleTest {
         mv: {resolution_method: majority_vote, consensus_threshold: 0.7}
         adj: {ranking_pairs: adjacent, rating_dimensions: {helpfulness: 0.75, accuracy: 0.25}, rating_margin: 0.5}
         ds: {resolution_method: dawid_skene}
-        mace: {resolution_method: mace}
+        mace: {resolution_method: mace, posterior_threshold: 0.55}
         coin: {resolution_method: one_coin}
       """, "test");
   static Resolve.Result fresh;

@@ -132,7 +132,8 @@ final class SqlResolve {
     Column second = element_at(col("ranked"), 2);
     Column hasGold = col("gold_category").isNotNull();
     Column totalW = coalesce(col("total_w"), lit(0.0));
-    Column consensus = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::consensusThreshold);
+    Column consensus = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::reviewThreshold);
+    Column consensusKey = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::reviewThresholdKey);
     Column goldShare = coalesce(org.apache.spark.sql.functions.aggregate(coalesce(col("ranked"),
             org.apache.spark.sql.functions.array()), lit(0.0),
         (acc, r) -> acc.plus(when(r.getField(Col.CATEGORY).equalTo(col("gold_category")), r.getField("w"))
@@ -160,7 +161,7 @@ final class SqlResolve {
         .when(reviewReason.equalTo("tie"), concat(lit("the two leading answers have the same "), supportNoun(method),
             lit(" "), format_number(top.getField("w"), 3)))
         .when(reviewReason.equalTo("no_consensus"), concat(lit("the leading answer has "), supportNoun(method),
-            lit(" "), format_number(topShare, 3), lit(", below consensus_threshold "), consensus.cast("string")))
+            lit(" "), format_number(topShare, 3), lit(", below "), consensusKey, lit(" "), consensus.cast("string")))
         .when(status.equalTo(NO_RECORD), lit("resolved as a tie, which makes no preference pair"));
 
     Dataset<Row> decided = joined.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
@@ -257,7 +258,8 @@ final class SqlResolve {
         .otherwise(coalesce(share, lit(0.0)));
     Column gap = when(hasGold, abs(col("gold_place_a").minus(col("gold_place_b"))))
         .otherwise(abs(col("place_a").minus(col("place_b"))));
-    Column consensus = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::consensusThreshold);
+    Column consensus = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::reviewThreshold);
+    Column consensusKey = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::reviewThresholdKey);
     Column method = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::resolutionMethod);
     Column adjacentOnly = PerProject.value(config.perProject(), col(Col.PROJECT), ProjectSettings::rankingPairs)
         .equalTo("adjacent");
@@ -278,7 +280,7 @@ final class SqlResolve {
         chosen.as(Col.CHOSEN_RESPONSE_ID), rejected.as(Col.REJECTED_RESPONSE_ID), resolution.as(Col.RESOLUTION),
         winnerShare.as(Col.AGREEMENT), winnerShare.multiply(gap).cast("double").as(Col.MARGIN),
         aWins.as("a_wins"), n.as("n"), agreed.cast("int").as(Col.AGREED_COUNT), share.as("share"),
-        consensus.as("consensus"), method.as(METHOD));
+        consensus.as("consensus"), consensusKey.as("consensus_key"), method.as(METHOD));
 
     // The confident pairs must fit one order: a cycle among them (a over b, b over c, c over a) sends the item to
     // a person rather than keeping some arbitrary part of it.
@@ -302,7 +304,8 @@ final class SqlResolve {
     Dataset<Row> perItem = checked.groupBy(Col.ITEM_ID, Col.PROJECT, Col.TASK_TYPE).agg(
         max(col("emit").cast("int")).as("emitted"), max(col("has_gold").cast("int")).as("gold"),
         max(col("decided").cast("int")).as("any_decided"), max("n").as("max_n"),
-        first(col("consensus")).as("consensus"), first(col(METHOD)).as(METHOD), first(col("cycle")).as("cycle"),
+        first(col("consensus")).as("consensus"), first(col("consensus_key")).as("consensus_key"),
+        first(col(METHOD)).as(METHOD), first(col("cycle")).as("cycle"),
         sort_array(collect_list(struct(col("share").as(Col.WEIGHT), col(Units.PART_A), col(Units.PART_B),
             col("n"), col(Col.AGREED_COUNT))), false).as("ranked"))
         .join(who, new String[] {Col.ITEM_ID}, "left");
@@ -316,8 +319,8 @@ final class SqlResolve {
         .when(reason.equalTo("cycle"), concat(lit("the confident pair decisions go round in a cycle: "),
             col("cycle")))
         .when(reason.equalTo("tie"), lit("every response pair has equal support on both sides"))
-        .when(reason.equalTo("no_consensus"), concat(lit("no response pair reaches consensus_threshold "),
-            col("consensus").cast("string"), lit(" (by "), supportNoun(col(METHOD)), lit(")")));
+        .when(reason.equalTo("no_consensus"), concat(lit("no response pair reaches "), col("consensus_key"),
+            lit(" "), col("consensus").cast("string"), lit(" (by "), supportNoun(col(METHOD)), lit(")")));
     Dataset<Row> outcomes = perItem.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE),
         when(reason.isNull(), lit(RESOLVED)).otherwise(lit(REVIEW)).as(Col.STATUS), reason.as(Col.REASON),
         detail.as(Col.DETAIL),

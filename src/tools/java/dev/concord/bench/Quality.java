@@ -114,7 +114,7 @@ public final class Quality {
         ObjectNode s = JSON.createObjectNode()
             .put("submission_id", name + "-" + f[0] + "-" + f[1]).put("item_id", "task-" + f[0])
             .put("project", "crowd-" + name).put("task_type", "label").put("annotator_id", f[1])
-            .put("submitted_at", "2026-11-21T00:00:00Z").put("prompt", "Task " + f[0] + " of " + name);
+            .put("submitted_at", "2026-11-21T00:00:00Z").put("prompt", prompt(name, f[0]));
         s.putArray("responses");
         s.putObject("answer").put("label", f[2]);
         w.write(JSON.writeValueAsString(s) + "\n");
@@ -131,6 +131,20 @@ public final class Quality {
           w.write(JSON.writeValueAsString(g) + "\n");
         }
       }
+    }
+  }
+
+  /**
+   * A stand-in for the task's text, which the crowd data does not hold: its name and a digest of it, so that no two
+   * tasks' prompts are near duplicates ("Task 12" and "Task 120" would be, and be merged away unscored).
+   */
+  static String prompt(String set, String task) {
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+          .digest((set + ":" + task).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "Task " + task + " of " + set + ": " + java.util.HexFormat.of().formatHex(h);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
