@@ -207,8 +207,9 @@ public final class Steps {
     Dataset<Row> votes = store.staged(Staged.VOTES);
     Dataset<Row> goldUnits = store.staged(Staged.GOLD_UNITS);
     if (config.usesEstimation()) {
-      DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.dawidSkeneVotes(votes),
-          goldUnits.select(Col.UNIT, Col.CATEGORY), config.dawidSkene());
+      // The models learn from every judged annotator's answers; only the kept annotators' make an item's posterior.
+      DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.estimationVotes(store.staged(Staged.UNITS),
+          store.staged(Staged.ANNOTATORS), projects), goldUnits.select(Col.UNIT, Col.CATEGORY), config.dawidSkene());
       store.stage(Staged.POSTERIORS, () -> estimate.posteriors());
       store.stage(Staged.MATRICES, () -> estimate.matrices());
       LOG.info("Dawid-Skene: {} iterations, {}, mean log-likelihood per unit {}", estimate.iterations(),

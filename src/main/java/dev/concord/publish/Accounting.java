@@ -149,6 +149,17 @@ public final class Accounting {
    */
   public static Dataset<Row> decisions(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> annotators,
       Dataset<Row> outcomes, Dataset<Row> lineage, Dataset<Row> deduped, Dataset<Row> excluded) {
+    return decisions(lines, submissions, annotators, outcomes, lineage, deduped, excluded,
+        lit(null).cast("string"));
+  }
+
+  /**
+   * @param estimatedBy over a submission's columns: the estimated model its answer informs (a dropped annotator's
+   *     answer still informs the estimate of every annotator's reliability), null where none does
+   */
+  public static Dataset<Row> decisions(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> annotators,
+      Dataset<Row> outcomes, Dataset<Row> lineage, Dataset<Row> deduped, Dataset<Row> excluded,
+      Column estimatedBy) {
     Column excludedLine = col("excluded_line").isNotNull();
     Dataset<Row> badLines = lines.filter(col(Col.REASON).isNotNull())
         .join(excluded.select(col(Col.ANNOTATOR), col(Col.ANNOTATOR).as("excluded_line")),
@@ -202,7 +213,9 @@ public final class Accounting {
             concat(status, lit(": "), col(Col.DETAIL)))
         .when(status.isin(Reconcile.SUPERSEDED, Reconcile.EXCLUDED_ON_REQUEST), col(Col.DETAIL))
         .when(col("drop_reason").isNotNull(), concat(lit("annotator "), col("annotator_decision"), lit(": "),
-            col("drop_reason")))
+            col("drop_reason"), when(col("annotator_decision").equalTo(AnnotatorFilter.DROPPED)
+                .and(estimatedBy.isNotNull()), concat(lit("; the answer informed only the estimate of the annotators'"
+                + " reliability ("), estimatedBy, lit("), never its item's resolution"))).otherwise(lit(""))))
         .when(col("best").equalTo(4), lit("its answer backs the records listed"))
         .when(col("best").equalTo(3), lit("its item's record was an exact or near duplicate of the record listed,"
             + " which carries it (see duplicates/)"))

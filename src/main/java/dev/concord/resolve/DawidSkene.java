@@ -40,6 +40,8 @@ public final class DawidSkene {
   private static final Logger LOG = LoggerFactory.getLogger(DawidSkene.class);
 
   public static final String POSTERIOR = "posterior";
+  /** Column of the votes: whether the vote enters its unit's posterior (its annotator is kept), or only the estimate. */
+  public static final String COUNTED = "counted";
   private static final String IS_GOLD = "is_gold";
   /** Posteriors are kept to this many decimals; the statistics count in units of 10^-DIGITS. */
   static final double SCALE = 1e9;
@@ -188,20 +190,25 @@ public final class DawidSkene {
   /**
    * @param votes {@code project, task_type, unit, annotator, category}, one row per annotator and unit, and the
    *     project's {@code method} (one of {@link dev.concord.config.ProjectSettings#ESTIMATED}; without the column,
-   *     {@code dawid_skene})
+   *     {@code dawid_skene}) and whether it is {@code counted} in its unit's posterior (without the column, every
+   *     vote is): an uncounted vote informs the annotators' matrices and the priors, and no unit's posterior; a unit
+   *     with no counted vote has no posterior
    * @param gold {@code unit, category} of the gold units
    */
   public static Estimate estimate(Dataset<Row> votes, Dataset<Row> gold, DawidSkeneSettings settings) {
     SparkSession spark = votes.sparkSession();
     // The whole estimation is one task: every iteration is a pass over arrays in memory, where a Spark job per
     // iteration would cost more in scheduling than the pass itself. Its input is the votes, sorted by unit.
-    org.apache.spark.sql.Column method = java.util.Arrays.asList(votes.columns()).contains(Resolve.METHOD)
-        ? col(Resolve.METHOD) : lit(dev.concord.config.ProjectSettings.DAWID_SKENE);
+    List<String> columns = java.util.Arrays.asList(votes.columns());
+    org.apache.spark.sql.Column method = columns.contains(Resolve.METHOD) ? col(Resolve.METHOD)
+        : lit(dev.concord.config.ProjectSettings.DAWID_SKENE);
+    org.apache.spark.sql.Column counted = columns.contains(COUNTED) ? col(COUNTED) : lit(true);
     Dataset<Row> rows = votes.select(col(Col.UNIT), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
-            col(Col.CATEGORY), lit(false).as(IS_GOLD), method.as(Resolve.METHOD))
+            col(Col.CATEGORY), lit(false).as(IS_GOLD), method.as(Resolve.METHOD), counted.as(COUNTED))
         .unionByName(gold.select(col(Col.UNIT), lit(null).cast("string").as(Col.PROJECT),
             lit(null).cast("string").as(Col.TASK_TYPE), lit(null).cast("string").as(Col.ANNOTATOR),
-            col(Col.CATEGORY), lit(true).as(IS_GOLD), lit(null).cast("string").as(Resolve.METHOD)))
+            col(Col.CATEGORY), lit(true).as(IS_GOLD), lit(null).cast("string").as(Resolve.METHOD),
+            lit(null).cast("boolean").as(COUNTED)))
         .repartition(1).sortWithinPartitions(Col.UNIT, IS_GOLD);
     org.apache.spark.util.CollectionAccumulator<double[]> summary = spark.sparkContext().collectionAccumulator();
     org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices = spark.sparkContext()
@@ -225,7 +232,7 @@ public final class DawidSkene {
   static java.util.Iterator<Row> fit(java.util.Iterator<Row> rows, DawidSkeneSettings settings,
       org.apache.spark.util.CollectionAccumulator<double[]> summary,
       org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices) {
-    record Vote(String annotator, String category) {}
+    record Vote(String annotator, String category, boolean counted) {}
     java.util.TreeMap<String, java.util.TreeSet<String>> classesOf = new java.util.TreeMap<>();
     java.util.TreeMap<String, java.util.TreeSet<String>> annotatorsOf = new java.util.TreeMap<>();
     java.util.Map<String, Model> modelOf = new java.util.HashMap<>();
@@ -261,7 +268,7 @@ public final class DawidSkene {
         goldAnswer = r.getString(4);
       } else {
         scope = r.getString(1) + "\u001f" + r.getString(2);
-        votes.add(new Vote(r.getString(3), r.getString(4)));
+        votes.add(new Vote(r.getString(3), r.getString(4), r.isNullAt(7) || r.getBoolean(7)));
         classesOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(4));
         annotatorsOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(3));
         modelOf.putIfAbsent(scope, Model.of(r.getString(6)));
@@ -294,23 +301,25 @@ public final class DawidSkene {
     }
     Shape shape = new Shape(classes, firstSlot, models);
     List<Unit> units = new ArrayList<>(unitIds.size());
+    // Every vote informs the estimate; only the counted ones (the kept annotators') make a unit's posterior.
+    List<Unit> posteriorUnits = new ArrayList<>(unitIds.size());
     for (int u = 0; u < unitIds.size(); u++) {
       int s = scopeIndex.get(unitScopes.get(u));
       List<Vote> vs = unitVotes.get(u);
-      int[][] pairs = new int[vs.size()][];
-      for (int v = 0; v < pairs.length; v++) {
-        pairs[v] = new int[] {slotIndex.get(s).get(vs.get(v).annotator()), classIndex.get(s).get(vs.get(v).category())};
+      int[][] triples = new int[vs.size()][];
+      for (int v = 0; v < triples.length; v++) {
+        triples[v] = new int[] {slotIndex.get(s).get(vs.get(v).annotator()),
+            classIndex.get(s).get(vs.get(v).category()), vs.get(v).counted() ? 1 : 0};
       }
       // Votes in (slot, class) order: the E-step adds their logs in this order, the same in every run.
-      java.util.Arrays.sort(pairs, java.util.Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
-      int[] slots = new int[pairs.length];
-      int[] answers = new int[pairs.length];
-      for (int v = 0; v < pairs.length; v++) {
-        slots[v] = pairs[v][0];
-        answers[v] = pairs[v][1];
-      }
+      java.util.Arrays.sort(triples, java.util.Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
       String g = unitGold.get(u);
-      units.add(new Unit(unitIds.get(u), s, g == null ? NO_GOLD : classIndex.get(s).get(g), slots, answers));
+      int goldK = g == null ? NO_GOLD : classIndex.get(s).get(g);
+      units.add(unit(unitIds.get(u), s, goldK, triples, false));
+      Unit counted = unit(unitIds.get(u), s, goldK, triples, true);
+      if (counted.slots().length > 0) {
+        posteriorUnits.add(counted);
+      }
     }
 
     Statistics stats = Statistics.of(units, shape, null);
@@ -330,7 +339,7 @@ public final class DawidSkene {
     summary.add(new double[] {iteration, previous, converged ? 1 : 0});
     matrices.add(matrices(scopes, names, slotIndex, shape, params));
     List<Row> out = new ArrayList<>();
-    for (Unit u : units) {
+    for (Unit u : posteriorUnits) {
       double[] p = new double[shape.classes()[u.scope()]];
       posterior(u, shape, params, p);
       for (int c = 0; c < p.length; c++) {
@@ -338,6 +347,24 @@ public final class DawidSkene {
       }
     }
     return out.iterator();
+  }
+
+  /** A unit of (slot, class, counted) votes: every vote, or with {@code countedOnly} the counted ones. */
+  private static Unit unit(String id, int scope, int goldK, int[][] triples, boolean countedOnly) {
+    int n = 0;
+    for (int[] t : triples) {
+      n += !countedOnly || t[2] == 1 ? 1 : 0;
+    }
+    int[] slots = new int[n];
+    int[] answers = new int[n];
+    int i = 0;
+    for (int[] t : triples) {
+      if (!countedOnly || t[2] == 1) {
+        slots[i] = t[0];
+        answers[i++] = t[1];
+      }
+    }
+    return new Unit(id, scope, goldK, slots, answers);
   }
 
   /** Every slot's matrix as {@link #MATRICES} values: P(answer k | true class c), rounded to nine digits. */

@@ -122,12 +122,36 @@ public final class Resolve {
 
   /**
    * The votes {@link DawidSkene} estimates from: those of projects resolved by an estimated model, ratings aside,
-   * with the model ({@code method}).
+   * with the model ({@code method}); every vote counts in its unit's posterior.
    */
   public static Dataset<Row> dawidSkeneVotes(Dataset<Row> votes) {
+    return estimated(votes).select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.UNIT), col(Col.ANNOTATOR),
+        col(Col.CATEGORY), col(METHOD), lit(true).as(DawidSkene.COUNTED));
+  }
+
+  /**
+   * The votes the estimated models learn from: every judged annotator's answers ({@code annotators}: kept, unscored
+   * or dropped; an annotator held for review is out of the run), each with whether it is {@code counted} in its
+   * unit's posterior, which only a kept annotator's is. A dropped annotator's answers are evidence of the truth while
+   * everyone's reliability is estimated, so the kept annotators' matrices are sharper, but they enter no unit's
+   * posterior and so decide no record.
+   *
+   * @param units {@link Units#of} with {@code annotator}
+   * @param annotators {@code annotator, decision}
+   */
+  public static Dataset<Row> estimationVotes(Dataset<Row> units, Dataset<Row> annotators, Projects projects) {
+    Dataset<Row> judged = annotators.filter(dev.concord.filter.AnnotatorFilter.used(col(Col.DECISION))
+            .or(col(Col.DECISION).equalTo(dev.concord.filter.AnnotatorFilter.DROPPED)))
+        .select(col(Col.ANNOTATOR), dev.concord.filter.AnnotatorFilter.used(col(Col.DECISION))
+            .as(DawidSkene.COUNTED));
+    return estimated(units.join(judged, Col.ANNOTATOR)
+            .withColumn(METHOD, PerProject.value(projects, col(Col.PROJECT), ProjectSettings::resolutionMethod)))
+        .select(Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.ANNOTATOR, Col.CATEGORY, METHOD, DawidSkene.COUNTED);
+  }
+
+  private static Dataset<Row> estimated(Dataset<Row> votes) {
     return votes.filter(col(METHOD).isin(ProjectSettings.ESTIMATED.toArray())
-            .and(col(Col.TASK_TYPE).notEqual(TaskType.RATING.id())))
-        .select(Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.ANNOTATOR, Col.CATEGORY, METHOD);
+        .and(col(Col.TASK_TYPE).notEqual(TaskType.RATING.id())));
   }
 
   /**

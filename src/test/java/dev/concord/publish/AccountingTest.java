@@ -90,7 +90,8 @@ class AccountingTest {
             spark.createDataFrame(List.of(
                 RowFactory.create("i-decontaminated", Dedup.DECONTAMINATED, "its prompt is an evaluation prompt"),
                 RowFactory.create("i-held-out", Dedup.HELD_OUT, "links train and test")), DEDUPED),
-            spark.createDataFrame(List.of(RowFactory.create("gone")), EXCLUDED))
+            spark.createDataFrame(List.of(RowFactory.create("gone")), EXCLUDED),
+            org.apache.spark.sql.functions.lit(dev.concord.config.ProjectSettings.MACE))
         .collectAsList()
         .forEach(r -> decisions.put(r.getAs(Col.SUBMISSION_ID) == null ? "line " + r.getAs(Col.ROW_ID)
             : r.<String>getAs(Col.SUBMISSION_ID), r));
@@ -120,7 +121,8 @@ class AccountingTest {
 
   @Test
   void reasonsNameWhatDecided() {
-    assertEquals("annotator dropped: kappa 0.05 below 0.2", reason("s-dropped"));
+    assertEquals("annotator dropped: kappa 0.05 below 0.2; the answer informed only the estimate of the annotators'"
+        + " reliability (mace), never its item's resolution", reason("s-dropped"));
     assertEquals("duplicate_submission_id: detail of duplicate-id", reason("s-duplicate-id"));
     assertEquals("tie: 2 against 2", reason("s-to-review"));
     assertEquals("its item's records were removed: its prompt is an evaluation prompt", reason("s-decontaminated"));

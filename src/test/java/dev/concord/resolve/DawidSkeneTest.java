@@ -187,6 +187,47 @@ public class DawidSkeneTest {
   }
 
   /**
+   * A dropped annotator's votes inform the estimate but enter no posterior. Two units carry the same kept votes (x
+   * and y), one also the dropped contrarian's y: their posteriors are equal, where a counted contrarian's y would
+   * have pushed the first towards x. A unit only the dropped annotator answered has no posterior; the dropped
+   * annotator's matrix is still estimated, inverted.
+   */
+  @Test
+  void uncountedVotesInformTheEstimateOnly() {
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String truth = i % 2 == 0 ? "x" : "y";
+      String opposite = truth.equals("x") ? "y" : "x";
+      rows.add(counted("u" + i, "good1", truth, true));
+      rows.add(counted("u" + i, "good2", truth, true));
+      rows.add(counted("u" + i, "contrarian", opposite, false));
+    }
+    rows.add(counted("split", "good1", "x", true));
+    rows.add(counted("split", "good2", "y", true));
+    rows.add(counted("split", "contrarian", "y", false));
+    rows.add(counted("twin", "good1", "x", true));
+    rows.add(counted("twin", "good2", "y", true));
+    rows.add(counted("lonely", "contrarian", "x", false));
+    DawidSkene.Estimate estimate = DawidSkene.estimate(SPARK.createDataFrame(rows,
+        VOTES.add(DawidSkene.COUNTED, "boolean")), gold(), SETTINGS);
+    Map<String, Map<String, Double>> post = collect(estimate.posteriors());
+    assertEquals(post.get("twin"), post.get("split"));
+    assertTrue(!post.containsKey("lonely"), "a unit with no counted vote has no posterior");
+    Row inverted = estimate.matrices().filter(col(Col.ANNOTATOR).equalTo("contrarian")
+        .and(col(Col.ANSWER).equalTo("y")).and(col(Col.TRUTH).equalTo("x"))).first();
+    assertTrue(inverted.<Double>getAs(Col.PROBABILITY) > 0.9, "the contrarian's P(y | x): " + inverted);
+    Map<String, Map<String, Double>> allCounted = collect(DawidSkene.estimate(SPARK.createDataFrame(rows,
+            VOTES.add(DawidSkene.COUNTED, "boolean")).withColumn(DawidSkene.COUNTED, lit(true)), gold(), SETTINGS)
+        .posteriors());
+    assertTrue(allCounted.get("split").get("x") > allCounted.get("twin").get("x"),
+        "counted, the contrarian's y speaks for x: " + allCounted.get("split") + " against " + allCounted.get("twin"));
+  }
+
+  private static Row counted(String unit, String annotator, String category, boolean counted) {
+    return RowFactory.create("p", "label", unit, annotator, category, counted);
+  }
+
+  /**
    * Snow et al.'s textual-entailment labels: the published Dawid-Skene codes reach 0.9275 against the truth, majority
    * vote at most 0.919.
    */
