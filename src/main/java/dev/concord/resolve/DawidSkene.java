@@ -519,8 +519,8 @@ public final class DawidSkene {
           settings, logMatrix);
       int priorBase = shape.priorBase(s);
       for (int c = 0; c < n; c++) {
-        logPriors[priorBase + c] = Model.smoothedLog(stats.classMass[priorBase + c] / SCALE, stats.units[s], n,
-            settings.smoothing());
+        logPriors[priorBase + c] = Math.log(Math.max(Model.smoothed(stats.classMass[priorBase + c] / SCALE,
+            stats.units[s], n, settings.smoothing()), Model.FLOOR));
       }
     }
     return new Params(logMatrix, logPriors);

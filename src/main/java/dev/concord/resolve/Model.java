@@ -21,33 +21,28 @@ import dev.concord.config.ProjectSettings;
 enum Model {
   FULL {
     @Override
-    void mStep(long[] mass, int base, int slots, int n, DawidSkeneSettings settings, double[] logMatrix) {
-      double alpha = settings.smoothing();
-      double strength = settings.pooledPrior();
+    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] p) {
+      int n = m.length == 0 ? 0 : m[0].length;
       double[][] pooled = new double[n][n];
       double[] pooledTotal = new double[n];
-      for (int a = 0; a < slots; a++) {
+      for (double[][] annotator : m) {
         for (int k = 0; k < n; k++) {
           for (int c = 0; c < n; c++) {
-            double m = mass[base + (a * n + k) * n + c] / DawidSkene.SCALE;
-            pooled[k][c] += m;
-            pooledTotal[c] += m;
+            pooled[k][c] += annotator[k][c];
+            pooledTotal[c] += annotator[k][c];
           }
         }
       }
-      for (int a = 0; a < slots; a++) {
-        double[] rowTotal = new double[n];
-        for (int k = 0; k < n; k++) {
-          for (int c = 0; c < n; c++) {
-            rowTotal[c] += mass[base + (a * n + k) * n + c] / DawidSkene.SCALE;
+      double strength = settings.pooledPrior();
+      for (int a = 0; a < m.length; a++) {
+        for (int c = 0; c < n; c++) {
+          double column = 0;
+          for (int k = 0; k < n; k++) {
+            column += m[a][k][c];
           }
-        }
-        for (int k = 0; k < n; k++) {
-          for (int c = 0; c < n; c++) {
-            int cell = base + (a * n + k) * n + c;
+          for (int k = 0; k < n; k++) {
             double share = pooledTotal[c] > 0 ? pooled[k][c] / pooledTotal[c] : 1.0 / n;
-            logMatrix[cell] = smoothedLog(mass[cell] / DawidSkene.SCALE + strength * share, rowTotal[c] + strength,
-                n, alpha);
+            p[a][k][c] = smoothed(m[a][k][c] + strength * share, column + strength, n, settings.smoothing());
           }
         }
       }
@@ -56,30 +51,26 @@ enum Model {
 
   ONE_COIN {
     @Override
-    void mStep(long[] mass, int base, int slots, int n, DawidSkeneSettings settings, double[] logMatrix) {
-      double[] right = new double[slots];
-      double[] total = new double[slots];
-      for (int a = 0; a < slots; a++) {
-        for (int k = 0; k < n; k++) {
-          for (int c = 0; c < n; c++) {
-            double m = mass[base + (a * n + k) * n + c] / DawidSkene.SCALE;
-            total[a] += m;
-            right[a] += k == c ? m : 0;
-          }
+    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] p) {
+      double[] right = new double[m.length];
+      double[] total = new double[m.length];
+      for (int a = 0; a < m.length; a++) {
+        for (int k = 0; k < m[a].length; k++) {
+          right[a] += m[a][k][k];
+          total[a] += sum(m[a][k]);
         }
       }
       double pooled = share(sum(right), sum(total));
-      for (int a = 0; a < slots; a++) {
-        double accuracy = shrunk(right[a], total[a], pooled, settings);
-        fill(logMatrix, base, a, n, accuracy, null);
+      for (int a = 0; a < m.length; a++) {
+        fill(p[a], shrunk(right[a], total[a], pooled, settings), null);
       }
     }
   },
 
   MACE {
     @Override
-    void mStep(long[] mass, int base, int slots, int n, DawidSkeneSettings settings, double[] logMatrix) {
-      mace(mass, base, slots, n, settings, logMatrix, ROUNDS);
+    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] p) {
+      mace(m, settings, p, ROUNDS);
     }
   };
 
@@ -91,12 +82,14 @@ enum Model {
    * spam answers stays near even.
    */
   static final double STRATEGY_PRIOR = 1.0;
+  /** Floor of a probability before its log: an impossible answer is very unlikely, not -inf. */
+  static final double FLOOR = 1e-12;
 
   /**
-   * Writes the log confusion matrices of {@code slots} annotators of one scope ({@code n} classes), laid out from
-   * {@code base} as {@link DawidSkene.Shape} says, from the statistics {@code mass} (units of 10^-9).
+   * From {@code m[a][k][c]}, the posterior mass of true class c on the units where annotator a answered k (one scope),
+   * writes each annotator's confusion matrix {@code p[a][k][c]} = P(k | c).
    */
-  abstract void mStep(long[] mass, int base, int slots, int n, DawidSkeneSettings settings, double[] logMatrix);
+  abstract void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] p);
 
   /** The model a project's {@code resolution_method} names. */
   static Model of(String method) {
@@ -108,23 +101,42 @@ enum Model {
     };
   }
 
+  /**
+   * The M-step of one scope on the model's layout: {@code slots} annotators of {@code n} classes from {@code base}
+   * ({@link DawidSkene.Shape}), the statistics {@code mass} in units of 10^-9, the log matrices into {@code logMatrix}.
+   */
+  void mStep(long[] mass, int base, int slots, int n, DawidSkeneSettings settings, double[] logMatrix) {
+    double[][][] m = new double[slots][n][n];
+    for (int a = 0; a < slots; a++) {
+      for (int k = 0; k < n; k++) {
+        for (int c = 0; c < n; c++) {
+          m[a][k][c] = mass[base + (a * n + k) * n + c] / DawidSkene.SCALE;
+        }
+      }
+    }
+    double[][][] p = new double[slots][n][n];
+    mStep(m, settings, p);
+    for (int a = 0; a < slots; a++) {
+      for (int k = 0; k < n; k++) {
+        for (int c = 0; c < n; c++) {
+          logMatrix[base + (a * n + k) * n + c] = Math.log(Math.max(p[a][k][c], FLOOR));
+        }
+      }
+    }
+  }
+
   /** MACE's M-step with {@code rounds} rounds of its fixed point. */
-  static void mace(long[] mass, int base, int slots, int n, DawidSkeneSettings settings, double[] logMatrix,
-      int rounds) {
+  static void mace(double[][][] m, DawidSkeneSettings settings, double[][][] p, int rounds) {
+    int slots = m.length;
+    int n = slots == 0 ? 0 : m[0].length;
     double[][] right = new double[slots][n];
     double[][] wrong = new double[slots][n];
     double[] total = new double[slots];
     for (int a = 0; a < slots; a++) {
       for (int k = 0; k < n; k++) {
-        for (int c = 0; c < n; c++) {
-          double m = mass[base + (a * n + k) * n + c] / DawidSkene.SCALE;
-          total[a] += m;
-          if (k == c) {
-            right[a][k] += m;
-          } else {
-            wrong[a][k] += m;
-          }
-        }
+        right[a][k] = m[a][k][k];
+        wrong[a][k] = sum(m[a][k]) - m[a][k][k];
+        total[a] += sum(m[a][k]);
       }
     }
     // A right answer may still be a spam answer that happened to be right: how much of it is depends on theta and
@@ -157,7 +169,7 @@ enum Model {
       }
     }
     for (int a = 0; a < slots; a++) {
-      fill(logMatrix, base, a, n, theta[a], xi[a]);
+      fill(p[a], theta[a], xi[a]);
     }
   }
 
@@ -168,20 +180,21 @@ enum Model {
     return (part + strength * pooled + alpha) / (total + strength + 2 * alpha);
   }
 
-  /** P(k | c) = p [k = c] + (1 - p) r_k, with r even over the wrong answers when {@code strategy} is null. */
-  private static void fill(double[] logMatrix, int base, int a, int n, double p, double[] strategy) {
+  /** P(k | c) = q [k = c] + (1 - q) r_k, with r even over the wrong answers when {@code strategy} is null. */
+  private static void fill(double[][] p, double q, double[] strategy) {
+    int n = p.length;
     for (int k = 0; k < n; k++) {
       for (int c = 0; c < n; c++) {
-        double cell = strategy == null ? (k == c ? (n == 1 ? 1.0 : p) : (1 - p) / (n - 1))
-            : (k == c ? p : 0.0) + (1 - p) * strategy[k];
-        logMatrix[base + (a * n + k) * n + c] = Math.log(Math.max(cell, FLOOR));
+        p[k][c] = strategy == null ? (k == c ? (n == 1 ? 1.0 : q) : (1 - q) / (n - 1))
+            : (k == c ? q : 0.0) + (1 - q) * strategy[k];
       }
     }
   }
 
-  static double smoothedLog(double mass, double total, int classes, double alpha) {
+  /** A smoothed share: (mass + alpha) / (total + classes * alpha), even where nothing was seen. */
+  static double smoothed(double mass, double total, int classes, double alpha) {
     double denominator = total + classes * alpha;
-    return Math.log(Math.max(denominator > 0 ? (mass + alpha) / denominator : 1.0 / classes, FLOOR));
+    return denominator > 0 ? (mass + alpha) / denominator : 1.0 / classes;
   }
 
   private static double share(double part, double total) {
@@ -195,7 +208,4 @@ enum Model {
     }
     return s;
   }
-
-  /** Floor of a probability before its log: an impossible answer is very unlikely, not -inf. */
-  static final double FLOOR = 1e-12;
 }

@@ -86,13 +86,12 @@ class ModelTest {
    */
   @Test
   void maceOneRoundByHand() {
-    long[] mass = mass(new double[][][] {{{3, 0}, {1, 0}}});
-    double[] log = new double[4];
-    Model.mace(mass, 0, 1, 2, PLAIN, log, 1);
-    assertEquals(4.0 / 5, p(log, 0, 0, 0), 1e-12);
-    assertEquals(1.0 / 5, p(log, 0, 1, 0), 1e-12);
-    assertEquals(2.0 / 15, p(log, 0, 0, 1), 1e-12);
-    assertEquals(13.0 / 15, p(log, 0, 1, 1), 1e-12);
+    double[][][] p = new double[1][2][2];
+    Model.mace(new double[][][] {{{3, 0}, {1, 0}}}, PLAIN, p, 1);
+    assertEquals(4.0 / 5, p[0][0][0], 1e-12);
+    assertEquals(1.0 / 5, p[0][1][0], 1e-12);
+    assertEquals(2.0 / 15, p[0][0][1], 1e-12);
+    assertEquals(13.0 / 15, p[0][1][1], 1e-12);
   }
 
   @Test
