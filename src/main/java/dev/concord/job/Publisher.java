@@ -115,12 +115,10 @@ public final class Publisher {
     }
     tables.put("quarantine", store.publish(Table.QUARANTINE, quarantine));
 
-    org.apache.spark.sql.Column method = dev.concord.config.PerProject.value(config.perProject(), col(Col.PROJECT),
-        dev.concord.config.ProjectSettings::resolutionMethod);
     Dataset<Row> decisions = Accounting.decisions(lines, submissions, store.staged(Staged.ANNOTATORS),
-        store.staged(Staged.FINAL_OUTCOMES), lineage, records, excluded,
-        org.apache.spark.sql.functions.when(method.isin(dev.concord.config.ProjectSettings.ESTIMATED.toArray())
-            .and(col(Col.TASK_TYPE).notEqual(dev.concord.config.TaskType.RATING.id())), method));
+        store.staged(Staged.FINAL_OUTCOMES), lineage, records, excluded, Accounting.estimatedBy(
+            dev.concord.config.PerProject.value(config.perProject(), col(Col.PROJECT),
+                dev.concord.config.ProjectSettings::resolutionMethod)));
     tables.put("decisions", store.publish(Table.DECISIONS, LineNumbers.attach(decisions, blocks)));
     tables.put("changes", store.publish(Table.CHANGES, changes()));
 

@@ -37,9 +37,9 @@ public enum Staged {
   ANNOTATORS,
   /** The kept annotators' weighted votes per unit. */
   VOTES,
-  /** Dawid-Skene's posterior per unit and category (empty when no project uses it). */
+  /** The estimated model's posterior per unit and category (empty when no project uses one). */
   POSTERIORS,
-  /** Dawid-Skene's estimated confusion matrix of each kept annotator (empty when no project uses it). */
+  /** The estimated confusion matrix of each judged annotator, dropped ones too (empty when no project uses one). */
   MATRICES,
   /** Per item: its outcome, its candidate records and its lineage edges. */
   RESOLUTION,

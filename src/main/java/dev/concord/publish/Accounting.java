@@ -154,6 +154,16 @@ public final class Accounting {
   }
 
   /**
+   * Over a submission's columns: the estimated model its answer informs, given its project's {@code method}; null for
+   * a method that votes, and for ratings and SFT answers, which no model estimates from.
+   */
+  public static Column estimatedBy(Column method) {
+    return when(method.isin(dev.concord.config.ProjectSettings.ESTIMATED.toArray())
+        .and(col(Col.TASK_TYPE).isin(dev.concord.config.TaskType.PAIRWISE.id(), dev.concord.config.TaskType.RANKING.id(),
+            dev.concord.config.TaskType.LABEL.id())), method);
+  }
+
+  /**
    * @param estimatedBy over a submission's columns: the estimated model its answer informs (a dropped annotator's
    *     answer still informs the estimate of every annotator's reliability), null where none does
    */
@@ -256,7 +266,8 @@ public final class Accounting {
 
   /**
    * The answer a reviewer starts from: the first of the votes, ranked by support, when it has more support than the
-   * second. Votes are ranked by {@code dev.concord.resolve.ItemResolution}, best first.
+   * second. Votes are ranked by {@code dev.concord.resolve.ItemResolution}, best first. A ranking's votes are its
+   * response pairs, each with its own share, so a ranking has no one answer to suggest.
    */
   static Column suggestion(Column votes) {
     Column first = org.apache.spark.sql.functions.element_at(votes, 1);
@@ -284,7 +295,8 @@ public final class Accounting {
     Dataset<Row> rows = undecided.select(col(Col.ITEM_ID), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.REASON),
             col(Col.DETAIL), col(Col.VOTES))
         .unionByName(conflicts)
-        .withColumn(Col.SUGGESTED_ANSWER, suggestion(col(Col.VOTES)))
+        .withColumn(Col.SUGGESTED_ANSWER, when(col(Col.TASK_TYPE).notEqual(dev.concord.config.TaskType.RANKING.id()),
+            suggestion(col(Col.VOTES))))
         .withColumn(Col.SUGGESTED_CONFIDENCE, org.apache.spark.sql.functions.when(
             col(Col.SUGGESTED_ANSWER).isNotNull(), org.apache.spark.sql.functions.round(
                 org.apache.spark.sql.functions.element_at(col(Col.VOTES), 1).getField(Col.WEIGHT).divide(

@@ -211,15 +211,16 @@ final class Report {
     }
     if (s.length() > 0) {
       page.raw("<h3>Their answers against the resolved answers</h3><p class=\"note\">Rows are the annotator's answer,"
-          + " columns the resolved answer of the same unit (gold where set, else Dawid-Skene's most probable class"
-          + " where that method ran, else the kept annotators' weighted vote); the diagonal is agreement."
+          + " columns the resolved answer of the same unit (gold where set, else the estimated model's most probable"
+          + " class where one ran, else the kept annotators' weighted vote); the diagonal is agreement."
           + (key.taskType().equals("pairwise") ? " Pairwise answers name the preferred response by its place among"
           + " the item's sorted response ids (1, 2) or tie." : "")
           + (key.taskType().equals("ranking") ? " A ranking's unit is a pair of responses: above means the first"
           + " of the pair (in sorted id order) was ranked higher." : "")
-          + (estimated ? " Where Dawid-Skene resolved this project, the kept annotators' matrices as it estimated"
-          + " them follow their counts: the probability of each answer (row) given each true class (column)."
-          + " A dropped annotator takes no part in the estimate and has none." : "")
+          + (estimated ? " Where an estimated model (Dawid-Skene, one coin or MACE) resolved this project, the"
+          + " annotators' matrices as it estimated them follow their counts: the probability of each answer (row)"
+          + " given each true class (column). A dropped annotator's answers inform the estimate, so they have one"
+          + " too, but never enter an item's resolution." : "")
           + "</p><div class=\"matrices\">" + s + "</div>");
     }
   }
@@ -255,7 +256,7 @@ final class Report {
     return s.append("</table>").toString();
   }
 
-  /** One annotator's Dawid-Skene matrix, P(answer | truth), shaded by probability. */
+  /** One annotator's estimated matrix, P(answer | truth), shaded by probability. */
   static String estimatedMatrix(String annotator, List<Version.Estimated> cells) {
     TreeSet<String> classes = new TreeSet<>();
     Map<String, Double> p = new TreeMap<>();
@@ -265,7 +266,7 @@ final class Report {
       p.put(c.answer() + "\u001f" + c.truth(), c.probability());
     });
     StringBuilder s = new StringBuilder("<table class=\"matrix\"><caption>" + escapeHtml4(annotator)
-        + ", as Dawid-Skene estimated</caption><tr><th></th>");
+        + ", as the model estimated</caption><tr><th></th>");
     classes.forEach(c -> s.append("<th>").append(escapeHtml4(c)).append("</th>"));
     s.append("</tr>");
     for (String answer : classes) {

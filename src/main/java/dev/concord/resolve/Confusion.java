@@ -20,7 +20,7 @@ import org.apache.spark.sql.Row;
 /**
  * Each annotator's answers against the resolved answers of the same units, the matrix a quality lead reads to see
  * how an annotator errs (always "tie", always the first response, one label for everything). A unit's resolved
- * answer is its gold answer where gold set one, else Dawid-Skene's most probable class where that method ran, else
+ * answer is its gold answer where gold set one, else the estimated model's most probable class where one ran, else
  * the kept annotators' weighted vote; a unit whose best two classes tie has none and is left out. Ratings are left
  * out too: their resolution is a median, and their errors are distances, which the weighted kappa already measures.
  */
@@ -33,7 +33,7 @@ public final class Confusion {
   /**
    * @param units every annotator's units ({@code annotator, project, task_type, unit, category}), dropped ones too
    * @param votes the kept annotators' votes ({@code unit, category, weight})
-   * @param posteriors Dawid-Skene's ({@code unit, category, posterior}); empty where it did not run
+   * @param posteriors the estimated model's ({@code unit, category, posterior}); empty where none ran
    * @param goldUnits gold's units ({@code unit, category})
    * @return {@code annotator, project, task_type, answer, resolved, count}, one row per cell that is not zero
    */

@@ -271,7 +271,11 @@ public final class DawidSkene {
         votes.add(new Vote(r.getString(3), r.getString(4), r.isNullAt(7) || r.getBoolean(7)));
         classesOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(4));
         annotatorsOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(3));
-        modelOf.putIfAbsent(scope, Model.of(r.getString(6)));
+        Model model = Model.of(r.getString(6));
+        if (modelOf.computeIfAbsent(scope, x -> model) != model) {
+          throw new IllegalArgumentException("project '" + r.getString(1) + "', task type '" + r.getString(2)
+              + "': its votes name two estimated methods, " + modelOf.get(scope) + " and " + model);
+        }
       }
     }
     List<String> scopes = new ArrayList<>(classesOf.keySet());
@@ -330,7 +334,7 @@ public final class DawidSkene {
     while (iteration < settings.maxIterations() && !converged) {
       iteration++;
       stats = Statistics.of(units, shape, params);
-      params = params(stats, shape, settings);
+      params = params(stats, shape, settings, params);
       double ll = stats.meanLogLikelihood();
       converged = Math.abs(ll - previous) < settings.tolerance();
       LOG.info("Dawid-Skene iteration {}: mean log-likelihood per unit {}", iteration, ll);
@@ -511,12 +515,17 @@ public final class DawidSkene {
    * annotator's figures are pulled towards the scope's pooled ones by {@code pooled_prior} units of weight.
    */
   static Params params(Statistics stats, Shape shape, DawidSkeneSettings settings) {
+    return params(stats, shape, settings, null);
+  }
+
+  /** @param previous the last iteration's parameters, from which a model may start its own fixed point; or null */
+  static Params params(Statistics stats, Shape shape, DawidSkeneSettings settings, Params previous) {
     double[] logMatrix = new double[stats.mass.length];
     double[] logPriors = new double[stats.classMass.length];
     for (int s = 0; s < shape.scopes(); s++) {
       int n = shape.classes()[s];
       shape.model(s).mStep(stats.mass, shape.matrixBase(s), shape.firstSlot()[s + 1] - shape.firstSlot()[s], n,
-          settings, logMatrix);
+          settings, previous == null ? null : previous.logMatrix(), logMatrix);
       int priorBase = shape.priorBase(s);
       for (int c = 0; c < n; c++) {
         logPriors[priorBase + c] = Math.log(Math.max(Model.smoothed(stats.classMass[priorBase + c] / SCALE,

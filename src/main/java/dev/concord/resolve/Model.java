@@ -21,7 +21,7 @@ import dev.concord.config.ProjectSettings;
 enum Model {
   FULL {
     @Override
-    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] p) {
+    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p) {
       int n = m.length == 0 ? 0 : m[0].length;
       double[][] pooled = new double[n][n];
       double[] pooledTotal = new double[n];
@@ -51,7 +51,7 @@ enum Model {
 
   ONE_COIN {
     @Override
-    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] p) {
+    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p) {
       double[] right = new double[m.length];
       double[] total = new double[m.length];
       for (int a = 0; a < m.length; a++) {
@@ -69,13 +69,17 @@ enum Model {
 
   MACE {
     @Override
-    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] p) {
-      mace(m, settings, p, ROUNDS);
+    void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p) {
+      mace(m, settings, previous, p, MAX_ROUNDS);
     }
   };
 
-  /** MACE's fixed point: rounds per M-step, and the start of every annotator's theta. */
-  static final int ROUNDS = 20;
+  /**
+   * MACE's fixed point: the most rounds per M-step, the change of theta and xi below which it has converged, and the
+   * start of every annotator's theta in the first iteration (later iterations start from the last one's).
+   */
+  static final int MAX_ROUNDS = 1000;
+  static final double CONVERGED = 1e-10;
   static final double START_THETA = 0.8;
   /**
    * Pseudo-count of each answer in a spammer's strategy: a uniform Dirichlet prior, so that a strategy seen on few
@@ -87,12 +91,16 @@ enum Model {
 
   /**
    * From {@code m[a][k][c]}, the posterior mass of true class c on the units where annotator a answered k (one scope),
-   * writes each annotator's confusion matrix {@code p[a][k][c]} = P(k | c).
+   * writes each annotator's confusion matrix {@code p[a][k][c]} = P(k | c); {@code previous} holds the last
+   * iteration's matrices (null in the first).
    */
-  abstract void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] p);
+  abstract void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p);
 
   /** The model a project's {@code resolution_method} names. */
   static Model of(String method) {
+    if (method == null) {
+      throw new IllegalArgumentException("a vote names no resolution_method");
+    }
     return switch (method) {
       case ProjectSettings.ONE_COIN -> ONE_COIN;
       case ProjectSettings.MACE -> MACE;
@@ -103,19 +111,25 @@ enum Model {
 
   /**
    * The M-step of one scope on the model's layout: {@code slots} annotators of {@code n} classes from {@code base}
-   * ({@link DawidSkene.Shape}), the statistics {@code mass} in units of 10^-9, the log matrices into {@code logMatrix}.
+   * ({@link DawidSkene.Shape}), the statistics {@code mass} in units of 10^-9, the last iteration's log matrices in
+   * {@code previousLog} (or null), the new ones into {@code logMatrix}.
    */
-  void mStep(long[] mass, int base, int slots, int n, DawidSkeneSettings settings, double[] logMatrix) {
+  void mStep(long[] mass, int base, int slots, int n, DawidSkeneSettings settings, double[] previousLog,
+      double[] logMatrix) {
     double[][][] m = new double[slots][n][n];
+    double[][][] previous = previousLog == null ? null : new double[slots][n][n];
     for (int a = 0; a < slots; a++) {
       for (int k = 0; k < n; k++) {
         for (int c = 0; c < n; c++) {
           m[a][k][c] = mass[base + (a * n + k) * n + c] / DawidSkene.SCALE;
+          if (previous != null) {
+            previous[a][k][c] = Math.exp(previousLog[base + (a * n + k) * n + c]);
+          }
         }
       }
     }
     double[][][] p = new double[slots][n][n];
-    mStep(m, settings, p);
+    mStep(m, settings, previous, p);
     for (int a = 0; a < slots; a++) {
       for (int k = 0; k < n; k++) {
         for (int c = 0; c < n; c++) {
@@ -125,8 +139,12 @@ enum Model {
     }
   }
 
-  /** MACE's M-step with {@code rounds} rounds of its fixed point. */
-  static void mace(double[][][] m, DawidSkeneSettings settings, double[][][] p, int rounds) {
+  /**
+   * MACE's M-step: at most {@code rounds} rounds of its fixed point, from the theta and xi the {@code previous}
+   * matrices imply (P(k | c) = theta [k = c] + (1 - theta) xi_k, so theta = P(c | c) - P(c | c') for any other c'),
+   * or from theta 0.8 and an even strategy when there are none.
+   */
+  static void mace(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p, int rounds) {
     int slots = m.length;
     int n = slots == 0 ? 0 : m[0].length;
     double[][] right = new double[slots][n];
@@ -140,15 +158,24 @@ enum Model {
       }
     }
     // A right answer may still be a spam answer that happened to be right: how much of it is depends on theta and
-    // xi themselves, so they are found by a fixed point from the same start every time (an ECM step: each round
-    // raises the expected log-likelihood given the posteriors).
+    // xi themselves, so they are found by a fixed point (an ECM step: each round raises the expected log-likelihood
+    // given the posteriors), carried on from where the last iteration left it.
     double[] theta = new double[slots];
     double[][] xi = new double[slots][n];
-    java.util.Arrays.fill(theta, START_THETA);
-    for (double[] x : xi) {
-      java.util.Arrays.fill(x, 1.0 / n);
+    for (int a = 0; a < slots; a++) {
+      if (previous == null || n < 2) {
+        theta[a] = START_THETA;
+        java.util.Arrays.fill(xi[a], 1.0 / n);
+      } else {
+        theta[a] = Math.min(1 - FLOOR, Math.max(FLOOR, previous[a][0][0] - previous[a][0][1]));
+        for (int k = 0; k < n; k++) {
+          xi[a][k] = previous[a][k][k == 0 ? 1 : 0] / (1 - theta[a]);
+        }
+      }
     }
-    for (int round = 0; round < rounds; round++) {
+    double change = Double.POSITIVE_INFINITY;
+    for (int round = 0; round < rounds && change > CONVERGED; round++) {
+      change = 0;
       double[] known = new double[slots];
       double[][] spam = new double[slots][n];
       for (int a = 0; a < slots; a++) {
@@ -161,10 +188,14 @@ enum Model {
       }
       double pooled = share(sum(known), sum(total));
       for (int a = 0; a < slots; a++) {
-        theta[a] = shrunk(known[a], total[a], pooled, settings);
+        double next = shrunk(known[a], total[a], pooled, settings);
+        change = Math.max(change, Math.abs(next - theta[a]));
+        theta[a] = next;
         double spamTotal = sum(spam[a]);
         for (int k = 0; k < n; k++) {
-          xi[a][k] = (spam[a][k] + STRATEGY_PRIOR) / (spamTotal + n * STRATEGY_PRIOR);
+          double x = (spam[a][k] + STRATEGY_PRIOR) / (spamTotal + n * STRATEGY_PRIOR);
+          change = Math.max(change, Math.abs(x - xi[a][k]));
+          xi[a][k] = x;
         }
       }
     }

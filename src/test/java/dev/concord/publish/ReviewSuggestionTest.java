@@ -33,7 +33,9 @@ class ReviewSuggestionTest {
         outcome("posterior", List.of(vote("2", 2, 0.58), vote("1", 1, 0.42))),
         outcome("weighted", List.of(vote("safe", 2, 1.5), vote("unsafe", 1, 0.5), vote("borderline", 1, 0.5))),
         outcome("tie", List.of(vote("1", 1, 0.5), vote("2", 1, 0.5))),
-        outcome("nobody", List.of())), OUTCOMES);
+        outcome("nobody", List.of()),
+        RowFactory.create("ranked", "p", "ranking", Status.REVIEW, "cycle", "",
+            List.of(vote("a vs b", 2, 0.7), vote("b vs c", 2, 0.6)))), OUTCOMES);
     Dataset<Row> review = Accounting.review(outcomes, spark.createDataFrame(List.of(), SUBMISSIONS),
         spark.createDataFrame(List.of(), ITEMS));
     Map<String, Row> byItem = new TreeMap<>();
@@ -45,6 +47,22 @@ class ReviewSuggestionTest {
     assertNull(byItem.get("tie").getAs(Col.SUGGESTED_ANSWER));
     assertNull(byItem.get("tie").getAs(Col.SUGGESTED_CONFIDENCE));
     assertNull(byItem.get("nobody").getAs(Col.SUGGESTED_ANSWER));
+    assertNull(byItem.get("ranked").getAs(Col.SUGGESTED_ANSWER), "a ranking's votes are pairs, not answers");
+    assertNull(byItem.get("ranked").getAs(Col.SUGGESTED_CONFIDENCE));
+  }
+
+  /** Only an answer a model estimates from is said to inform the estimate: not a rating, an SFT answer or a vote. */
+  @Test
+  void onlyEstimatedAnswersInformTheEstimate() {
+    SparkSession spark = SparkTest.spark();
+    StructType shape = new StructType().add(Col.TASK_TYPE, "string").add("method", "string");
+    List<Row> rows = spark.createDataFrame(List.of(RowFactory.create("label", "mace"),
+            RowFactory.create("pairwise", "dawid_skene"), RowFactory.create("ranking", "one_coin"),
+            RowFactory.create("rating", "mace"), RowFactory.create("sft", "mace"),
+            RowFactory.create("label", "majority_vote")), shape)
+        .select(Accounting.estimatedBy(org.apache.spark.sql.functions.col("method"))).collectAsList();
+    assertEquals(java.util.Arrays.asList("mace", "dawid_skene", "one_coin", null, null, null),
+        rows.stream().map(r -> r.getString(0)).toList());
   }
 
   private static Row outcome(String item, List<Row> votes) {

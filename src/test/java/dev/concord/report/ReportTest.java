@@ -111,7 +111,7 @@ class ReportTest {
     assertTrue(table.contains("<tr class=\"uncertain\"><td>ann-fast</td>"), table);
     assertFalse(table.contains("ann-kept"), "a kept annotator is not flagged");
     assertFalse(table.contains("ann-few"), "an unscored one has no figure to flag");
-    assertTrue(html.contains("<caption>ann-fast, as Dawid-Skene estimated</caption>"), "the model's matrix too");
+    assertTrue(html.contains("<caption>ann-fast, as the model estimated</caption>"), "the model's matrix too");
     String model = Report.estimatedMatrix("m", List.of(new Version.Estimated(PROJECT, "pairwise", "1", "1", 0.7),
         new Version.Estimated(PROJECT, "pairwise", "2", "1", 0.3), new Version.Estimated(PROJECT, "pairwise", "1",
             "2", 0.4), new Version.Estimated(PROJECT, "pairwise", "2", "2", 0.6)));

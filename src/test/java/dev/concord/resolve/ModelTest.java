@@ -46,13 +46,13 @@ class ModelTest {
   void oneCoinIsOneAccuracyPerAnnotator() {
     long[] mass = mass(new double[][][] {{{2, 1}, {0, 1}}, {{1, 1}, {0, 0}}});
     double[] log = new double[8];
-    Model.ONE_COIN.mStep(mass, 0, 2, 2, PLAIN, log);
+    Model.ONE_COIN.mStep(mass, 0, 2, 2, PLAIN, null, log);
     assertEquals(0.75, p(log, 0, 0, 0), 1e-12);
     assertEquals(0.75, p(log, 0, 1, 1), 1e-12);
     assertEquals(0.25, p(log, 0, 1, 0), 1e-12);
     assertEquals(0.25, p(log, 0, 0, 1), 1e-12);
     assertEquals(0.5, p(log, 1, 0, 0), 1e-12);
-    Model.ONE_COIN.mStep(mass, 0, 2, 2, new DawidSkeneSettings(1e-6, 100, 0.0, 2.0), log);
+    Model.ONE_COIN.mStep(mass, 0, 2, 2, new DawidSkeneSettings(1e-6, 100, 0.0, 2.0), null, log);
     assertEquals(13.0 / 18, p(log, 0, 0, 0), 1e-12);
   }
 
@@ -64,7 +64,7 @@ class ModelTest {
   void maceSeesASpammerAsUninformative() {
     long[] mass = mass(new double[][][] {{{5, 5}, {0, 0}}, {{5, 0}, {0, 5}}});
     double[] log = new double[8];
-    Model.MACE.mStep(mass, 0, 2, 2, PLAIN, log);
+    Model.MACE.mStep(mass, 0, 2, 2, PLAIN, null, log);
     assertEquals(1.0, p(log, 0, 0, 0) / p(log, 0, 0, 1), 1e-5);
     // Its strategy is x, 10 spam answers of 10 with the prior of 1 on each answer: (10 + 1) / (10 + 2).
     assertEquals(11.0 / 12, p(log, 0, 0, 0), 1e-5);
@@ -87,11 +87,34 @@ class ModelTest {
   @Test
   void maceOneRoundByHand() {
     double[][][] p = new double[1][2][2];
-    Model.mace(new double[][][] {{{3, 0}, {1, 0}}}, PLAIN, p, 1);
+    Model.mace(new double[][][] {{{3, 0}, {1, 0}}}, PLAIN, null, p, 1);
     assertEquals(4.0 / 5, p[0][0][0], 1e-12);
     assertEquals(1.0 / 5, p[0][1][0], 1e-12);
     assertEquals(2.0 / 15, p[0][0][1], 1e-12);
     assertEquals(13.0 / 15, p[0][1][1], 1e-12);
+  }
+
+  /**
+   * MACE's fixed point is found, not stopped short: an annotator who knows the answer 5% of the time (the expected
+   * statistics of 1,000 units, even classes and an even strategy: P(k | k) = 0.05 + 0.95 / 2) comes out at theta
+   * 0.05 from the cold start of 0.8, up to the pull of the strategy prior. Started from its own result, a round
+   * changes nothing: theta and xi are read back from the matrices.
+   */
+  @Test
+  void maceFindsASparseKnowerAndResumesWhereItStopped() {
+    double right = 500 * (0.05 + 0.95 / 2);
+    double wrong = 500 * 0.95 / 2;
+    double[][][] m = {{{right, wrong}, {wrong, right}}};
+    double[][][] p = new double[1][2][2];
+    Model.mace(m, PLAIN, null, p, Model.MAX_ROUNDS);
+    assertEquals(0.05, p[0][0][0] - p[0][0][1], 0.002, "theta");
+    double[][][] again = new double[1][2][2];
+    Model.mace(m, PLAIN, p, again, 1);
+    for (int k = 0; k < 2; k++) {
+      for (int c = 0; c < 2; c++) {
+        assertEquals(p[0][k][c], again[0][k][c], 1e-8);
+      }
+    }
   }
 
   @Test
@@ -100,54 +123,74 @@ class ModelTest {
     assertEquals(Model.MACE, Model.of(ProjectSettings.MACE));
     assertEquals(Model.ONE_COIN, Model.of(ProjectSettings.ONE_COIN));
     assertThrows(IllegalArgumentException.class, () -> Model.of(ProjectSettings.MAJORITY_VOTE));
+    assertThrows(IllegalArgumentException.class, () -> Model.of(null));
   }
 
   /**
-   * Through the whole estimation, each project by its own model in one pass: the one-coin project's matrices are
-   * symmetric, and each model recovers the truth of twenty units answered by two careful annotators and a spammer.
+   * Through the whole estimation, each project by its own model in one pass, on three classes (with two, every
+   * column-stochastic matrix is a MACE matrix): each recovers the truth of thirty units answered by two careful
+   * annotators and a spammer who always says x. The one-coin matrices have one accuracy and even errors; MACE's
+   * wrong answers follow a strategy, P(k | c) the same for every wrong c; Dawid-Skene's full matrix has neither tie.
    */
   @Test
   void eachProjectIsEstimatedByItsOwnModel() {
-    List<String> v = new ArrayList<>();
+    List<String> classes = List.of("x", "y", "z");
+    Map<String, String> methods = Map.of("coin", ProjectSettings.ONE_COIN, "mace", ProjectSettings.MACE, "full",
+        ProjectSettings.DAWID_SKENE);
+    List<Row> rows = new ArrayList<>();
     for (String project : List.of("coin", "mace", "full")) {
-      for (int i = 0; i < 20; i++) {
-        String truth = i % 2 == 0 ? "x" : "y";
-        String wrong = truth.equals("x") ? "y" : "x";
-        v.add(project + ":u" + i + ":good1:" + (i == 3 ? wrong : truth));
-        v.add(project + ":u" + i + ":good2:" + (i == 8 ? wrong : truth));
-        v.add(project + ":u" + i + ":spam:x");
+      for (int i = 0; i < 30; i++) {
+        String truth = classes.get(i % 3);
+        // good1 twice takes a y for an x; good2 once a z for a y.
+        String first = i == 3 || i == 6 ? "y" : truth;
+        String second = i == 4 ? "z" : truth;
+        rows.add(org.apache.spark.sql.RowFactory.create(project, "label", project + "-u" + i, "good1", first,
+            methods.get(project)));
+        rows.add(org.apache.spark.sql.RowFactory.create(project, "label", project + "-u" + i, "good2", second,
+            methods.get(project)));
+        rows.add(org.apache.spark.sql.RowFactory.create(project, "label", project + "-u" + i, "spam", "x",
+            methods.get(project)));
       }
     }
-    Dataset<Row> votes = DawidSkeneTest.votes(v.stream().map(s -> s.substring(s.indexOf(':') + 1))
-        .toArray(String[]::new));
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < v.size(); i++) {
-      String[] f = v.get(i).split(":");
-      rows.add(org.apache.spark.sql.RowFactory.create(f[0], "label", f[0] + "-" + f[1], f[2], f[3],
-          Map.of("coin", ProjectSettings.ONE_COIN, "mace", ProjectSettings.MACE, "full", ProjectSettings.DAWID_SKENE)
-              .get(f[0])));
-    }
-    votes = DawidSkeneTest.SPARK.createDataFrame(rows, DawidSkeneTest.VOTES.add(Resolve.METHOD, "string"));
+    Dataset<Row> votes = DawidSkeneTest.SPARK.createDataFrame(rows,
+        DawidSkeneTest.VOTES.add(Resolve.METHOD, "string"));
     DawidSkene.Estimate estimate = DawidSkene.estimate(votes, DawidSkeneTest.gold(), PLAIN_WITH_SMOOTHING);
     Map<String, Map<String, Double>> post = DawidSkeneTest.collect(estimate.posteriors());
     for (String project : List.of("coin", "mace", "full")) {
-      for (int i = 0; i < 20; i++) {
-        if (i == 3 || i == 8) {
+      for (int i = 0; i < 30; i++) {
+        if (i == 3 || i == 4 || i == 6) {
           continue;
         }
-        String truth = i % 2 == 0 ? "x" : "y";
+        String truth = classes.get(i % 3);
         assertTrue(post.get(project + "-u" + i).getOrDefault(truth, 0.0) > 0.5,
             project + " unit " + i + ": " + post.get(project + "-u" + i));
       }
     }
-    Map<String, Double> coin = new java.util.TreeMap<>();
-    for (Row r : estimate.matrices().filter(org.apache.spark.sql.functions.col(Col.PROJECT).equalTo("coin")
-        .and(org.apache.spark.sql.functions.col(Col.ANNOTATOR).equalTo("good1"))).collectAsList()) {
-      coin.put(r.getAs(Col.ANSWER) + "|" + r.getAs(Col.TRUTH), r.getAs(Col.PROBABILITY));
-    }
-    assertEquals(coin.get("x|y"), coin.get("y|x"), 1e-9);
+    Map<String, Double> coin = matrix(estimate, "coin", "good1");
     assertEquals(coin.get("x|x"), coin.get("y|y"), 1e-9);
-    assertTrue(coin.get("x|x") > 0.85, coin.toString());
+    assertEquals(coin.get("y|x"), coin.get("z|x"), 1e-9);
+    assertEquals(coin.get("x|y"), coin.get("z|y"), 1e-9);
+    assertTrue(coin.get("x|x") > 0.8, coin.toString());
+    Map<String, Double> mace = matrix(estimate, "mace", "good1");
+    assertEquals(mace.get("y|x"), mace.get("y|z"), 1e-8, mace.toString());
+    assertEquals(mace.get("x|y"), mace.get("x|z"), 1e-8, mace.toString());
+    assertTrue(mace.get("y|x") > mace.get("z|x") + 0.01, "good1's strategy leans to y: " + mace);
+    Map<String, Double> full = matrix(estimate, "full", "good1");
+    assertTrue(Math.abs(full.get("y|x") - full.get("y|z")) > 0.01, "a full matrix: " + full);
+    // The spammer, who says x to everything, knows next to nothing under MACE: theta is what the pooled prior's two
+    // units of weight lend it against thirty units of evidence, where a careful annotator's is above 0.8.
+    Map<String, Double> spam = matrix(estimate, "mace", "spam");
+    assertTrue(spam.get("x|x") - spam.get("x|y") < 0.1, spam.toString());
+    assertTrue(mace.get("x|x") - mace.get("x|y") > 0.8, mace.toString());
+  }
+
+  private static Map<String, Double> matrix(DawidSkene.Estimate estimate, String project, String annotator) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    for (Row r : estimate.matrices().filter(org.apache.spark.sql.functions.col(Col.PROJECT).equalTo(project)
+        .and(org.apache.spark.sql.functions.col(Col.ANNOTATOR).equalTo(annotator))).collectAsList()) {
+      out.put(r.getAs(Col.ANSWER) + "|" + r.getAs(Col.TRUTH), r.getAs(Col.PROBABILITY));
+    }
+    return out;
   }
 
   private static final DawidSkeneSettings PLAIN_WITH_SMOOTHING = new DawidSkeneSettings(1e-6, 100, 0.01, 2.0);
