@@ -664,6 +664,9 @@ public final class Store {
     try {
       rows = table.bySplit() ? writeBySplit(shaped, publishingDir().resolve(table.folder()), table)
           : write(shaped, publishingDir().resolve(table.folder()));
+      if (rows > 0) {
+        dropEmptyParts(publishingDir().resolve(table.folder()));
+      }
     } catch (RuntimeException e) {
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) {
@@ -675,6 +678,31 @@ public final class Store {
     }
     LOG.info("wrote table {}: {} rows", table.folder(), String.format("%,d", rows));
     return rows;
+  }
+
+  /**
+   * Removes the part files that hold no row from a published table that has rows: Spark leaves one for an empty
+   * partition, and the {@code datasets} library fails on a Parquet file with no row group ("list index out of
+   * range" while it counts shard lengths). A table with no row keeps its one file, for its schema.
+   */
+  static void dropEmptyParts(Path dir) {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")
+          && f.getFileName().toString().endsWith(".parquet")).sorted().toList()) {
+        long rows;
+        try (org.apache.parquet.hadoop.ParquetFileReader reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+            org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(f.toUri()), conf))) {
+          rows = reader.getRecordCount();
+        }
+        if (rows == 0) {
+          Files.delete(f);
+          Files.deleteIfExists(f.resolveSibling("." + f.getFileName() + ".crc"));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the parts of " + dir, e);
+    }
   }
 
   static Dataset<Row> conform(Dataset<Row> data, Table table) {
