@@ -57,13 +57,13 @@ public record ProjectSettings(
   /** The methods estimated by expectation-maximisation ({@code dev.concord.resolve.DawidSkene}). */
   public static final List<String> ESTIMATED = List.of(DAWID_SKENE, ONE_COIN, MACE);
   public static final List<String> METHODS = List.of(MAJORITY_VOTE, WEIGHTED_VOTE, DAWID_SKENE, ONE_COIN, MACE);
+  public static final List<String> MEASURES = List.of("cohen_kappa", "scott_pi", "weighted_kappa_linear",
+      "weighted_kappa_quadratic");
 
   /** Whether {@code method} is estimated (posteriors) rather than counted (votes). */
   public static boolean estimated(String method) {
     return ESTIMATED.contains(method);
   }
-  public static final List<String> MEASURES = List.of("cohen_kappa", "scott_pi", "weighted_kappa_linear",
-      "weighted_kappa_quadratic");
 
   /** This project's settings with every missing field taken from {@code base}. */
   ProjectSettings over(ProjectSettings base) {

@@ -145,27 +145,9 @@ public final class Accounting {
    * One decision per submission (and per bad line). The fate of a submission in play is the strongest of: used in a
    * record; merged into a duplicate's record; overridden by gold; outvoted (on its item, or by the evidence pooled
    * over the items of a contradiction); else what its item came to: decontaminated, in review, or no record.
-   * {@code deduped} holds the candidate records with their dedup fates.
-   */
-  public static Dataset<Row> decisions(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> annotators,
-      Dataset<Row> outcomes, Dataset<Row> lineage, Dataset<Row> deduped, Dataset<Row> excluded) {
-    return decisions(lines, submissions, annotators, outcomes, lineage, deduped, excluded,
-        lit(null).cast("string"));
-  }
-
-  /**
-   * Over a submission's columns: the estimated model its answer informs, given its project's {@code method}; null for
-   * a method that votes, and for ratings and SFT answers, which no model estimates from.
-   */
-  public static Column estimatedBy(Column method) {
-    return when(method.isin(dev.concord.config.ProjectSettings.ESTIMATED.toArray())
-        .and(col(Col.TASK_TYPE).isin(dev.concord.config.TaskType.PAIRWISE.id(), dev.concord.config.TaskType.RANKING.id(),
-            dev.concord.config.TaskType.LABEL.id())), method);
-  }
-
-  /**
-   * @param estimatedBy over a submission's columns: the estimated model its answer informs (a dropped annotator's
-   *     answer still informs the estimate of every annotator's reliability), null where none does
+   * {@code deduped} holds the candidate records with their dedup fates; {@code estimatedBy}, over a submission's
+   * columns, the estimated model its answer informs (a dropped annotator's answer still informs the estimate of every
+   * annotator's reliability), null where none does ({@link #estimatedBy}).
    */
   public static Dataset<Row> decisions(Dataset<Row> lines, Dataset<Row> submissions, Dataset<Row> annotators,
       Dataset<Row> outcomes, Dataset<Row> lineage, Dataset<Row> deduped, Dataset<Row> excluded,
@@ -262,6 +244,14 @@ public final class Accounting {
         .select(col(Col.RECORD_ID).as(Col.ID),
             org.apache.spark.sql.functions.transform(col("said"), s -> s.getField(Col.JUSTIFICATION))
                 .as(Col.JUSTIFICATIONS));
+  }
+
+  /**
+   * The estimated model an answer informs, given its project's {@code method} ({@link Resolve#estimatedAnswer}); null
+   * for a method that votes, and for ratings and SFT answers, which no model estimates from.
+   */
+  public static Column estimatedBy(Column method) {
+    return when(Resolve.estimatedAnswer(method), method);
   }
 
   /**

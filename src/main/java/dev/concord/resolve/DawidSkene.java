@@ -319,8 +319,11 @@ public final class DawidSkene {
       java.util.Arrays.sort(triples, java.util.Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
       String g = unitGold.get(u);
       int goldK = g == null ? NO_GOLD : classIndex.get(s).get(g);
-      units.add(unit(unitIds.get(u), s, goldK, triples, false));
-      Unit counted = unit(unitIds.get(u), s, goldK, triples, true);
+      Unit all = unit(unitIds.get(u), s, goldK, triples, false);
+      units.add(all);
+      // Mostly every vote counts, and the unit serves both; otherwise the counted votes make a unit of their own.
+      Unit counted = java.util.Arrays.stream(triples).allMatch(t -> t[2] == 1) ? all
+          : unit(unitIds.get(u), s, goldK, triples, true);
       if (counted.slots().length > 0) {
         posteriorUnits.add(counted);
       }

@@ -121,15 +121,6 @@ public final class Resolve {
   }
 
   /**
-   * The votes {@link DawidSkene} estimates from: those of projects resolved by an estimated model, ratings aside,
-   * with the model ({@code method}); every vote counts in its unit's posterior.
-   */
-  public static Dataset<Row> dawidSkeneVotes(Dataset<Row> votes) {
-    return estimated(votes).select(col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.UNIT), col(Col.ANNOTATOR),
-        col(Col.CATEGORY), col(METHOD), lit(true).as(DawidSkene.COUNTED));
-  }
-
-  /**
    * The votes the estimated models learn from: every judged annotator's answers ({@code annotators}: kept, unscored
    * or dropped; an annotator held for review is out of the run), each with whether it is {@code counted} in its
    * unit's posterior, which only a kept annotator's is. A dropped annotator's answers are evidence of the truth while
@@ -144,14 +135,19 @@ public final class Resolve {
             .or(col(Col.DECISION).equalTo(dev.concord.filter.AnnotatorFilter.DROPPED)))
         .select(col(Col.ANNOTATOR), dev.concord.filter.AnnotatorFilter.used(col(Col.DECISION))
             .as(DawidSkene.COUNTED));
-    return estimated(units.join(judged, Col.ANNOTATOR)
-            .withColumn(METHOD, PerProject.value(projects, col(Col.PROJECT), ProjectSettings::resolutionMethod)))
+    return units.join(judged, Col.ANNOTATOR)
+        .withColumn(METHOD, PerProject.value(projects, col(Col.PROJECT), ProjectSettings::resolutionMethod))
+        .filter(estimatedAnswer(col(METHOD)))
         .select(Col.PROJECT, Col.TASK_TYPE, Col.UNIT, Col.ANNOTATOR, Col.CATEGORY, METHOD, DawidSkene.COUNTED);
   }
 
-  private static Dataset<Row> estimated(Dataset<Row> votes) {
-    return votes.filter(col(METHOD).isin(ProjectSettings.ESTIMATED.toArray())
-        .and(col(Col.TASK_TYPE).notEqual(TaskType.RATING.id())));
+  /**
+   * Over an answer's columns ({@code task_type}), given its project's {@code method}: whether an estimated model
+   * learns from it. Ratings are resolved by their median and SFT answers are not judged, under every method.
+   */
+  public static Column estimatedAnswer(Column method) {
+    return method.isin(ProjectSettings.ESTIMATED.toArray()).and(col(Col.TASK_TYPE).isin(TaskType.PAIRWISE.id(),
+        TaskType.RANKING.id(), TaskType.LABEL.id()));
   }
 
   /**

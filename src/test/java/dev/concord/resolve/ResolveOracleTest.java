@@ -88,7 +88,7 @@ class ResolveOracleTest {
     Dataset<Row> v = Resolve.votes(spark.createDataFrame(votes, ResolveTest.VOTE), CONFIG.perProject());
     Dataset<Row> g = spark.createDataFrame(gold, ResolveTest.GOLD);
     Dataset<Row> it = spark.createDataFrame(items, ResolveTest.ITEM);
-    Dataset<Row> posteriors = DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY),
+    Dataset<Row> posteriors = DawidSkene.estimate(ResolveTest.estimatedVotes(v), g.select(Col.UNIT, Col.CATEGORY),
         CONFIG.dawidSkene()).posteriors().localCheckpoint();
     fresh = Resolve.Result.of(Resolve.apply(v, g, it, posteriors, CONFIG.perProject()).localCheckpoint());
     oracle = SqlResolve.apply(v, g, it, posteriors, CONFIG);

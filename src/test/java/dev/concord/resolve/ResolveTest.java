@@ -64,7 +64,7 @@ class ResolveTest {
     var spark = SparkTest.spark();
     Dataset<Row> v = Resolve.votes(spark.createDataFrame(votes, VOTE), config.perProject());
     Dataset<Row> g = spark.createDataFrame(gold, GOLD);
-    Dataset<Row> posteriors = DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY),
+    Dataset<Row> posteriors = DawidSkene.estimate(estimatedVotes(v), g.select(Col.UNIT, Col.CATEGORY),
         config.dawidSkene()).posteriors().localCheckpoint();
     return Resolve.Result.of(Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors,
         config.perProject()));
@@ -274,7 +274,7 @@ class ResolveTest {
     Dataset<Row> v = Resolve.votes(rawVotes, config.perProject());
     Dataset<Row> g = spark.createDataFrame(List.of(), GOLD);
     Dataset<Row> posteriors = config.uses(ProjectSettings.DAWID_SKENE)
-        ? DawidSkene.estimate(Resolve.dawidSkeneVotes(v), g.select(Col.UNIT, Col.CATEGORY), config.dawidSkene())
+        ? DawidSkene.estimate(estimatedVotes(v), g.select(Col.UNIT, Col.CATEGORY), config.dawidSkene())
             .posteriors().localCheckpoint()
         : spark.createDataFrame(List.of(), DawidSkene.POSTERIORS);
     Resolve.Result r = Resolve.Result.of(Resolve.apply(v, g, spark.createDataFrame(items, ITEM), posteriors,
@@ -374,5 +374,14 @@ class ResolveTest {
     assertEquals("a > b > c > a", Cycles.find(List.of(List.of("b", "c"), List.of("c", "a"), List.of("a", "b"))));
     assertEquals(null, Cycles.find(List.of(List.of("a", "b"), List.of("b", "c"), List.of("a", "c"))));
     assertEquals("b > d > b", Cycles.find(List.of(List.of("a", "b"), List.of("b", "d"), List.of("d", "b"))));
+  }
+
+  /** The votes of projects resolved by an estimated model, every one counted in its unit's posterior. */
+  static Dataset<Row> estimatedVotes(Dataset<Row> votes) {
+    return votes.filter(Resolve.estimatedAnswer(org.apache.spark.sql.functions.col(Resolve.METHOD)))
+        .select(org.apache.spark.sql.functions.col(Col.PROJECT), org.apache.spark.sql.functions.col(Col.TASK_TYPE),
+            org.apache.spark.sql.functions.col(Col.UNIT), org.apache.spark.sql.functions.col(Col.ANNOTATOR),
+            org.apache.spark.sql.functions.col(Col.CATEGORY), org.apache.spark.sql.functions.col(Resolve.METHOD),
+            org.apache.spark.sql.functions.lit(true).as(DawidSkene.COUNTED));
   }
 }
