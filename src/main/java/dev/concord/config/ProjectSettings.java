@@ -54,9 +54,17 @@ public record ProjectSettings(
   public static final String ONE_COIN = "one_coin";
   /** MACE (Hovy et al. 2013): each annotator answers right, or at times spams from a strategy of their own. */
   public static final String MACE = "mace";
+  /**
+   * Minimax conditional entropy (Zhou et al. 2014): an answer depends on the annotator and on the unit, so a unit
+   * that misleads most annotators the same way can still be resolved by those it does not.
+   */
+  public static final String MINIMAX_ENTROPY = "minimax_entropy";
+  /** Per project and task type, whichever of mace and minimax_entropy better predicts answers held out of the fit. */
+  public static final String AUTO = "auto";
   /** The methods estimated by expectation-maximisation ({@code dev.concord.resolve.DawidSkene}). */
-  public static final List<String> ESTIMATED = List.of(DAWID_SKENE, ONE_COIN, MACE);
-  public static final List<String> METHODS = List.of(MAJORITY_VOTE, WEIGHTED_VOTE, DAWID_SKENE, ONE_COIN, MACE);
+  public static final List<String> ESTIMATED = List.of(DAWID_SKENE, ONE_COIN, MACE, MINIMAX_ENTROPY, AUTO);
+  public static final List<String> METHODS = List.of(MAJORITY_VOTE, WEIGHTED_VOTE, DAWID_SKENE, ONE_COIN, MACE,
+      MINIMAX_ENTROPY, AUTO);
   public static final List<String> MEASURES = List.of("cohen_kappa", "scott_pi", "weighted_kappa_linear",
       "weighted_kappa_quadratic");
 

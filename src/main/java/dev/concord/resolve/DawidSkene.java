@@ -76,13 +76,16 @@ public final class DawidSkene {
     private final int goldK;
     private final int[] slots;
     private final int[] answers;
+    private final int ordinal;
 
-    Unit(String id, int scope, int goldK, int[] slots, int[] answers) {
+    /** @param ordinal the unit's place among the estimate's units, where a model with unit terms keeps them */
+    Unit(String id, int scope, int goldK, int[] slots, int[] answers, int ordinal) {
       this.id = id;
       this.scope = scope;
       this.goldK = goldK;
       this.slots = slots;
       this.answers = answers;
+      this.ordinal = ordinal;
     }
 
     String id() {
@@ -104,6 +107,10 @@ public final class DawidSkene {
     int[] answers() {
       return answers;
     }
+
+    int ordinal() {
+      return ordinal;
+    }
   }
 
   /**
@@ -115,20 +122,40 @@ public final class DawidSkene {
     private final int[] classes;
     private final int[] firstSlot;
     private final Model[] models;
+    private final double[] itemPenalty;
+    private final int[] bases;
 
     Shape(int[] classes, int[] firstSlot) {
-      this(classes, firstSlot, null);
+      this(classes, firstSlot, null, null);
     }
 
-    /** @param models each scope's model; null: Dawid-Skene's full matrices throughout */
-    Shape(int[] classes, int[] firstSlot, Model[] models) {
+    /**
+     * @param models each scope's model; null: Dawid-Skene's full matrices throughout
+     * @param itemPenalty each scope's penalty on a unit's own terms ({@link MinimaxEntropy#itemPenalty}); null where
+     *     no model has any
+     */
+    Shape(int[] classes, int[] firstSlot, Model[] models, double[] itemPenalty) {
       this.classes = classes;
       this.firstSlot = firstSlot;
       this.models = models;
+      this.itemPenalty = itemPenalty;
+      this.bases = new int[classes.length + 1];
+      for (int s = 0; s < classes.length; s++) {
+        bases[s + 1] = bases[s] + (firstSlot[s + 1] - firstSlot[s]) * classes[s] * classes[s];
+      }
+    }
+
+    /** The same layout with other models. */
+    Shape with(Model[] others) {
+      return new Shape(classes, firstSlot, others, itemPenalty);
     }
 
     Model model(int scope) {
       return models == null ? Model.FULL : models[scope];
+    }
+
+    double itemPenalty(int scope) {
+      return itemPenalty[scope];
     }
 
     int[] classes() {
@@ -144,19 +171,11 @@ public final class DawidSkene {
     }
 
     int matrixBase(int scope) {
-      int base = 0;
-      for (int s = 0; s < scope; s++) {
-        base += (firstSlot[s + 1] - firstSlot[s]) * classes[s] * classes[s];
-      }
-      return base;
+      return bases[scope];
     }
 
     int[] matrixBases() {
-      int[] out = new int[scopes() + 1];
-      for (int s = 0; s <= scopes(); s++) {
-        out[s] = matrixBase(s);
-      }
-      return out;
+      return bases.clone();
     }
 
     int priorBase(int scope) {
@@ -168,14 +187,35 @@ public final class DawidSkene {
     }
   }
 
-  /** Log confusion cells, laid out by {@link Shape}, and log class priors, scope after scope. */
+  /**
+   * Log confusion cells, laid out by {@link Shape}, and log class priors, scope after scope; for a model with unit
+   * terms ({@link Model#itemTerms}) also the annotators' terms ({@code logits}, laid out as the cells, whose softmax
+   * the cells are) and each unit's, by {@link Unit#ordinal}.
+   */
   static final class Params implements Serializable {
     private final double[] logMatrix;
     private final double[] logPriors;
+    private final double[] logits;
+    private final double[][] itemLogits;
 
     Params(double[] logMatrix, double[] logPriors) {
+      this(logMatrix, logPriors, null, null);
+    }
+
+    Params(double[] logMatrix, double[] logPriors, double[] logits, double[][] itemLogits) {
       this.logMatrix = logMatrix;
       this.logPriors = logPriors;
+      this.logits = logits;
+      this.itemLogits = itemLogits;
+    }
+
+    double[] logits() {
+      return logits;
+    }
+
+    /** A unit's own terms, or null while it has none. */
+    double[] item(int ordinal) {
+      return itemLogits == null || ordinal >= itemLogits.length ? null : itemLogits[ordinal];
     }
 
     double[] logMatrix() {
@@ -303,32 +343,83 @@ public final class DawidSkene {
       slotIndex.add(slots);
       firstSlot[s + 1] = firstSlot[s] + slots.size();
     }
-    Shape shape = new Shape(classes, firstSlot, models);
+    long[] unitsOf = new long[scopes.size()];
+    unitScopes.forEach(x -> unitsOf[scopeIndex.get(x)]++);
+    double[] itemPenalty = new double[scopes.size()];
+    for (int s = 0; s < scopes.size(); s++) {
+      itemPenalty[s] = MinimaxEntropy.itemPenalty(classes[s], unitsOf[s], firstSlot[s + 1] - firstSlot[s]);
+    }
+    Shape shape = new Shape(classes, firstSlot, models, itemPenalty);
+    boolean choosing = java.util.Arrays.asList(models).contains(Model.AUTO);
     List<Unit> units = new ArrayList<>(unitIds.size());
     // Every vote informs the estimate; only the counted ones (the kept annotators') make a unit's posterior.
     List<Unit> posteriorUnits = new ArrayList<>(unitIds.size());
+    // Under auto, the answers a candidate model is fitted on, and those it is judged by, unit by unit.
+    List<Unit> fitted = new ArrayList<>();
+    List<Unit> heldOut = new ArrayList<>();
     for (int u = 0; u < unitIds.size(); u++) {
       int s = scopeIndex.get(unitScopes.get(u));
       List<Vote> vs = unitVotes.get(u);
       int[][] triples = new int[vs.size()][];
       for (int v = 0; v < triples.length; v++) {
         triples[v] = new int[] {slotIndex.get(s).get(vs.get(v).annotator()),
-            classIndex.get(s).get(vs.get(v).category()), vs.get(v).counted() ? 1 : 0};
+            classIndex.get(s).get(vs.get(v).category()), vs.get(v).counted() ? 1 : 0,
+            choosing && heldOut(unitIds.get(u), vs.get(v).annotator()) ? 1 : 0};
       }
       // Votes in (slot, class) order: the E-step adds their logs in this order, the same in every run.
       java.util.Arrays.sort(triples, java.util.Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
       String g = unitGold.get(u);
       int goldK = g == null ? NO_GOLD : classIndex.get(s).get(g);
-      Unit all = unit(unitIds.get(u), s, goldK, triples, false);
+      Unit all = unit(unitIds.get(u), s, goldK, triples, t -> true, u);
       units.add(all);
       // Mostly every vote counts, and the unit serves both; otherwise the counted votes make a unit of their own.
       Unit counted = java.util.Arrays.stream(triples).allMatch(t -> t[2] == 1) ? all
-          : unit(unitIds.get(u), s, goldK, triples, true);
+          : unit(unitIds.get(u), s, goldK, triples, t -> t[2] == 1, u);
       if (counted.slots().length > 0) {
         posteriorUnits.add(counted);
       }
+      if (choosing) {
+        fitted.add(unit(unitIds.get(u), s, goldK, triples, t -> t[3] == 0, u));
+        heldOut.add(unit(unitIds.get(u), s, NO_GOLD, triples, t -> t[3] == 1, u));
+      }
+    }
+    if (choosing) {
+      shape = shape.with(choose(shape, fitted, heldOut, settings, scopes));
     }
 
+    Fit fit = run(units, shape, settings);
+    Params params = fit.params();
+    summary.add(new double[] {fit.iterations(), fit.logLikelihood(), fit.converged() ? 1 : 0});
+    matrices.add(matrices(scopes, names, slotIndex, shape, params));
+    List<Row> out = new ArrayList<>();
+    for (Unit u : posteriorUnits) {
+      double[] p = new double[shape.classes()[u.scope()]];
+      posterior(u, shape, params, p);
+      for (int c = 0; c < p.length; c++) {
+        out.add(RowFactory.create(u.id(), names[u.scope()][c], p[c]));
+      }
+    }
+    return out.iterator();
+  }
+
+  /** A unit of the (slot, class, counted, held out) votes that pass {@code keep}. */
+  private static Unit unit(String id, int scope, int goldK, int[][] triples, java.util.function.Predicate<int[]> keep,
+      int ordinal) {
+    int[][] kept = java.util.Arrays.stream(triples).filter(keep).toArray(int[][]::new);
+    int[] slots = new int[kept.length];
+    int[] answers = new int[kept.length];
+    for (int i = 0; i < kept.length; i++) {
+      slots[i] = kept[i][0];
+      answers[i] = kept[i][1];
+    }
+    return new Unit(id, scope, goldK, slots, answers, ordinal);
+  }
+
+  /** One estimation's parameters, iterations, last mean log-likelihood per unit and whether it converged. */
+  record Fit(Params params, int iterations, double logLikelihood, boolean converged) {}
+
+  /** EM from the vote shares until the mean log-likelihood per unit gains less than the tolerance. */
+  static Fit run(List<Unit> units, Shape shape, DawidSkeneSettings settings) {
     Statistics stats = Statistics.of(units, shape, null);
     Params params = params(stats, shape, settings);
     int iteration = 0;
@@ -343,35 +434,68 @@ public final class DawidSkene {
       LOG.info("Dawid-Skene iteration {}: mean log-likelihood per unit {}", iteration, ll);
       previous = ll;
     }
-    summary.add(new double[] {iteration, previous, converged ? 1 : 0});
-    matrices.add(matrices(scopes, names, slotIndex, shape, params));
-    List<Row> out = new ArrayList<>();
-    for (Unit u : posteriorUnits) {
-      double[] p = new double[shape.classes()[u.scope()]];
-      posterior(u, shape, params, p);
-      for (int c = 0; c < p.length; c++) {
-        out.add(RowFactory.create(u.id(), names[u.scope()][c], p[c]));
-      }
-    }
-    return out.iterator();
+    return new Fit(params, iteration, previous, converged);
   }
 
-  /** A unit of (slot, class, counted) votes: every vote, or with {@code countedOnly} the counted ones. */
-  private static Unit unit(String id, int scope, int goldK, int[][] triples, boolean countedOnly) {
-    int n = 0;
-    for (int[] t : triples) {
-      n += !countedOnly || t[2] == 1 ? 1 : 0;
-    }
-    int[] slots = new int[n];
-    int[] answers = new int[n];
-    int i = 0;
-    for (int[] t : triples) {
-      if (!countedOnly || t[2] == 1) {
-        slots[i] = t[0];
-        answers[i++] = t[1];
+  /** One answer in this many is held out of the fits that {@link Model#AUTO} chooses by. */
+  static final int HELD_OUT_EVERY = 5;
+
+  /** Whether an annotator's answer on a unit is held out: by a hash of both, the same in every run. */
+  static boolean heldOut(String unit, String annotator) {
+    return Math.floorMod((unit + "\u001f" + annotator).hashCode(), HELD_OUT_EVERY) == 0;
+  }
+
+  /**
+   * Each {@link Model#AUTO} scope's model: every candidate is fitted on the {@code fitted} answers, and the one under
+   * which the {@code heldOut} answers (the same units, by index) are likeliest wins, the first on a tie. The
+   * likelihood of a held-out answer k is the sum over classes c of the unit's posterior P(c) times P(k | c): what the
+   * model predicts an annotator answers, which needs no gold. Other scopes keep their model.
+   */
+  static Model[] choose(Shape shape, List<Unit> fitted, List<Unit> heldOut, DawidSkeneSettings settings,
+      List<String> scopes) {
+    List<Model> candidates = Model.CANDIDATES;
+    double[][] score = new double[shape.scopes()][candidates.size()];
+    for (int m = 0; m < candidates.size(); m++) {
+      Model[] trial = new Model[shape.scopes()];
+      for (int s = 0; s < trial.length; s++) {
+        trial[s] = shape.model(s) == Model.AUTO ? candidates.get(m) : shape.model(s);
+      }
+      Shape candidate = shape.with(trial);
+      Params params = run(fitted, candidate, settings).params();
+      for (int i = 0; i < heldOut.size(); i++) {
+        Unit held = heldOut.get(i);
+        int s = held.scope();
+        if (held.slots().length == 0 || shape.model(s) != Model.AUTO) {
+          continue;
+        }
+        int n = shape.classes()[s];
+        double[] p = new double[n];
+        posterior(fitted.get(i), candidate, params, p);
+        double[] logP = new double[n * n];
+        for (int v = 0; v < held.slots().length; v++) {
+          answerLogs(held, v, candidate, params, params.item(held.ordinal()), logP);
+          double likelihood = 0;
+          for (int c = 0; c < n; c++) {
+            likelihood += p[c] * Math.exp(logP[held.answers()[v] * n + c]);
+          }
+          score[s][m] += Math.log(Math.max(likelihood, Model.FLOOR));
+        }
       }
     }
-    return new Unit(id, scope, goldK, slots, answers);
+    Model[] chosen = new Model[shape.scopes()];
+    for (int s = 0; s < chosen.length; s++) {
+      chosen[s] = shape.model(s);
+      if (chosen[s] == Model.AUTO) {
+        int best = 0;
+        for (int m = 1; m < candidates.size(); m++) {
+          best = score[s][m] > score[s][best] ? m : best;
+        }
+        chosen[s] = candidates.get(best);
+        LOG.info("auto for {}: {} (held-out log-likelihood of {} against {})", scopes.get(s).replace('\u001f', '/'),
+            chosen[s], java.util.Arrays.toString(score[s]), candidates);
+      }
+    }
+    return chosen;
   }
 
   /** Every slot's matrix as {@link #MATRICES} values: P(answer k | true class c), rounded to nine digits. */
@@ -422,12 +546,12 @@ public final class DawidSkene {
     for (int c = 0; c < n; c++) {
       p[c] = params.logPriors()[priorBase + c];
     }
-    int matrixBase = shape.matrixBase(scope);
-    int first = shape.firstSlot()[scope];
+    double[] logP = new double[n * n];
+    double[] item = params.item(u.ordinal());
     for (int v = 0; v < u.slots().length; v++) {
-      int row = matrixBase + ((u.slots()[v] - first) * n + u.answers()[v]) * n;
+      answerLogs(u, v, shape, params, item, logP);
       for (int c = 0; c < n; c++) {
-        p[c] += params.logMatrix()[row + c];
+        p[c] += logP[u.answers()[v] * n + c];
       }
     }
     double top = Double.NEGATIVE_INFINITY;
@@ -446,9 +570,27 @@ public final class DawidSkene {
   }
 
   /**
+   * log P(k | c) of the annotator of vote {@code v} on unit {@code u} into {@code out[k * K + c]}: the annotator's
+   * confusion cells, or under a model with unit terms the softmax of the annotator's and the unit's {@code item}
+   * terms (null: none yet; null params: none at all, the start).
+   */
+  static void answerLogs(Unit u, int v, Shape shape, Params params, double[] item, double[] out) {
+    int scope = u.scope();
+    int n = shape.classes()[scope];
+    int block = shape.matrixBase(scope) + (u.slots()[v] - shape.firstSlot()[scope]) * n * n;
+    if (shape.model(scope).itemTerms()) {
+      MinimaxEntropy.logProbabilities(params == null ? null : params.logits(), block, item, n, out);
+    } else {
+      System.arraycopy(params.logMatrix(), block, out, 0, n * n);
+    }
+  }
+
+  /**
    * The M-step's sufficient statistics, in units of 10^-9: posterior {@code mass} per annotator slot, answer k and
    * true class c (laid out like the matrix); {@code classMass} per scope and class with {@code units} per scope; the
-   * summed log-likelihood of the units without gold and their number.
+   * summed log-likelihood of the units without gold and their number. Under a model with unit terms, also each
+   * unit's terms after its Newton step and, per annotator slot, the gradient and curvature of the annotator's terms
+   * ({@link MinimaxEntropy}).
    */
   static final class Statistics implements Serializable {
     final long[] mass;
@@ -456,11 +598,16 @@ public final class DawidSkene {
     final long[] units;
     long logLikelihood;
     long likelihoodUnits;
+    final double[][] gradient;
+    final double[][] curvature;
+    double[][] itemLogits = new double[0][];
 
     Statistics(Shape shape) {
       mass = new long[shape.matrixBase(shape.scopes())];
       classMass = new long[shape.priorBase(shape.scopes())];
       units = new long[shape.scopes()];
+      gradient = new double[shape.firstSlot()[shape.scopes()]][];
+      curvature = new double[gradient.length][];
     }
 
     /** One pass over the units: the E-step under {@code params} (null: vote shares) and the sums of the M-step. */
@@ -490,7 +637,41 @@ public final class DawidSkene {
         logLikelihood += Math.round(ll * SCALE);
         likelihoodUnits++;
       }
+      if (shape.model(scope).itemTerms()) {
+        unitTerms(u, shape, params, p);
+      }
       return this;
+    }
+
+    /**
+     * The unit's Newton step on its own terms under posterior {@code q}, then its answers' share of the annotators'
+     * gradient and curvature, which see the unit's new terms.
+     */
+    private void unitTerms(Unit u, Shape shape, Params params, double[] q) {
+      int n = q.length;
+      double[] old = params == null ? null : params.item(u.ordinal());
+      double[] item = old == null ? new double[n * n] : old.clone();
+      double[] logP = new double[n * n];
+      double[] g = new double[n * n];
+      double[] h = new double[n * n * n];
+      for (int v = 0; v < u.slots().length; v++) {
+        answerLogs(u, v, shape, params, old, logP);
+        MinimaxEntropy.accumulate(logP, u.answers()[v], q, n, g, h);
+      }
+      MinimaxEntropy.newtonStep(item, 0, g, h, shape.itemPenalty(u.scope()), n);
+      if (u.ordinal() >= itemLogits.length) {
+        itemLogits = java.util.Arrays.copyOf(itemLogits, Math.max(u.ordinal() + 1, 2 * itemLogits.length));
+      }
+      itemLogits[u.ordinal()] = item;
+      for (int v = 0; v < u.slots().length; v++) {
+        int slot = u.slots()[v];
+        if (gradient[slot] == null) {
+          gradient[slot] = new double[n * n];
+          curvature[slot] = new double[n * n * n];
+        }
+        answerLogs(u, v, shape, params, item, logP);
+        MinimaxEntropy.accumulate(logP, u.answers()[v], q, n, gradient[slot], curvature[slot]);
+      }
     }
 
     Statistics merge(Statistics other) {
@@ -505,7 +686,28 @@ public final class DawidSkene {
       }
       logLikelihood += other.logLikelihood;
       likelihoodUnits += other.likelihoodUnits;
+      for (int a = 0; a < gradient.length; a++) {
+        if (other.gradient[a] != null) {
+          gradient[a] = gradient[a] == null ? other.gradient[a].clone() : add(gradient[a], other.gradient[a]);
+          curvature[a] = curvature[a] == null ? other.curvature[a].clone() : add(curvature[a], other.curvature[a]);
+        }
+      }
+      if (other.itemLogits.length > itemLogits.length) {
+        itemLogits = java.util.Arrays.copyOf(itemLogits, other.itemLogits.length);
+      }
+      for (int i = 0; i < other.itemLogits.length; i++) {
+        if (other.itemLogits[i] != null) {
+          itemLogits[i] = other.itemLogits[i];
+        }
+      }
       return this;
+    }
+
+    private static double[] add(double[] into, double[] more) {
+      for (int i = 0; i < into.length; i++) {
+        into[i] += more[i];
+      }
+      return into;
     }
 
     double meanLogLikelihood() {
@@ -525,16 +727,45 @@ public final class DawidSkene {
   static Params params(Statistics stats, Shape shape, DawidSkeneSettings settings, Params previous) {
     double[] logMatrix = new double[stats.mass.length];
     double[] logPriors = new double[stats.classMass.length];
+    double[] logits = null;
     for (int s = 0; s < shape.scopes(); s++) {
       int n = shape.classes()[s];
-      shape.model(s).mStep(stats.mass, shape.matrixBase(s), shape.firstSlot()[s + 1] - shape.firstSlot()[s], n,
-          settings, previous == null ? null : previous.logMatrix(), logMatrix);
+      Model model = shape.model(s);
+      if (model.itemTerms()) {
+        if (logits == null) {
+          logits = previous == null || previous.logits() == null ? new double[logMatrix.length]
+              : previous.logits().clone();
+        }
+        annotatorTerms(stats, shape, s, logits, logMatrix);
+      } else {
+        model.mStep(stats.mass, shape.matrixBase(s), shape.firstSlot()[s + 1] - shape.firstSlot()[s], n,
+            settings, previous == null ? null : previous.logMatrix(), logMatrix);
+      }
       int priorBase = shape.priorBase(s);
       for (int c = 0; c < n; c++) {
-        logPriors[priorBase + c] = Math.log(Math.max(Model.smoothed(stats.classMass[priorBase + c] / SCALE,
-            stats.units[s], n, settings.smoothing()), Model.FLOOR));
+        logPriors[priorBase + c] = model.evenPrior() ? -Math.log(n)
+            : Math.log(Math.max(Model.smoothed(stats.classMass[priorBase + c] / SCALE, stats.units[s], n,
+                settings.smoothing()), Model.FLOOR));
       }
     }
-    return new Params(logMatrix, logPriors);
+    return new Params(logMatrix, logPriors, logits, stats.itemLogits);
+  }
+
+  /**
+   * The annotators' Newton step of a scope with unit terms, into {@code logits}; their confusion cells, written for
+   * the audit, are those of a unit with no terms of its own.
+   */
+  private static void annotatorTerms(Statistics stats, Shape shape, int s, double[] logits, double[] logMatrix) {
+    int n = shape.classes()[s];
+    double[] cells = new double[n * n];
+    for (int a = shape.firstSlot()[s]; a < shape.firstSlot()[s + 1]; a++) {
+      int block = shape.matrixBase(s) + (a - shape.firstSlot()[s]) * n * n;
+      if (stats.gradient[a] != null) {
+        MinimaxEntropy.newtonStep(logits, block, stats.gradient[a], stats.curvature[a],
+            MinimaxEntropy.annotatorPenalty(n), n);
+      }
+      MinimaxEntropy.logProbabilities(logits, block, null, n, cells);
+      System.arraycopy(cells, 0, logMatrix, block, n * n);
+    }
   }
 }

@@ -57,8 +57,8 @@ public class DawidSkeneTest {
   @Test
   void oneIterationByHand() {
     DawidSkene.Shape shape = new DawidSkene.Shape(new int[] {2}, new int[] {0, 2});
-    DawidSkene.Unit u1 = new DawidSkene.Unit("u1", 0, 0, new int[] {0, 1}, new int[] {0, 0});
-    DawidSkene.Unit u2 = new DawidSkene.Unit("u2", 0, 1, new int[] {0, 1}, new int[] {1, 0});
+    DawidSkene.Unit u1 = new DawidSkene.Unit("u1", 0, 0, new int[] {0, 1}, new int[] {0, 0}, 0);
+    DawidSkene.Unit u2 = new DawidSkene.Unit("u2", 0, 1, new int[] {0, 1}, new int[] {1, 0}, 1);
     DawidSkene.Statistics stats = new DawidSkene.Statistics(shape);
     int[] bases = shape.matrixBases();
     stats.add(u1, shape, bases, null);
@@ -74,7 +74,7 @@ public class DawidSkeneTest {
   }
 
   private static DawidSkene.Unit withoutGold(DawidSkene.Unit u) {
-    return new DawidSkene.Unit(u.id(), u.scope(), DawidSkene.NO_GOLD, u.slots(), u.answers());
+    return new DawidSkene.Unit(u.id(), u.scope(), DawidSkene.NO_GOLD, u.slots(), u.answers(), u.ordinal());
   }
 
   /** Statistics summed in any grouping are the same, to the last unit: they are integers. */
@@ -85,7 +85,7 @@ public class DawidSkeneTest {
     java.util.Random random = new java.util.Random(5);
     for (int i = 0; i < 50; i++) {
       units.add(new DawidSkene.Unit("u" + i, 0, DawidSkene.NO_GOLD, new int[] {0, 1, 2},
-          new int[] {random.nextInt(3), random.nextInt(3), random.nextInt(3)}));
+          new int[] {random.nextInt(3), random.nextInt(3), random.nextInt(3)}, i));
     }
     int[] bases = shape.matrixBases();
     DawidSkene.Statistics start = new DawidSkene.Statistics(shape);
