@@ -66,9 +66,9 @@ public final class Quality {
       Path data = work.resolve("crowd").resolve(name);
       convert(dir, data, name);
       for (String method : methods) {
-        // Dropping annotators is the job's policy; Dawid-Skene and MACE also run without it, to show the estimators
-        // alone.
-        for (boolean drops : method.equals(ProjectSettings.DAWID_SKENE) || method.equals(ProjectSettings.MACE)
+        // Dropping annotators is the job's policy; Dawid-Skene and the shipped auto also run without it, to show the
+        // estimators alone.
+        for (boolean drops : method.equals(ProjectSettings.DAWID_SKENE) || method.equals(ProjectSettings.AUTO)
             ? new boolean[] {true, false}
             : new boolean[] {true}) {
           for (boolean withGold : new boolean[] {false, true}) {
