@@ -122,12 +122,14 @@ class ModelTest {
     assertEquals(Model.FULL, Model.of(ProjectSettings.DAWID_SKENE));
     assertEquals(Model.MACE, Model.of(ProjectSettings.MACE));
     assertEquals(Model.ONE_COIN, Model.of(ProjectSettings.ONE_COIN));
+    assertEquals(Model.MINIMAX_ENTROPY, Model.of(ProjectSettings.MINIMAX_ENTROPY));
+    assertEquals(Model.AUTO, Model.of(ProjectSettings.AUTO));
     assertThrows(IllegalArgumentException.class, () -> Model.of(ProjectSettings.MAJORITY_VOTE));
     assertThrows(IllegalArgumentException.class, () -> Model.of(null));
   }
 
   /**
-   * Through the whole estimation, each project by its own model in one pass, on three classes (with two, every
+   * Through the whole estimation, each project by its own model in one pass (minimax entropy too), on three classes (with two, every
    * column-stochastic matrix is a MACE matrix): each recovers the truth of thirty units answered by two careful
    * annotators and a spammer who always says x. The one-coin matrices have one accuracy and even errors; MACE's
    * wrong answers follow a strategy, P(k | c) the same for every wrong c; Dawid-Skene's full matrix has neither tie.
@@ -136,9 +138,9 @@ class ModelTest {
   void eachProjectIsEstimatedByItsOwnModel() {
     List<String> classes = List.of("x", "y", "z");
     Map<String, String> methods = Map.of("coin", ProjectSettings.ONE_COIN, "mace", ProjectSettings.MACE, "full",
-        ProjectSettings.DAWID_SKENE);
+        ProjectSettings.DAWID_SKENE, "entropy", ProjectSettings.MINIMAX_ENTROPY);
     List<Row> rows = new ArrayList<>();
-    for (String project : List.of("coin", "mace", "full")) {
+    for (String project : List.of("coin", "mace", "full", "entropy")) {
       for (int i = 0; i < 30; i++) {
         String truth = classes.get(i % 3);
         // good1 twice takes a y for an x; good2 once a z for a y.
@@ -156,7 +158,7 @@ class ModelTest {
         DawidSkeneTest.VOTES.add(Resolve.METHOD, "string"));
     DawidSkene.Estimate estimate = DawidSkene.estimate(votes, DawidSkeneTest.gold(), PLAIN_WITH_SMOOTHING);
     Map<String, Map<String, Double>> post = DawidSkeneTest.collect(estimate.posteriors());
-    for (String project : List.of("coin", "mace", "full")) {
+    for (String project : List.of("coin", "mace", "full", "entropy")) {
       for (int i = 0; i < 30; i++) {
         if (i == 3 || i == 4 || i == 6) {
           continue;
@@ -182,6 +184,13 @@ class ModelTest {
     Map<String, Double> spam = matrix(estimate, "mace", "spam");
     assertTrue(spam.get("x|x") - spam.get("x|y") < 0.1, spam.toString());
     assertTrue(mace.get("x|x") - mace.get("x|y") > 0.8, mace.toString());
+    // Minimax entropy's published matrix is an annotator's on a unit with no terms of its own: a softmax of their
+    // terms, each truth's column summing to 1, the careful annotator's diagonal above the spammer's.
+    Map<String, Double> entropy = matrix(estimate, "entropy", "good1");
+    for (String c : classes) {
+      assertEquals(1.0, classes.stream().mapToDouble(k -> entropy.get(k + "|" + c)).sum(), 1e-6, entropy.toString());
+    }
+    assertTrue(entropy.get("y|y") > matrix(estimate, "entropy", "spam").get("y|y") + 0.3, entropy.toString());
   }
 
   private static Map<String, Double> matrix(DawidSkene.Estimate estimate, String project, String annotator) {
