@@ -202,22 +202,26 @@ public final class Steps {
     Dataset<Row> kept = store.staged(Staged.ANNOTATORS).filter(AnnotatorFilter.used(col(Col.DECISION)))
         .select(Col.ANNOTATOR);
     Dataset<Row> weights = store.staged(Staged.SCOPES).select(Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR, Col.WEIGHT);
-    store.stage(Staged.VOTES, () -> Resolve.votes(store.staged(Staged.UNITS).join(kept, Col.ANNOTATOR)
-        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), projects));
-    Dataset<Row> votes = store.staged(Staged.VOTES);
     Dataset<Row> goldUnits = store.staged(Staged.GOLD_UNITS);
+    java.util.Map<List<String>, String> models = java.util.Map.of();
     if (config.usesEstimation()) {
       // The models learn from every judged annotator's answers; only the kept annotators' make an item's posterior.
       DawidSkene.Estimate estimate = DawidSkene.estimate(Resolve.estimationVotes(store.staged(Staged.UNITS),
           store.staged(Staged.ANNOTATORS), projects), goldUnits.select(Col.UNIT, Col.CATEGORY), config.dawidSkene());
       store.stage(Staged.POSTERIORS, () -> estimate.posteriors());
       store.stage(Staged.MATRICES, () -> estimate.matrices());
-      LOG.info("Dawid-Skene: {} iterations, {}, mean log-likelihood per unit {}", estimate.iterations(),
-          estimate.converged() ? "converged" : "stopped at dawid_skene.max_iterations", estimate.logLikelihood());
+      models = estimate.models();
+      LOG.info("Dawid-Skene: {} iterations, {}, mean log-likelihood per unit {}; models {}", estimate.iterations(),
+          estimate.converged() ? "converged" : "stopped at dawid_skene.max_iterations", estimate.logLikelihood(),
+          models);
     } else {
       store.stage(Staged.POSTERIORS, () -> store.spark().createDataFrame(List.of(), DawidSkene.POSTERIORS));
       store.stage(Staged.MATRICES, () -> store.spark().createDataFrame(List.of(), DawidSkene.MATRICES));
     }
+    java.util.Map<List<String>, String> chosen = models;
+    store.stage(Staged.VOTES, () -> Resolve.votes(store.staged(Staged.UNITS).join(kept, Col.ANNOTATOR)
+        .join(weights, new String[] {Col.PROJECT, Col.TASK_TYPE, Col.ANNOTATOR}), projects, chosen));
+    Dataset<Row> votes = store.staged(Staged.VOTES);
     Dataset<Row> items = Gold.items(active()).filter(col(Col.TASK_TYPE).notEqual(TaskType.SFT.id()));
     store.stage(Staged.RESOLUTION, () -> Resolve.apply(votes, goldUnits, items, store.staged(Staged.POSTERIORS),
         projects));

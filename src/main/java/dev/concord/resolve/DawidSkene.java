@@ -8,6 +8,7 @@ import dev.concord.schema.Col;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -55,9 +56,16 @@ public final class DawidSkene {
    * @param converged whether the tolerance stopped it rather than the iteration cap
    * @param matrices {@code project, task_type, annotator, answer, truth, probability}: every annotator's estimated
    *     confusion matrix, the probability of each answer given each true class; bounded by the annotators and classes
+   * @param models the model each project and task type was estimated by, as its {@code resolution_method} (where
+   *     the project's is {@code auto}, the one chosen), keyed by {@link #scope}
    */
   public record Estimate(Dataset<Row> posteriors, int iterations, double logLikelihood, boolean converged,
-      Dataset<Row> matrices) {}
+      Dataset<Row> matrices, Map<List<String>, String> models) {}
+
+  /** The key of a project and task type in {@link Estimate#models}. */
+  public static List<String> scope(String project, String taskType) {
+    return List.of(project, taskType);
+  }
 
   /** The shape of {@link Estimate#matrices}. */
   public static final StructType MATRICES = new StructType().add(Col.PROJECT, "string").add(Col.TASK_TYPE, "string")
@@ -253,7 +261,8 @@ public final class DawidSkene {
     org.apache.spark.util.CollectionAccumulator<double[]> summary = spark.sparkContext().collectionAccumulator();
     org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices = spark.sparkContext()
         .collectionAccumulator();
-    JavaRDD<Row> estimated = rows.javaRDD().mapPartitions(part -> fit(part, settings, summary, matrices));
+    org.apache.spark.util.CollectionAccumulator<List<String[]>> models = spark.sparkContext().collectionAccumulator();
+    JavaRDD<Row> estimated = rows.javaRDD().mapPartitions(part -> fit(part, settings, summary, matrices, models));
     Dataset<Row> posteriors = spark.createDataFrame(estimated, POSTERIORS).localCheckpoint();
     // A retried task adds its figures again: the last attempt's are the estimate's.
     List<double[]> runs = summary.value();
@@ -261,17 +270,25 @@ public final class DawidSkene {
     List<List<Object[]>> fitted = matrices.value();
     List<Row> cells = fitted.isEmpty() ? List.of() : fitted.get(fitted.size() - 1).stream()
         .map(RowFactory::create).toList();
-    return new Estimate(posteriors, (int) last[0], last[1], last[2] == 1, spark.createDataFrame(cells, MATRICES));
+    Map<List<String>, String> chosen = new java.util.TreeMap<>(java.util.Comparator.comparing(Object::toString));
+    List<List<String[]>> modelRuns = models.value();
+    if (!modelRuns.isEmpty()) {
+      modelRuns.get(modelRuns.size() - 1).forEach(m -> chosen.put(scope(m[0], m[1]), m[2]));
+    }
+    return new Estimate(posteriors, (int) last[0], last[1], last[2] == 1, spark.createDataFrame(cells, MATRICES),
+        java.util.Collections.unmodifiableMap(chosen));
   }
 
   /**
    * The estimation in one task over rows sorted by unit: the model laid out (scopes in sorted order, each scope's
    * classes and annotators sorted), the units compacted, EM run to convergence, the posteriors returned. The
-   * iteration count, the last mean log-likelihood and whether it converged go to {@code summary}.
+   * iteration count, the last mean log-likelihood and whether it converged go to {@code summary}, each scope's
+   * {@code project, task_type, method} to {@code methods}.
    */
   static java.util.Iterator<Row> fit(java.util.Iterator<Row> rows, DawidSkeneSettings settings,
       org.apache.spark.util.CollectionAccumulator<double[]> summary,
-      org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices) {
+      org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices,
+      org.apache.spark.util.CollectionAccumulator<List<String[]>> methods) {
     record Vote(String annotator, String category, boolean counted) {}
     java.util.TreeMap<String, java.util.TreeSet<String>> classesOf = new java.util.TreeMap<>();
     java.util.TreeMap<String, java.util.TreeSet<String>> annotatorsOf = new java.util.TreeMap<>();
@@ -391,6 +408,12 @@ public final class DawidSkene {
     Params params = fit.params();
     summary.add(new double[] {fit.iterations(), fit.logLikelihood(), fit.converged() ? 1 : 0});
     matrices.add(matrices(scopes, names, slotIndex, shape, params));
+    List<String[]> used = new ArrayList<>();
+    for (int s = 0; s < scopes.size(); s++) {
+      String[] projectAndType = scopes.get(s).split("\u001f", 2);
+      used.add(new String[] {projectAndType[0], projectAndType[1], shape.model(s).method()});
+    }
+    methods.add(used);
     List<Row> out = new ArrayList<>();
     for (Unit u : posteriorUnits) {
       double[] p = new double[shape.classes()[u.scope()]];

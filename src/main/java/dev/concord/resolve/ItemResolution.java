@@ -33,7 +33,11 @@ final class ItemResolution {
    *     or the posterior threshold under an estimated method), and {@code reviewKey} the key it comes from
    */
   record Rules(double consensus, double review, String reviewKey, String method, boolean adjacentOnly,
-      double ratingMargin, Map<String, Double> dimensionWeights) implements Serializable {}
+      double ratingMargin, Map<String, Double> dimensionWeights) implements Serializable {
+    Rules withMethod(String other) {
+      return new Rules(consensus, review, reviewKey, other, adjacentOnly, ratingMargin, dimensionWeights);
+    }
+  }
 
   /** The settings of every project named in the configuration, and of the rest. */
   record Settings(Rules defaults, Map<String, Rules> projects) implements Serializable {
@@ -64,7 +68,10 @@ final class ItemResolution {
 
   /** The rows of one item: its outcome, its candidate records and their edges, each as a {@link Out} row. */
   static List<Row> resolve(Item item, Settings settings) {
-    Rules rules = settings.of(item.project);
+    Rules configured = settings.of(item.project);
+    // Under auto, the votes carry the model chosen for the item's project and task type: the one that resolved it.
+    Rules rules = ProjectSettings.AUTO.equals(configured.method()) && !item.votes.isEmpty()
+        ? configured.withMethod(item.votes.get(0).method()) : configured;
     return switch (TaskType.parse(item.taskType)) {
       case PAIRWISE, LABEL -> categorical(item, rules);
       case RANKING -> ranking(item, rules);

@@ -24,7 +24,7 @@ import dev.concord.config.ProjectSettings;
  * smoothed by {@code smoothing}, as Dawid-Skene's matrix is.
  */
 enum Model {
-  FULL {
+  FULL(ProjectSettings.DAWID_SKENE) {
     @Override
     void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p) {
       int n = m.length == 0 ? 0 : m[0].length;
@@ -54,7 +54,7 @@ enum Model {
     }
   },
 
-  ONE_COIN {
+  ONE_COIN(ProjectSettings.ONE_COIN) {
     @Override
     void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p) {
       double[] right = new double[m.length];
@@ -72,7 +72,7 @@ enum Model {
     }
   },
 
-  MACE {
+  MACE(ProjectSettings.MACE) {
     @Override
     void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p) {
       mace(m, settings, previous, p, MAX_ROUNDS);
@@ -84,7 +84,7 @@ enum Model {
     }
   },
 
-  MINIMAX_ENTROPY {
+  MINIMAX_ENTROPY(ProjectSettings.MINIMAX_ENTROPY) {
     @Override
     void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p) {
       throw new IllegalStateException("minimax entropy's step reads each answer, not the pooled statistics");
@@ -101,12 +101,23 @@ enum Model {
     }
   },
 
-  AUTO {
+  AUTO(ProjectSettings.AUTO) {
     @Override
     void mStep(double[][][] m, DawidSkeneSettings settings, double[][][] previous, double[][][] p) {
       throw new IllegalStateException("auto is replaced by the model it chooses before any estimation");
     }
   };
+
+  private final String method;
+
+  Model(String method) {
+    this.method = method;
+  }
+
+  /** The {@code resolution_method} that names this model. */
+  String method() {
+    return method;
+  }
 
   /** The models {@link #AUTO} chooses between: an annotator model, and one of annotators and units. */
   static final java.util.List<Model> CANDIDATES = java.util.List.of(MACE, MINIMAX_ENTROPY);
@@ -148,14 +159,8 @@ enum Model {
     if (method == null) {
       throw new IllegalArgumentException("a vote names no resolution_method");
     }
-    return switch (method) {
-      case ProjectSettings.ONE_COIN -> ONE_COIN;
-      case ProjectSettings.MACE -> MACE;
-      case ProjectSettings.DAWID_SKENE -> FULL;
-      case ProjectSettings.MINIMAX_ENTROPY -> MINIMAX_ENTROPY;
-      case ProjectSettings.AUTO -> AUTO;
-      default -> throw new IllegalArgumentException("not an estimated resolution_method: '" + method + "'");
-    };
+    return java.util.Arrays.stream(values()).filter(m -> m.method.equals(method)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("not an estimated resolution_method: '" + method + "'"));
   }
 
   /**

@@ -11,6 +11,8 @@ import dev.concord.config.Projects;
 import dev.concord.config.PerProject;
 import dev.concord.config.ProjectSettings;
 import dev.concord.schema.Col;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -114,7 +116,20 @@ public final class Resolve {
    * under it: 1 in a majority vote, the reliability in a weighted vote.
    */
   public static Dataset<Row> votes(Dataset<Row> units, Projects projects) {
+    return votes(units, projects, Map.of());
+  }
+
+  /**
+   * The same, where a project's {@code auto} is replaced by the model {@link DawidSkene} chose for each of its task
+   * types ({@link DawidSkene.Estimate#models}), so that a record's {@code resolution} names the model that resolved
+   * it.
+   */
+  public static Dataset<Row> votes(Dataset<Row> units, Projects projects, Map<List<String>, String> chosen) {
     Column method = PerProject.value(projects, col(Col.PROJECT), ProjectSettings::resolutionMethod);
+    for (Map.Entry<List<String>, String> scope : chosen.entrySet()) {
+      method = when(method.equalTo(ProjectSettings.AUTO).and(col(Col.PROJECT).equalTo(scope.getKey().get(0)))
+          .and(col(Col.TASK_TYPE).equalTo(scope.getKey().get(1))), lit(scope.getValue())).otherwise(method);
+    }
     return units.withColumn(METHOD, method)
         .withColumn(Col.WEIGHT, when(col(METHOD).equalTo(ProjectSettings.MAJORITY_VOTE), lit(1.0))
             .otherwise(col(Col.WEIGHT)));

@@ -253,8 +253,11 @@ public class DawidSkeneTest {
   @Test
   void autoChoosesEachProjectsModelByHeldOutAnswers() {
     Dataset<Row> both = crowd("rte").unionByName(crowd("bluebirds"));
-    Map<String, Long> auto = accuracy(DawidSkene.estimate(both.withColumn(Resolve.METHOD, lit("auto")), gold(),
-        CROWD_SETTINGS).posteriors());
+    DawidSkene.Estimate chosen = DawidSkene.estimate(both.withColumn(Resolve.METHOD, lit("auto")), gold(),
+        CROWD_SETTINGS);
+    assertEquals(Map.of(DawidSkene.scope("rte", "label"), "mace", DawidSkene.scope("bluebirds", "label"),
+        "minimax_entropy"), chosen.models());
+    Map<String, Long> auto = accuracy(chosen.posteriors());
     assertEquals(Map.of("rte", 743L, "bluebirds", 99L), auto);
     Dataset<Row> byModel = crowd("rte").withColumn(Resolve.METHOD, lit("mace"))
         .unionByName(crowd("bluebirds").withColumn(Resolve.METHOD, lit("minimax_entropy")));

@@ -243,6 +243,33 @@ class ResolveTest {
     assertEquals(21, r.candidates().count());
   }
 
+  /** Under auto, a record's resolution names the model chosen for its project and task type, never "auto". */
+  @Test
+  void autoNamesTheModelItChose() {
+    List<Row> votes = new ArrayList<>();
+    List<Row> items = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String truth = i % 2 == 0 ? "1" : "2";
+      votes.add(pairwise("i" + i, truth, "good1", 1.0));
+      votes.add(pairwise("i" + i, truth, "good2", 1.0));
+      votes.add(pairwise("i" + i, i % 5 == 0 ? "2" : truth, "good3", 1.0));
+      items.add(item("i" + i, "pairwise", "r1", "r2"));
+    }
+    ConcordConfig auto = config(ProjectSettings.AUTO);
+    var spark = SparkTest.spark();
+    Dataset<Row> raw = spark.createDataFrame(votes, VOTE);
+    DawidSkene.Estimate estimate = DawidSkene.estimate(estimatedVotes(Resolve.votes(raw, auto.perProject())),
+        spark.createDataFrame(List.of(), GOLD).select(Col.UNIT, Col.CATEGORY), auto.dawidSkene());
+    String model = estimate.models().get(DawidSkene.scope("p", "pairwise"));
+    assertTrue(List.of(ProjectSettings.MACE, ProjectSettings.MINIMAX_ENTROPY).contains(model), model);
+    Dataset<Row> v = Resolve.votes(raw, auto.perProject(), estimate.models());
+    Resolve.Result r = Resolve.Result.of(Resolve.apply(v, spark.createDataFrame(List.of(), GOLD),
+        spark.createDataFrame(items, ITEM), estimate.posteriors(), auto.perProject()));
+    assertEquals(List.of(model), r.candidates().filter(col(Col.RESOLUTION).notEqual("unanimous"))
+        .select(Col.RESOLUTION).distinct().as(
+        org.apache.spark.sql.Encoders.STRING()).collectAsList());
+  }
+
   /** The same votes in another order and another partitioning resolve to the same records, under every method. */
   @Test
   void sameResolutionsWhateverThePartitioningAndOrder() {
