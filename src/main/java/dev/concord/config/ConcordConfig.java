@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * @param limits input size limits
  * @param jobState where the job repository lives
  * @param agreement project-level agreement figures
- * @param dawidSkene the estimation behind the estimated resolution methods (dawid_skene, one_coin, mace)
+ * @param dawidSkene the estimation behind the estimated resolution methods (dawid_skene, one_coin, mace,
+ *     minimax_entropy, auto)
  * @param dedup what counts as a duplicate
  * @param openlineage where the run's OpenLineage events go
  * @param qualityGates the data-quality gates a run must pass to publish

@@ -217,7 +217,7 @@ final class Report {
           + " the item's sorted response ids (1, 2) or tie." : "")
           + (key.taskType().equals("ranking") ? " A ranking's unit is a pair of responses: above means the first"
           + " of the pair (in sorted id order) was ranked higher." : "")
-          + (estimated ? " Where an estimated model (Dawid-Skene, one coin or MACE) resolved this project, the"
+          + (estimated ? " Where an estimated model (Dawid-Skene, one coin, MACE or minimax entropy) resolved this project, the"
           + " annotators' matrices as it estimated them follow their counts: the probability of each answer (row)"
           + " given each true class (column). A dropped annotator's answers inform the estimate, so they have one"
           + " too, but never enter an item's resolution." : "")
