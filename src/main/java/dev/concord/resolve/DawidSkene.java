@@ -766,9 +766,8 @@ public final class DawidSkene {
       }
       int priorBase = shape.priorBase(s);
       for (int c = 0; c < n; c++) {
-        logPriors[priorBase + c] = model.evenPrior() ? -Math.log(n)
-            : Math.log(Math.max(Model.smoothed(stats.classMass[priorBase + c] / SCALE, stats.units[s], n,
-                settings.smoothing()), Model.FLOOR));
+        logPriors[priorBase + c] = Math.log(Math.max(Model.smoothed(stats.classMass[priorBase + c] / SCALE,
+            stats.units[s], n, settings.smoothing()), Model.FLOOR));
       }
     }
     return new Params(logMatrix, logPriors, logits, stats.itemLogits);

@@ -246,8 +246,9 @@ public class DawidSkeneTest {
 
   /**
    * Under auto, each project gets the model that best predicts its held-out answers, in one estimate: on Snow et
-   * al.'s textual entailment (ten answers an item) MACE, which resolves 743 of 800 (published Dawid-Skene: 742); on
-   * Welinder et al.'s bluebirds (39 answers an item) minimax entropy, which resolves 99 of 108 where MACE resolves 97
+   * al.'s textual entailment (ten answers an item) MACE, which resolves 742 of 800 at a posterior of at least 0.52
+   * and leads with the truth on 743 (published Dawid-Skene: 742); on
+   * Welinder et al.'s bluebirds (39 answers an item) minimax entropy, which resolves 100 of 108 where MACE resolves 97
    * (published Dawid-Skene: 95 and 96). Each figure is the same as its model's alone.
    */
   @Test
@@ -258,7 +259,7 @@ public class DawidSkeneTest {
     assertEquals(Map.of(DawidSkene.scope("rte", "label"), "mace", DawidSkene.scope("bluebirds", "label"),
         "minimax_entropy"), chosen.models());
     Map<String, Long> auto = accuracy(chosen.posteriors());
-    assertEquals(Map.of("rte", 743L, "bluebirds", 99L), auto);
+    assertEquals(Map.of("rte", 742L, "bluebirds", 100L), auto);
     Dataset<Row> byModel = crowd("rte").withColumn(Resolve.METHOD, lit("mace"))
         .unionByName(crowd("bluebirds").withColumn(Resolve.METHOD, lit("minimax_entropy")));
     assertEquals(auto, accuracy(DawidSkene.estimate(byModel, gold(), CROWD_SETTINGS).posteriors()));
