@@ -129,9 +129,9 @@ class ModelTest {
   }
 
   /**
-   * Through the whole estimation, each project by its own model in one pass (minimax entropy too), on three classes (with two, every
-   * column-stochastic matrix is a MACE matrix): each recovers the truth of thirty units answered by two careful
-   * annotators and a spammer who always says x. The one-coin matrices have one accuracy and even errors; MACE's
+   * Through the whole estimation, each project by its own model in one pass (minimax entropy too), on three classes
+   * (with two, every column-stochastic matrix is a MACE matrix): each recovers the truth of thirty units answered by
+   * two careful annotators and a spammer who always says x. The one-coin matrices have one accuracy and even errors; MACE's
    * wrong answers follow a strategy, P(k | c) the same for every wrong c; Dawid-Skene's full matrix has neither tie.
    */
   @Test
