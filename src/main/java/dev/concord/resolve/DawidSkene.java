@@ -469,56 +469,107 @@ public final class DawidSkene {
   }
 
   /**
-   * Each {@link Model#AUTO} scope's model: every candidate is fitted on the {@code fitted} answers, and the one under
-   * which the {@code heldOut} answers (the same units, by index) are likeliest wins, the first on a tie. The
-   * likelihood of a held-out answer k is the sum over classes c of the unit's posterior P(c) times P(k | c): what the
-   * model predicts an annotator answers, which needs no gold. Other scopes keep their model.
+   * Each {@link Model#AUTO} scope's model: every candidate is fitted on the {@code fitted} answers, and scored by the
+   * log-likelihood of each {@code heldOut} answer (the same units, by index): the sum over classes c of the unit's
+   * posterior P(c) times P(k | c), what the model predicts an annotator answers, which needs no gold. Of the
+   * candidates, simplest first, the scope takes the first within one standard error of the best
+   * ({@link #simplestWithinOneError}): a richer model must predict clearly better to be used. Other scopes keep
+   * their model.
    */
   static Model[] choose(Shape shape, List<Unit> fitted, List<Unit> heldOut, DawidSkeneSettings settings,
       List<String> scopes) {
     List<Model> candidates = Model.CANDIDATES;
-    double[][] score = new double[shape.scopes()][candidates.size()];
+    double[][] likelihoods = new double[candidates.size()][];
     for (int m = 0; m < candidates.size(); m++) {
       Model[] trial = new Model[shape.scopes()];
       for (int s = 0; s < trial.length; s++) {
         trial[s] = shape.model(s) == Model.AUTO ? candidates.get(m) : shape.model(s);
       }
-      Shape candidate = shape.with(trial);
-      Params params = run(fitted, candidate, settings).params();
-      for (int i = 0; i < heldOut.size(); i++) {
-        Unit held = heldOut.get(i);
-        int s = held.scope();
-        if (held.slots().length == 0 || shape.model(s) != Model.AUTO) {
-          continue;
-        }
-        int n = shape.classes()[s];
-        double[] p = new double[n];
-        posterior(fitted.get(i), candidate, params, p);
-        double[] logP = new double[n * n];
-        for (int v = 0; v < held.slots().length; v++) {
-          answerLogs(held, v, candidate, params, params.item(held.ordinal()), logP);
-          double likelihood = 0;
-          for (int c = 0; c < n; c++) {
-            likelihood += p[c] * Math.exp(logP[held.answers()[v] * n + c]);
-          }
-          score[s][m] += Math.log(Math.max(likelihood, Model.FLOOR));
-        }
-      }
+      likelihoods[m] = heldOutLikelihoods(shape.with(trial), fitted, heldOut, settings);
     }
     Model[] chosen = new Model[shape.scopes()];
     for (int s = 0; s < chosen.length; s++) {
       chosen[s] = shape.model(s);
       if (chosen[s] == Model.AUTO) {
-        int best = 0;
-        for (int m = 1; m < candidates.size(); m++) {
-          best = score[s][m] > score[s][best] ? m : best;
+        List<Integer> answers = new ArrayList<>();
+        int i = 0;
+        for (Unit held : heldOut) {
+          for (int v = 0; v < held.slots().length; v++, i++) {
+            if (held.scope() == s) {
+              answers.add(i);
+            }
+          }
         }
-        chosen[s] = candidates.get(best);
-        LOG.info("auto for {}: {} (held-out log-likelihood of {} against {})", scopes.get(s).replace('\u001f', '/'),
-            chosen[s], java.util.Arrays.toString(score[s]), candidates);
+        double[][] scope = new double[candidates.size()][answers.size()];
+        for (int m = 0; m < candidates.size(); m++) {
+          for (int a = 0; a < answers.size(); a++) {
+            scope[m][a] = likelihoods[m][answers.get(a)];
+          }
+        }
+        chosen[s] = candidates.get(simplestWithinOneError(scope));
+        LOG.info("auto for {}: {} (held-out log-likelihood of {} answers {} against {})",
+            scopes.get(s).replace('\u001f', '/'), chosen[s], answers.size(),
+            java.util.Arrays.stream(scope).mapToDouble(x -> java.util.Arrays.stream(x).sum()).boxed().toList(),
+            candidates);
       }
     }
     return chosen;
+  }
+
+  /**
+   * The log-likelihood of every held-out answer (units in order, answers in order) under the model of {@code shape}
+   * fitted on the {@code fitted} answers.
+   */
+  private static double[] heldOutLikelihoods(Shape shape, List<Unit> fitted, List<Unit> heldOut,
+      DawidSkeneSettings settings) {
+    Params params = run(fitted, shape, settings).params();
+    double[] out = new double[heldOut.stream().mapToInt(u -> u.slots().length).sum()];
+    int i = 0;
+    for (int u = 0; u < heldOut.size(); u++) {
+      Unit held = heldOut.get(u);
+      int n = shape.classes()[held.scope()];
+      double[] p = new double[n];
+      double[] logP = new double[n * n];
+      posterior(fitted.get(u), shape, params, p);
+      for (int v = 0; v < held.slots().length; v++, i++) {
+        answerLogs(held, v, shape, params, params.item(held.ordinal()), logP);
+        double likelihood = 0;
+        for (int c = 0; c < n; c++) {
+          likelihood += p[c] * Math.exp(logP[held.answers()[v] * n + c]);
+        }
+        out[i] = Math.log(Math.max(likelihood, Model.FLOOR));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The one-standard-error rule (Breiman et al. 1984) over candidates ordered simplest first, from each one's
+   * log-likelihood of the same held-out answers ({@code [candidate][answer]}): the first whose summed log-likelihood
+   * falls short of the best's by at most one standard error of that shortfall (the answers' paired differences:
+   * sqrt(n) times their standard deviation).
+   */
+  static int simplestWithinOneError(double[][] likelihoods) {
+    int best = 0;
+    double[] totals = java.util.Arrays.stream(likelihoods).mapToDouble(x -> java.util.Arrays.stream(x).sum())
+        .toArray();
+    for (int m = 1; m < totals.length; m++) {
+      best = totals[m] > totals[best] ? m : best;
+    }
+    int n = likelihoods[best].length;
+    for (int m = 0; m < best; m++) {
+      double mean = (totals[best] - totals[m]) / n;
+      double squares = 0;
+      for (int a = 0; a < n; a++) {
+        double d = likelihoods[best][a] - likelihoods[m][a] - mean;
+        squares += d * d;
+      }
+      double error = n < 2 ? Double.POSITIVE_INFINITY : Math.sqrt(n * squares / (n - 1));
+      if (totals[best] - totals[m] <= error) {
+        return m;
+      }
+    }
+    return best;
   }
 
   /** Every slot's matrix as {@link #MATRICES} values: P(answer k | true class c), rounded to nine digits. */

@@ -268,6 +268,21 @@ public class DawidSkeneTest {
         .get("bluebirds"));
   }
 
+  /**
+   * The one-standard-error rule by hand. The second candidate predicts every held-out answer 0.5 better: no doubt,
+   * it is chosen. Next it leads by 0.2 in all over four answers whose paired differences (0.6, -0.6, 0.5, -0.3) have
+   * a standard deviation of sqrt(1.03 / 3), so a standard error of the sum of sqrt(4 * 1.03 / 3) = 1.17: the
+   * simpler first is chosen. Of two equal best, the simpler; a first candidate that leads is always chosen.
+   */
+  @Test
+  void aRicherModelMustPredictClearlyBetter() {
+    assertEquals(1, DawidSkene.simplestWithinOneError(new double[][] {{-1, -1, -1, -1}, {-0.5, -0.5, -0.5, -0.5}}));
+    assertEquals(0, DawidSkene.simplestWithinOneError(new double[][] {{-1, -1, -1, -1}, {-0.4, -1.6, -0.5, -1.3}}));
+    assertEquals(1, DawidSkene.simplestWithinOneError(new double[][] {{-1, -1, -1, -1}, {-0.5, -0.5, -0.5, -0.5},
+        {-0.5, -0.5, -0.5, -0.5}}));
+    assertEquals(0, DawidSkene.simplestWithinOneError(new double[][] {{-0.5, -0.5}, {-1, -1}}));
+  }
+
   /** One answer in five is held out, by a hash of unit and annotator: the same in every run. */
   @Test
   void oneAnswerInFiveIsHeldOut() {
