@@ -460,6 +460,12 @@ public final class DawidSkene {
     return new Fit(params, iteration, previous, converged);
   }
 
+  /**
+   * The fewest held-out answers on which {@link Model#AUTO} compares models: the samples' 32 held-out pairwise
+   * answers favoured minimax entropy, which then resolved an item for one adversary against three careful annotators.
+   */
+  static final int MIN_HELD_OUT = 200;
+
   /** One answer in this many is held out of the fits that {@link Model#AUTO} chooses by. */
   static final int HELD_OUT_EVERY = 5;
 
@@ -473,8 +479,8 @@ public final class DawidSkene {
    * log-likelihood of each {@code heldOut} answer (the same units, by index): the sum over classes c of the unit's
    * posterior P(c) times P(k | c), what the model predicts an annotator answers, which needs no gold. Of the
    * candidates, simplest first, the scope takes the first within one standard error of the best
-   * ({@link #simplestWithinOneError}): a richer model must predict clearly better to be used. Other scopes keep
-   * their model.
+   * ({@link #simplestWithinOneError}): a richer model must predict clearly better to be used; with fewer than
+   * {@link #MIN_HELD_OUT} held-out answers, the simplest. Other scopes keep their model.
    */
   static Model[] choose(Shape shape, List<Unit> fitted, List<Unit> heldOut, DawidSkeneSettings settings,
       List<String> scopes) {
@@ -506,7 +512,8 @@ public final class DawidSkene {
             scope[m][a] = likelihoods[m][answers.get(a)];
           }
         }
-        chosen[s] = candidates.get(simplestWithinOneError(scope));
+        // On a few answers the comparison (and its standard error) is noise: the simplest model is the safe one.
+        chosen[s] = candidates.get(answers.size() < MIN_HELD_OUT ? 0 : simplestWithinOneError(scope));
         LOG.info("auto for {}: {} (held-out log-likelihood of {} answers {} against {})",
             scopes.get(s).replace('\u001f', '/'), chosen[s], answers.size(),
             java.util.Arrays.stream(scope).mapToDouble(x -> java.util.Arrays.stream(x).sum()).boxed().toList(),

@@ -62,16 +62,18 @@ final class MinimaxEntropy {
    * P(l | c))}.
    */
   static void accumulate(double[] logP, int answer, double[] q, int n, double[] gradient, double[] curvature) {
+    double[] p = new double[n];
     for (int c = 0; c < n; c++) {
       if (q[c] == 0) {
         continue;
       }
       for (int k = 0; k < n; k++) {
-        double pk = Math.exp(logP[k * n + c]);
-        gradient[k * n + c] += q[c] * ((k == answer ? 1.0 : 0.0) - pk);
+        p[k] = Math.exp(logP[k * n + c]);
+      }
+      for (int k = 0; k < n; k++) {
+        gradient[k * n + c] += q[c] * ((k == answer ? 1.0 : 0.0) - p[k]);
         for (int l = 0; l < n; l++) {
-          double pl = Math.exp(logP[l * n + c]);
-          curvature[(c * n + k) * n + l] += q[c] * ((k == l ? pk : 0.0) - pk * pl);
+          curvature[(c * n + k) * n + l] += q[c] * ((k == l ? p[k] : 0.0) - p[k] * p[l]);
         }
       }
     }
