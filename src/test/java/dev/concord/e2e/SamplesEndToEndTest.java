@@ -210,9 +210,9 @@ class SamplesEndToEndTest {
   /**
    * Under the shipped auto (MACE on the samples: too few held-out answers to prefer a richer model, so every
    * estimated record names mace) an item goes to review only when its posterior is below posterior_threshold
-   * (0.52): the two comparisons the samples resolve at a posterior between that and consensus_threshold (0.6) are published
-   * rather than reviewed. The one item still in review is the item shown with two contents, whose submissions are
-   * quarantined: no votes, so no suggestion.
+   * (0.52): the two comparisons the samples resolve at a posterior between that and consensus_threshold (0.6) are
+   * published rather than reviewed. The one item still in review is the item shown with two contents, whose
+   * submissions are quarantined: no votes, so no suggestion.
    */
   @Test
   void aPosteriorAboveThePosteriorThresholdIsPublished() {
