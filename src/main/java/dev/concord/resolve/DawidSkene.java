@@ -395,7 +395,7 @@ public final class DawidSkene {
       if (counted.slots().length > 0) {
         posteriorUnits.add(counted);
       }
-      if (choosing && sampled(unitIds.get(u), Math.min(1.0, (double) CHOICE_UNITS / unitsOf[s]))) {
+      if (choosing) {
         fitted.add(unit(unitIds.get(u), s, goldK, triples, t -> t[3] == 0, u));
         heldOut.add(unit(unitIds.get(u), s, NO_GOLD, triples, t -> t[3] == 1, u));
       }
@@ -465,17 +465,6 @@ public final class DawidSkene {
    * answers favoured minimax entropy, which then resolved an item for one adversary against three careful annotators.
    */
   static final int MIN_HELD_OUT = 200;
-
-  /**
-   * The most units of a scope that {@link Model#AUTO} fits its candidates on: a larger scope is sampled by unit, so
-   * that the choice costs a bounded time however large the data grows.
-   */
-  static final int CHOICE_UNITS = 20_000;
-
-  /** Whether a unit is in a sample of the given rate: by a hash of its id, the same in every run. */
-  static boolean sampled(String unit, double rate) {
-    return rate >= 1.0 || Math.floorMod(unit.hashCode() * 0x9E3779B9, 1 << 20) < rate * (1 << 20);
-  }
 
   /** One answer in this many is held out of the fits that {@link Model#AUTO} chooses by. */
   static final int HELD_OUT_EVERY = 5;

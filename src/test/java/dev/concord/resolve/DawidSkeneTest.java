@@ -283,17 +283,6 @@ public class DawidSkeneTest {
     assertEquals(0, DawidSkene.simplestWithinOneError(new double[][] {{-0.5, -0.5}, {-1, -1}}));
   }
 
-  /** A scope's units are sampled for auto's choice at the rate asked, by a hash of the unit's id. */
-  @Test
-  void unitsAreSampledAtTheRateAsked() {
-    int in = 0;
-    for (int i = 0; i < 100_000; i++) {
-      in += DawidSkene.sampled("item-" + i + ":0", 0.2) ? 1 : 0;
-    }
-    assertTrue(in > 19_000 && in < 21_000, in + " of 100000");
-    assertTrue(DawidSkene.sampled("any", 1.0));
-  }
-
   /** One answer in five is held out, by a hash of unit and annotator: the same in every run. */
   @Test
   void oneAnswerInFiveIsHeldOut() {
