@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * (the chance of answering k when the truth is c) and each project and task type has class priors; the posterior of
  * each unit's true answer and those parameters are estimated in turn until the mean log-likelihood per unit stops
  * improving. Gold units stay at their gold answer throughout, so that they anchor the annotators' matrices. A
- * project resolved by {@code one_coin} or {@code mace} fits a constrained matrix ({@link Model}) in the same pass.
+ * project resolved by {@code one_coin} or {@code mace} fits a constrained matrix ({@link Model}) in the same pass;
+ * one resolved by {@code minimax_entropy} also gives each unit terms of its own ({@link MinimaxEntropy}); under
+ * {@code auto} each project and task type first takes the model that best predicts held-out answers
+ * ({@link #choose}).
  *
  * <p>The whole estimation is one Spark task: the votes, sorted by unit, are read once into compact rows of integers
  * (the unit's scope, its gold answer, and per vote the annotator's slot in the model and the answer's class index),
