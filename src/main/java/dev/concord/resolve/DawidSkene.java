@@ -273,13 +273,13 @@ public final class DawidSkene {
     List<List<Object[]>> fitted = matrices.value();
     List<Row> cells = fitted.isEmpty() ? List.of() : fitted.get(fitted.size() - 1).stream()
         .map(RowFactory::create).toList();
-    Map<List<String>, String> chosen = new java.util.TreeMap<>(java.util.Comparator.comparing(Object::toString));
+    Map<List<String>, String> chosen = new java.util.HashMap<>();
     List<List<String[]>> modelRuns = models.value();
     if (!modelRuns.isEmpty()) {
       modelRuns.get(modelRuns.size() - 1).forEach(m -> chosen.put(scope(m[0], m[1]), m[2]));
     }
     return new Estimate(posteriors, (int) last[0], last[1], last[2] == 1, spark.createDataFrame(cells, MATRICES),
-        java.util.Collections.unmodifiableMap(chosen));
+        Map.copyOf(chosen));
   }
 
   /**
@@ -374,7 +374,8 @@ public final class DawidSkene {
     List<Unit> units = new ArrayList<>(unitIds.size());
     // Every vote informs the estimate; only the counted ones (the kept annotators') make a unit's posterior.
     List<Unit> posteriorUnits = new ArrayList<>(unitIds.size());
-    // Under auto, the answers a candidate model is fitted on, and those it is judged by, unit by unit.
+    // Under auto, the answers a candidate model is fitted on, and those it is judged by, unit by unit of the scopes
+    // being chosen: the others' models are settled and need no trial fits.
     List<Unit> fitted = new ArrayList<>();
     List<Unit> heldOut = new ArrayList<>();
     for (int u = 0; u < unitIds.size(); u++) {
@@ -398,7 +399,7 @@ public final class DawidSkene {
       if (counted.slots().length > 0) {
         posteriorUnits.add(counted);
       }
-      if (choosing) {
+      if (models[s] == Model.AUTO) {
         fitted.add(unit(unitIds.get(u), s, goldK, triples, t -> t[3] == 0, u));
         heldOut.add(unit(unitIds.get(u), s, NO_GOLD, triples, t -> t[3] == 1, u));
       }
@@ -479,11 +480,11 @@ public final class DawidSkene {
 
   /**
    * Each {@link Model#AUTO} scope's model: every candidate is fitted on the {@code fitted} answers, and scored by the
-   * log-likelihood of each {@code heldOut} answer (the same units, by index): the sum over classes c of the unit's
-   * posterior P(c) times P(k | c), what the model predicts an annotator answers, which needs no gold. Of the
-   * candidates, simplest first, the scope takes the first within one standard error of the best
-   * ({@link #simplestWithinOneError}): a richer model must predict clearly better to be used; with fewer than
-   * {@link #MIN_HELD_OUT} held-out answers, the simplest. Other scopes keep their model.
+   * log-likelihood of each {@code heldOut} answer (the same units, by index; both only of the scopes being chosen):
+   * the sum over classes c of the unit's posterior P(c) times P(k | c), what the model predicts an annotator answers,
+   * which needs no gold. Of the candidates, simplest first, the scope takes the first within one standard error of
+   * the best ({@link #simplestWithinOneError}): a richer model must predict clearly better to be used; with fewer
+   * than {@link #MIN_HELD_OUT} held-out answers, the simplest. Other scopes keep their model.
    */
   static Model[] choose(Shape shape, List<Unit> fitted, List<Unit> heldOut, DawidSkeneSettings settings,
       List<String> scopes) {
@@ -496,19 +497,22 @@ public final class DawidSkene {
       }
       likelihoods[m] = heldOutLikelihoods(shape.with(trial), fitted, heldOut, settings);
     }
+    // Each held-out answer's index, by scope.
+    List<List<Integer>> answersOf = new ArrayList<>();
+    for (int s = 0; s < shape.scopes(); s++) {
+      answersOf.add(new ArrayList<>());
+    }
+    int i = 0;
+    for (Unit held : heldOut) {
+      for (int v = 0; v < held.slots().length; v++) {
+        answersOf.get(held.scope()).add(i++);
+      }
+    }
     Model[] chosen = new Model[shape.scopes()];
     for (int s = 0; s < chosen.length; s++) {
       chosen[s] = shape.model(s);
       if (chosen[s] == Model.AUTO) {
-        List<Integer> answers = new ArrayList<>();
-        int i = 0;
-        for (Unit held : heldOut) {
-          for (int v = 0; v < held.slots().length; v++, i++) {
-            if (held.scope() == s) {
-              answers.add(i);
-            }
-          }
-        }
+        List<Integer> answers = answersOf.get(s);
         double[][] scope = new double[candidates.size()][answers.size()];
         for (int m = 0; m < candidates.size(); m++) {
           for (int a = 0; a < answers.size(); a++) {
