@@ -110,8 +110,12 @@ enum Model {
     return method;
   }
 
-  /** The models {@link #AUTO} chooses between: an annotator model, and one of annotators and units. */
-  static final java.util.List<Model> CANDIDATES = java.util.List.of(MACE, MINIMAX_ENTROPY);
+  /**
+   * The models {@link #AUTO} chooses between, simplest first: two annotator models (MACE, whose wrong answers do not
+   * depend on the truth, and the full confusion matrix, whose do: classes mistaken for one another in pairs) and one of
+   * annotators and units.
+   */
+  static final java.util.List<Model> CANDIDATES = java.util.List.of(MACE, FULL, MINIMAX_ENTROPY);
 
   /** Whether each unit has terms of its own ({@link MinimaxEntropy}). */
   boolean itemTerms() {
