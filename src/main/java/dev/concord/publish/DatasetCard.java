@@ -51,7 +51,8 @@ public final class DatasetCard {
         .append("shared units; quadratic weights for ratings); annotators below the threshold dropped.\n");
     md.append("3. Per item: gold first, else the project's resolution method (majority vote, reliability-weighted ")
         .append("vote, or a model estimated from every judged annotator's answers: Dawid-Skene, one coin, MACE or ")
-        .append("minimax entropy; under auto, Dawid-Skene, MACE or minimax entropy chosen per project by held-out answers); ties ")
+        .append("minimax entropy; under auto, Dawid-Skene, MACE or minimax entropy chosen per project by held-out ")
+        .append("answers); ties ")
         .append("and weak consensus sent to review, with the method's leading answer as a suggestion.\n");
     md.append("4. Records compared on normalised text (NFKC, whitespace): prompts matching an evaluation prompt ")
         .append("removed; a comparison resolved both ways settled by the pooled answers or sent to review; exact and ")
