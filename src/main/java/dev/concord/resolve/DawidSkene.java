@@ -470,6 +470,13 @@ public final class DawidSkene {
    */
   static final int MIN_HELD_OUT = 200;
 
+  /**
+   * How far each candidate is fitted before it is scored: until its mean log-likelihood per unit gains less than this
+   * in an iteration (or than the configured tolerance, if that is looser). Ranking models needs less than resolving
+   * items: at a million submissions the minimax entropy candidate stops after 18 iterations instead of 35.
+   */
+  static final double CANDIDATE_TOLERANCE = 1e-4;
+
   /** One answer in this many is held out of the fits that {@link Model#AUTO} chooses by. */
   static final int HELD_OUT_EVERY = 5;
 
@@ -489,13 +496,15 @@ public final class DawidSkene {
   static Model[] choose(Shape shape, List<Unit> fitted, List<Unit> heldOut, DawidSkeneSettings settings,
       List<String> scopes) {
     List<Model> candidates = Model.CANDIDATES;
+    DawidSkeneSettings trialSettings = new DawidSkeneSettings(Math.max(settings.tolerance(), CANDIDATE_TOLERANCE),
+        settings.maxIterations(), settings.smoothing(), settings.pooledPrior());
     double[][] likelihoods = new double[candidates.size()][];
     for (int m = 0; m < candidates.size(); m++) {
       Model[] trial = new Model[shape.scopes()];
       for (int s = 0; s < trial.length; s++) {
         trial[s] = shape.model(s) == Model.AUTO ? candidates.get(m) : shape.model(s);
       }
-      likelihoods[m] = heldOutLikelihoods(shape.with(trial), fitted, heldOut, settings);
+      likelihoods[m] = heldOutLikelihoods(shape.with(trial), fitted, heldOut, trialSettings);
     }
     // Each held-out answer's index, by scope.
     List<List<Integer>> answersOf = new ArrayList<>();
