@@ -370,7 +370,6 @@ public final class DawidSkene {
       itemPenalty[s] = MinimaxEntropy.itemPenalty(classes[s], unitsOf[s], firstSlot[s + 1] - firstSlot[s]);
     }
     Shape shape = new Shape(classes, firstSlot, models, itemPenalty);
-    boolean choosing = java.util.Arrays.asList(models).contains(Model.AUTO);
     List<Unit> units = new ArrayList<>(unitIds.size());
     // Every vote informs the estimate; only the counted ones (the kept annotators') make a unit's posterior.
     List<Unit> posteriorUnits = new ArrayList<>(unitIds.size());
@@ -381,11 +380,12 @@ public final class DawidSkene {
     for (int u = 0; u < unitIds.size(); u++) {
       int s = scopeIndex.get(unitScopes.get(u));
       List<Vote> vs = unitVotes.get(u);
+      boolean auto = models[s] == Model.AUTO;
       int[][] triples = new int[vs.size()][];
       for (int v = 0; v < triples.length; v++) {
         triples[v] = new int[] {slotIndex.get(s).get(vs.get(v).annotator()),
             classIndex.get(s).get(vs.get(v).category()), vs.get(v).counted() ? 1 : 0,
-            choosing && heldOut(unitIds.get(u), vs.get(v).annotator()) ? 1 : 0};
+            auto && heldOut(unitIds.get(u), vs.get(v).annotator()) ? 1 : 0};
       }
       // Votes in (slot, class) order: the E-step adds their logs in this order, the same in every run.
       java.util.Arrays.sort(triples, java.util.Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
@@ -399,12 +399,12 @@ public final class DawidSkene {
       if (counted.slots().length > 0) {
         posteriorUnits.add(counted);
       }
-      if (models[s] == Model.AUTO) {
+      if (auto) {
         fitted.add(unit(unitIds.get(u), s, goldK, triples, t -> t[3] == 0, u));
         heldOut.add(unit(unitIds.get(u), s, NO_GOLD, triples, t -> t[3] == 1, u));
       }
     }
-    if (choosing) {
+    if (!fitted.isEmpty()) {
       shape = shape.with(choose(shape, fitted, heldOut, settings, scopes));
     }
 
