@@ -40,7 +40,7 @@ class DatasetsLoadIT {
     Map<String, Number> tables = (Map<String, Number>) counts.get("tables");
     Map<String, Map<String, Number>> splits = (Map<String, Map<String, Number>>) counts.get("record_splits");
 
-    Map<String, Object> loaded = JSON.readValue(python(version), Map.class);
+    Map<String, Object> loaded = JSON.readValue(python(version, root), Map.class);
 
     Map<String, Map<String, Long>> expected = new TreeMap<>();
     for (String t : tables.keySet()) {
@@ -73,7 +73,7 @@ class DatasetsLoadIT {
   }
 
   /** Runs {@code load_version.py} over the version in a virtual environment with the datasets library. */
-  private static String python(Path version) throws IOException, InterruptedException {
+  private static String python(Path version, Path scratch) throws IOException, InterruptedException {
     Path venv = Path.of("target", "datasets-venv").toAbsolutePath();
     Path py = venv.resolve("bin/python");
     if (!Files.exists(py) || run(List.of(py.toString(), "-c", "import datasets"), 60) != 0) {
@@ -83,13 +83,13 @@ class DatasetsLoadIT {
           "datasets"), 1800), "pip install datasets");
     }
     Path script = Path.of("src/test/resources/load_version.py").toAbsolutePath();
-    Path output = Files.createTempFile("load-version", ".json");
+    Path output = scratch.resolve("load-version.json");
     ProcessBuilder b = new ProcessBuilder(py.toString(), script.toString(), version.toString())
         .redirectOutput(output.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
     // As a researcher offline would: nothing is fetched from a hub.
     b.environment().put("HF_DATASETS_OFFLINE", "1");
     b.environment().put("HF_HUB_OFFLINE", "1");
-    b.environment().put("HF_HOME", Files.createTempDirectory("hf-home").toString());
+    b.environment().put("HF_HOME", Files.createDirectories(scratch.resolve("hf-home")).toString());
     Process p = b.start();
     assertTrue(p.waitFor(900, TimeUnit.SECONDS), "load_version.py finished");
     assertEquals(0, p.exitValue(), "load_version.py: " + Files.readString(output));

@@ -612,9 +612,8 @@ class SamplesEndToEndTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void anAnnotatorExcludedOnRequestReachesNoRecordOfTheNewVersion() throws IOException {
+  void anAnnotatorExcludedOnRequestReachesNoRecordOfTheNewVersion(@TempDir Path root) throws IOException {
     // A root of its own holding a copy of the samples version as LATEST, and the same pseudonym key.
-    Path root = Files.createTempDirectory("concord-exclusion");
     Files.createDirectories(root.resolve(".concord"));
     Files.copy(out.resolve(".concord/pseudonym.key"), root.resolve(".concord/pseudonym.key"));
     Files.copy(out.resolve("LATEST"), root.resolve("LATEST"));

@@ -45,6 +45,11 @@ class PostgresIT {
   @AfterAll
   static void stopServer() throws Exception {
     shell(".ci/postgres", "stop", work.resolve("pg").toString());
+    try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
   }
 
   private static void shell(String... args) throws IOException, InterruptedException {
