@@ -4,17 +4,27 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.concord.config.ConcordConfig.DawidSkeneSettings;
+import dev.concord.config.ProjectSettings;
 import dev.concord.schema.Col;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -240,20 +250,19 @@ public final class DawidSkene {
 
   /**
    * @param votes {@code project, task_type, unit, annotator, category}, one row per annotator and unit, and the
-   *     project's {@code method} (one of {@link dev.concord.config.ProjectSettings#ESTIMATED}; without the column,
-   *     {@code dawid_skene}) and whether it is {@code counted} in its unit's posterior (without the column, every
-   *     vote is): an uncounted vote informs the annotators' matrices and the priors, and no unit's posterior; a unit
-   *     with no counted vote has no posterior
+   *     project's {@code method} (one of {@link ProjectSettings#ESTIMATED}; without the column, {@code dawid_skene})
+   *     and whether it is {@code counted} in its unit's posterior (without the column, every vote is): an uncounted
+   *     vote informs the annotators' matrices and the priors, and no unit's posterior; a unit with no counted vote
+   *     has no posterior
    * @param gold {@code unit, category} of the gold units
    */
   public static Estimate estimate(Dataset<Row> votes, Dataset<Row> gold, DawidSkeneSettings settings) {
     SparkSession spark = votes.sparkSession();
     // The whole estimation is one task: every iteration is a pass over arrays in memory, where a Spark job per
     // iteration would cost more in scheduling than the pass itself. Its input is the votes, sorted by unit.
-    List<String> columns = java.util.Arrays.asList(votes.columns());
-    org.apache.spark.sql.Column method = columns.contains(Resolve.METHOD) ? col(Resolve.METHOD)
-        : lit(dev.concord.config.ProjectSettings.DAWID_SKENE);
-    org.apache.spark.sql.Column counted = columns.contains(COUNTED) ? col(COUNTED) : lit(true);
+    List<String> columns = Arrays.asList(votes.columns());
+    Column method = columns.contains(Resolve.METHOD) ? col(Resolve.METHOD) : lit(ProjectSettings.DAWID_SKENE);
+    Column counted = columns.contains(COUNTED) ? col(COUNTED) : lit(true);
     Dataset<Row> rows = votes.select(col(Col.UNIT), col(Col.PROJECT), col(Col.TASK_TYPE), col(Col.ANNOTATOR),
             col(Col.CATEGORY), lit(false).as(IS_GOLD), method.as(Resolve.METHOD), counted.as(COUNTED))
         .unionByName(gold.select(col(Col.UNIT), lit(null).cast("string").as(Col.PROJECT),
@@ -261,10 +270,9 @@ public final class DawidSkene {
             col(Col.CATEGORY), lit(true).as(IS_GOLD), lit(null).cast("string").as(Resolve.METHOD),
             lit(null).cast("boolean").as(COUNTED)))
         .repartition(1).sortWithinPartitions(Col.UNIT, IS_GOLD);
-    org.apache.spark.util.CollectionAccumulator<double[]> summary = spark.sparkContext().collectionAccumulator();
-    org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices = spark.sparkContext()
-        .collectionAccumulator();
-    org.apache.spark.util.CollectionAccumulator<List<String[]>> models = spark.sparkContext().collectionAccumulator();
+    CollectionAccumulator<double[]> summary = spark.sparkContext().collectionAccumulator();
+    CollectionAccumulator<List<Object[]>> matrices = spark.sparkContext().collectionAccumulator();
+    CollectionAccumulator<List<String[]>> models = spark.sparkContext().collectionAccumulator();
     JavaRDD<Row> estimated = rows.javaRDD().mapPartitions(part -> fit(part, settings, summary, matrices, models));
     Dataset<Row> posteriors = spark.createDataFrame(estimated, POSTERIORS).localCheckpoint();
     // A retried task adds its figures again: the last attempt's are the estimate's.
@@ -273,7 +281,7 @@ public final class DawidSkene {
     List<List<Object[]>> fitted = matrices.value();
     List<Row> cells = fitted.isEmpty() ? List.of() : fitted.get(fitted.size() - 1).stream()
         .map(RowFactory::create).toList();
-    Map<List<String>, String> chosen = new java.util.HashMap<>();
+    Map<List<String>, String> chosen = new HashMap<>();
     List<List<String[]>> modelRuns = models.value();
     if (!modelRuns.isEmpty()) {
       modelRuns.get(modelRuns.size() - 1).forEach(m -> chosen.put(scope(m[0], m[1]), m[2]));
@@ -288,14 +296,12 @@ public final class DawidSkene {
    * iteration count, the last mean log-likelihood and whether it converged go to {@code summary}, each scope's
    * {@code project, task_type, method} to {@code methods}.
    */
-  static java.util.Iterator<Row> fit(java.util.Iterator<Row> rows, DawidSkeneSettings settings,
-      org.apache.spark.util.CollectionAccumulator<double[]> summary,
-      org.apache.spark.util.CollectionAccumulator<List<Object[]>> matrices,
-      org.apache.spark.util.CollectionAccumulator<List<String[]>> methods) {
+  static Iterator<Row> fit(Iterator<Row> rows, DawidSkeneSettings settings, CollectionAccumulator<double[]> summary,
+      CollectionAccumulator<List<Object[]>> matrices, CollectionAccumulator<List<String[]>> methods) {
     record Vote(String annotator, String category, boolean counted) {}
-    java.util.TreeMap<String, java.util.TreeSet<String>> classesOf = new java.util.TreeMap<>();
-    java.util.TreeMap<String, java.util.TreeSet<String>> annotatorsOf = new java.util.TreeMap<>();
-    java.util.Map<String, Model> modelOf = new java.util.HashMap<>();
+    TreeMap<String, TreeSet<String>> classesOf = new TreeMap<>();
+    TreeMap<String, TreeSet<String>> annotatorsOf = new TreeMap<>();
+    Map<String, Model> modelOf = new HashMap<>();
     List<String> unitIds = new ArrayList<>();
     List<String> unitScopes = new ArrayList<>();
     List<String> unitGold = new ArrayList<>();
@@ -329,8 +335,8 @@ public final class DawidSkene {
       } else {
         scope = r.getString(1) + "\u001f" + r.getString(2);
         votes.add(new Vote(r.getString(3), r.getString(4), r.isNullAt(7) || r.getBoolean(7)));
-        classesOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(4));
-        annotatorsOf.computeIfAbsent(scope, x -> new java.util.TreeSet<>()).add(r.getString(3));
+        classesOf.computeIfAbsent(scope, x -> new TreeSet<>()).add(r.getString(4));
+        annotatorsOf.computeIfAbsent(scope, x -> new TreeSet<>()).add(r.getString(3));
         Model model = Model.of(r.getString(6));
         if (modelOf.computeIfAbsent(scope, x -> model) != model) {
           throw new IllegalArgumentException("project '" + r.getString(1) + "', task type '" + r.getString(2)
@@ -343,20 +349,20 @@ public final class DawidSkene {
     int[] classes = new int[scopes.size()];
     int[] firstSlot = new int[scopes.size() + 1];
     Model[] models = new Model[scopes.size()];
-    java.util.Map<String, Integer> scopeIndex = new java.util.HashMap<>();
-    List<java.util.Map<String, Integer>> classIndex = new ArrayList<>();
-    List<java.util.Map<String, Integer>> slotIndex = new ArrayList<>();
+    Map<String, Integer> scopeIndex = new HashMap<>();
+    List<Map<String, Integer>> classIndex = new ArrayList<>();
+    List<Map<String, Integer>> slotIndex = new ArrayList<>();
     for (int s = 0; s < scopes.size(); s++) {
       scopeIndex.put(scopes.get(s), s);
       models[s] = modelOf.get(scopes.get(s));
       names[s] = classesOf.get(scopes.get(s)).toArray(String[]::new);
       classes[s] = names[s].length;
-      java.util.Map<String, Integer> ks = new java.util.HashMap<>();
+      Map<String, Integer> ks = new HashMap<>();
       for (int k = 0; k < names[s].length; k++) {
         ks.put(names[s][k], k);
       }
       classIndex.add(ks);
-      java.util.Map<String, Integer> slots = new java.util.HashMap<>();
+      Map<String, Integer> slots = new HashMap<>();
       for (String a : annotatorsOf.get(scopes.get(s))) {
         slots.put(a, firstSlot[s] + slots.size());
       }
@@ -388,13 +394,13 @@ public final class DawidSkene {
             auto && heldOut(unitIds.get(u), vs.get(v).annotator()) ? 1 : 0};
       }
       // Votes in (slot, class) order: the E-step adds their logs in this order, the same in every run.
-      java.util.Arrays.sort(triples, java.util.Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
+      Arrays.sort(triples, Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
       String g = unitGold.get(u);
       int goldK = g == null ? NO_GOLD : classIndex.get(s).get(g);
       Unit all = unit(unitIds.get(u), s, goldK, triples, t -> true, u);
       units.add(all);
       // Mostly every vote counts, and the unit serves both; otherwise the counted votes make a unit of their own.
-      Unit counted = java.util.Arrays.stream(triples).allMatch(t -> t[2] == 1) ? all
+      Unit counted = Arrays.stream(triples).allMatch(t -> t[2] == 1) ? all
           : unit(unitIds.get(u), s, goldK, triples, t -> t[2] == 1, u);
       if (counted.slots().length > 0) {
         posteriorUnits.add(counted);
@@ -430,9 +436,9 @@ public final class DawidSkene {
   }
 
   /** A unit of the (slot, class, counted, held out) votes that pass {@code keep}. */
-  private static Unit unit(String id, int scope, int goldK, int[][] triples, java.util.function.Predicate<int[]> keep,
+  private static Unit unit(String id, int scope, int goldK, int[][] triples, Predicate<int[]> keep,
       int ordinal) {
-    int[][] kept = java.util.Arrays.stream(triples).filter(keep).toArray(int[][]::new);
+    int[][] kept = Arrays.stream(triples).filter(keep).toArray(int[][]::new);
     int[] slots = new int[kept.length];
     int[] answers = new int[kept.length];
     for (int i = 0; i < kept.length; i++) {
@@ -532,7 +538,7 @@ public final class DawidSkene {
         chosen[s] = candidates.get(answers.size() < MIN_HELD_OUT ? 0 : simplestWithinOneError(scope));
         LOG.info("auto for {}: {} (held-out log-likelihood of {} answers {} against {})",
             scopes.get(s).replace('\u001f', '/'), chosen[s], answers.size(),
-            java.util.Arrays.stream(scope).mapToDouble(x -> java.util.Arrays.stream(x).sum()).boxed().toList(),
+            Arrays.stream(scope).mapToDouble(x -> Arrays.stream(x).sum()).boxed().toList(),
             candidates);
       }
     }
@@ -574,8 +580,7 @@ public final class DawidSkene {
    */
   static int simplestWithinOneError(double[][] likelihoods) {
     int best = 0;
-    double[] totals = java.util.Arrays.stream(likelihoods).mapToDouble(x -> java.util.Arrays.stream(x).sum())
-        .toArray();
+    double[] totals = Arrays.stream(likelihoods).mapToDouble(x -> Arrays.stream(x).sum()).toArray();
     for (int m = 1; m < totals.length; m++) {
       best = totals[m] > totals[best] ? m : best;
     }
@@ -597,14 +602,14 @@ public final class DawidSkene {
 
   /** Every slot's matrix as {@link #MATRICES} values: P(answer k | true class c), rounded to nine digits. */
   private static List<Object[]> matrices(List<String> scopes, String[][] names,
-      List<java.util.Map<String, Integer>> slotIndex, Shape shape, Params params) {
+      List<Map<String, Integer>> slotIndex, Shape shape, Params params) {
     List<Object[]> out = new ArrayList<>();
     for (int s = 0; s < scopes.size(); s++) {
       String[] scope = scopes.get(s).split("\u001f", 2);
       int n = shape.classes()[s];
       int first = shape.firstSlot()[s];
       int base = shape.matrixBase(s);
-      for (java.util.Map.Entry<String, Integer> slot : new java.util.TreeMap<>(slotIndex.get(s)).entrySet()) {
+      for (Map.Entry<String, Integer> slot : new TreeMap<>(slotIndex.get(s)).entrySet()) {
         for (int k = 0; k < n; k++) {
           for (int c = 0; c < n; c++) {
             double p = Math.exp(params.logMatrix()[base + ((slot.getValue() - first) * n + k) * n + c]);
@@ -625,7 +630,7 @@ public final class DawidSkene {
   static double posterior(Unit u, Shape shape, Params params, double[] p) {
     int n = p.length;
     if (u.goldK() != NO_GOLD || params == null) {
-      java.util.Arrays.fill(p, 0.0);
+      Arrays.fill(p, 0.0);
       if (u.goldK() != NO_GOLD) {
         p[u.goldK()] = 1.0;
       } else {
@@ -757,7 +762,7 @@ public final class DawidSkene {
       }
       MinimaxEntropy.newtonStep(item, 0, g, h, shape.itemPenalty(u.scope()), n);
       if (u.ordinal() >= itemLogits.length) {
-        itemLogits = java.util.Arrays.copyOf(itemLogits, Math.max(u.ordinal() + 1, 2 * itemLogits.length));
+        itemLogits = Arrays.copyOf(itemLogits, Math.max(u.ordinal() + 1, 2 * itemLogits.length));
       }
       itemLogits[u.ordinal()] = item;
       for (int v = 0; v < u.slots().length; v++) {
@@ -790,7 +795,7 @@ public final class DawidSkene {
         }
       }
       if (other.itemLogits.length > itemLogits.length) {
-        itemLogits = java.util.Arrays.copyOf(itemLogits, other.itemLogits.length);
+        itemLogits = Arrays.copyOf(itemLogits, other.itemLogits.length);
       }
       for (int i = 0; i < other.itemLogits.length; i++) {
         if (other.itemLogits[i] != null) {

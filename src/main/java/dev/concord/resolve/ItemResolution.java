@@ -1,16 +1,19 @@
 package dev.concord.resolve;
 
-import dev.concord.schema.Status;
-import dev.concord.config.TaskType;
 import dev.concord.agreement.Units;
 import dev.concord.config.ProjectSettings;
+import dev.concord.config.TaskType;
+import dev.concord.schema.Status;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -584,8 +587,7 @@ final class ItemResolution {
 
   /** Spark's format_number(x, 3). */
   static String formatNumber(Double x) {
-    java.text.DecimalFormat f = new java.text.DecimalFormat("#,###,###,###,###,###,##0.000",
-        java.text.DecimalFormatSymbols.getInstance(java.util.Locale.US));
+    DecimalFormat f = new DecimalFormat("#,###,###,###,###,###,##0.000", DecimalFormatSymbols.getInstance(Locale.US));
     return f.format(x);
   }
 

@@ -2,6 +2,8 @@ package dev.concord.resolve;
 
 import dev.concord.config.ConcordConfig.DawidSkeneSettings;
 import dev.concord.config.ProjectSettings;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The M-step of each estimated model. Every model reads the same sufficient statistics ({@link DawidSkene.Statistics}:
@@ -115,7 +117,7 @@ enum Model {
    * depend on the truth, and the full confusion matrix, whose do: classes mistaken for one another in pairs) and one of
    * annotators and units.
    */
-  static final java.util.List<Model> CANDIDATES = java.util.List.of(MACE, FULL, MINIMAX_ENTROPY);
+  static final List<Model> CANDIDATES = List.of(MACE, FULL, MINIMAX_ENTROPY);
 
   /** Whether each unit has terms of its own ({@link MinimaxEntropy}). */
   boolean itemTerms() {
@@ -149,7 +151,7 @@ enum Model {
     if (method == null) {
       throw new IllegalArgumentException("a vote names no resolution_method");
     }
-    return java.util.Arrays.stream(values()).filter(m -> m.method.equals(method)).findFirst()
+    return Arrays.stream(values()).filter(m -> m.method.equals(method)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("not an estimated resolution_method: '" + method + "'"));
   }
 
@@ -209,7 +211,7 @@ enum Model {
     for (int a = 0; a < slots; a++) {
       if (previous == null || n < 2) {
         theta[a] = START_THETA;
-        java.util.Arrays.fill(xi[a], 1.0 / n);
+        Arrays.fill(xi[a], 1.0 / n);
       } else {
         theta[a] = Math.min(1 - FLOOR, Math.max(FLOOR, previous[a][0][0] - previous[a][0][1]));
         for (int k = 0; k < n; k++) {

@@ -5,17 +5,24 @@ import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import dev.concord.config.TaskType;
 import dev.concord.agreement.Units;
-import dev.concord.config.Projects;
 import dev.concord.config.PerProject;
 import dev.concord.config.ProjectSettings;
+import dev.concord.config.Projects;
+import dev.concord.config.TaskType;
+import dev.concord.filter.AnnotatorFilter;
 import dev.concord.schema.Col;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Conflict resolution over the kept annotators' units: gold first, then a vote weighted by each annotator's
@@ -74,15 +81,15 @@ public final class Resolve {
   static final String CANDIDATE_ROW = "candidate";
   static final String EDGE_ROW = "edge";
 
-  private static final org.apache.spark.sql.types.StructType VOTE_ROW = new org.apache.spark.sql.types.StructType()
-      .add("answer", "string").add("annotators", "int").add(Col.WEIGHT, "double");
+  private static final StructType VOTE_ROW = new StructType().add("answer", "string").add("annotators", "int")
+      .add(Col.WEIGHT, "double");
 
   /** The resolution table's rows: the union of an outcome's, a candidate's and an edge's columns. */
-  static final org.apache.spark.sql.types.StructType RESOLUTION = new org.apache.spark.sql.types.StructType()
+  static final StructType RESOLUTION = new StructType()
       .add(KIND, "string").add(Col.ITEM_ID, "string").add(Col.PROJECT, "string").add(Col.TASK_TYPE, "string")
       .add(Col.STATUS, "string").add(Col.REASON, "string").add(Col.DETAIL, "string").add(Col.RESOLUTION, "string")
       .add(Col.AGREEMENT, "double").add(Col.ANNOTATOR_COUNT, "int")
-      .add(Col.VOTES, org.apache.spark.sql.types.DataTypes.createArrayType(VOTE_ROW))
+      .add(Col.VOTES, DataTypes.createArrayType(VOTE_ROW))
       .add(CANDIDATE, "string").add(Col.RECORD_TABLE, "string").add(Col.CHOSEN_RESPONSE_ID, "string")
       .add(Col.REJECTED_RESPONSE_ID, "string").add(Col.LABEL, "string").add(Col.RESPONSE_ID, "string")
       .add(Col.AGREED_COUNT, "int").add(Col.ANNOTATORS, "array<string>").add(Col.MARGIN, "double")
@@ -146,9 +153,9 @@ public final class Resolve {
    * @param annotators {@code annotator, decision}
    */
   public static Dataset<Row> estimationVotes(Dataset<Row> units, Dataset<Row> annotators, Projects projects) {
-    Dataset<Row> judged = annotators.filter(dev.concord.filter.AnnotatorFilter.used(col(Col.DECISION))
-            .or(col(Col.DECISION).equalTo(dev.concord.filter.AnnotatorFilter.DROPPED)))
-        .select(col(Col.ANNOTATOR), dev.concord.filter.AnnotatorFilter.used(col(Col.DECISION))
+    Dataset<Row> judged = annotators.filter(AnnotatorFilter.used(col(Col.DECISION))
+            .or(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)))
+        .select(col(Col.ANNOTATOR), AnnotatorFilter.used(col(Col.DECISION))
             .as(DawidSkene.COUNTED));
     return units.join(judged, Col.ANNOTATOR)
         .withColumn(METHOD, PerProject.value(projects, col(Col.PROJECT), ProjectSettings::resolutionMethod))
@@ -210,14 +217,13 @@ public final class Resolve {
     Dataset<Row> rows = itemRows.select(stream).unionByName(voteRows.select(stream))
         .unionByName(goldRows.select(stream)).unionByName(posteriorRows.select(stream))
         .repartition(col(Col.ITEM_ID)).sortWithinPartitions(Col.ITEM_ID, "kind");
-    org.apache.spark.api.java.JavaRDD<Row> resolved = rows.javaRDD()
-        .mapPartitions(part -> resolveItems(part, settings));
+    JavaRDD<Row> resolved = rows.javaRDD().mapPartitions(part -> resolveItems(part, settings));
     return votes.sparkSession().createDataFrame(resolved, RESOLUTION);
   }
 
   /** The items of rows sorted by item and kind (the item, its votes, gold units and posteriors), each resolved. */
-  private static java.util.Iterator<Row> resolveItems(java.util.Iterator<Row> rows, ItemResolution.Settings settings) {
-    java.util.List<Row> out = new java.util.ArrayList<>();
+  private static Iterator<Row> resolveItems(Iterator<Row> rows, ItemResolution.Settings settings) {
+    List<Row> out = new ArrayList<>();
     ItemResolution.Item item = null;
     while (rows.hasNext()) {
       Row r = rows.next();
@@ -231,7 +237,7 @@ public final class Resolve {
         item.id = id;
         item.project = r.getString(2);
         item.taskType = r.getString(3);
-        item.responseIds = r.isNullAt(4) ? java.util.List.of() : r.getList(4);
+        item.responseIds = r.isNullAt(4) ? List.of() : r.getList(4);
         continue;
       }
       if (item == null || !item.id.equals(id)) {
@@ -243,7 +249,7 @@ public final class Resolve {
             r.isNullAt(12) ? null : r.getInt(12), r.isNullAt(13) ? 0.0 : r.getDouble(13), r.getString(14)));
         case 2 -> item.gold.add(new ItemResolution.Gold(r.getString(5), r.getString(6), r.getString(7),
             r.getString(8), r.isNullAt(9) ? null : r.getDouble(9), r.isNullAt(12) ? null : r.getInt(12)));
-        default -> item.posteriors.computeIfAbsent(r.getString(5), u -> new java.util.TreeMap<>())
+        default -> item.posteriors.computeIfAbsent(r.getString(5), u -> new TreeMap<>())
             .put(r.getString(8), r.getDouble(15));
       }
     }
@@ -254,7 +260,7 @@ public final class Resolve {
   }
 
   private static ItemResolution.Settings settings(Projects projects) {
-    java.util.Map<String, ItemResolution.Rules> named = new java.util.TreeMap<>();
+    Map<String, ItemResolution.Rules> named = new TreeMap<>();
     projects.names().forEach(p -> named.put(p, rules(projects.of(p))));
     return new ItemResolution.Settings(rules(projects.defaults()), named);
   }
@@ -263,6 +269,6 @@ public final class Resolve {
     return new ItemResolution.Rules(p.consensusThreshold(), p.reviewThreshold(), p.reviewThresholdKey(),
         p.resolutionMethod(),
         "adjacent".equals(p.rankingPairs()), p.ratingMargin(),
-        p.ratingDimensions() == null ? null : new java.util.TreeMap<>(p.ratingDimensions()));
+        p.ratingDimensions() == null ? null : new TreeMap<>(p.ratingDimensions()));
   }
 }
