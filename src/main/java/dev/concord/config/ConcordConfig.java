@@ -127,6 +127,11 @@ public record ConcordConfig(
   public record DawidSkeneSettings(Double tolerance, Integer maxIterations, Double smoothing, Double pooledPrior)
       implements java.io.Serializable {
     static final DawidSkeneSettings DEFAULTS = new DawidSkeneSettings(1e-6, 100, 0.01, 2.0);
+
+    /** The same settings with another convergence tolerance. */
+    public DawidSkeneSettings withTolerance(double other) {
+      return new DawidSkeneSettings(other, maxIterations, smoothing, pooledPrior);
+    }
   }
 
   /**

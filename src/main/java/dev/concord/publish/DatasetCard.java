@@ -52,8 +52,8 @@ public final class DatasetCard {
     md.append("3. Per item: gold first, else the project's resolution method (majority vote, reliability-weighted ")
         .append("vote, or a model estimated from every judged annotator's answers: Dawid-Skene, one coin, MACE or ")
         .append("minimax entropy; under auto, Dawid-Skene, MACE or minimax entropy chosen per project by held-out ")
-        .append("answers); ties ")
-        .append("and weak consensus sent to review, with the method's leading answer as a suggestion.\n");
+        .append("answers); ties and weak consensus sent to review, with the method's leading answer as a ")
+        .append("suggestion.\n");
     md.append("4. Records compared on normalised text (NFKC, whitespace): prompts matching an evaluation prompt ")
         .append("removed; a comparison resolved both ways settled by the pooled answers or sent to review; exact and ")
         .append("near duplicates (MinHash LSH, Jaccard of character shingles verified) merged into one keeper; the ")

@@ -436,8 +436,7 @@ public final class DawidSkene {
   }
 
   /** A unit of the (slot, class, counted, held out) votes that pass {@code keep}. */
-  private static Unit unit(String id, int scope, int goldK, int[][] triples, Predicate<int[]> keep,
-      int ordinal) {
+  private static Unit unit(String id, int scope, int goldK, int[][] triples, Predicate<int[]> keep, int ordinal) {
     int[][] kept = Arrays.stream(triples).filter(keep).toArray(int[][]::new);
     int[] slots = new int[kept.length];
     int[] answers = new int[kept.length];
@@ -502,8 +501,7 @@ public final class DawidSkene {
   static Model[] choose(Shape shape, List<Unit> fitted, List<Unit> heldOut, DawidSkeneSettings settings,
       List<String> scopes) {
     List<Model> candidates = Model.CANDIDATES;
-    DawidSkeneSettings trialSettings = new DawidSkeneSettings(Math.max(settings.tolerance(), CANDIDATE_TOLERANCE),
-        settings.maxIterations(), settings.smoothing(), settings.pooledPrior());
+    DawidSkeneSettings trialSettings = settings.withTolerance(Math.max(settings.tolerance(), CANDIDATE_TOLERANCE));
     double[][] likelihoods = new double[candidates.size()][];
     for (int m = 0; m < candidates.size(); m++) {
       Model[] trial = new Model[shape.scopes()];
@@ -538,8 +536,7 @@ public final class DawidSkene {
         chosen[s] = candidates.get(answers.size() < MIN_HELD_OUT ? 0 : simplestWithinOneError(scope));
         LOG.info("auto for {}: {} (held-out log-likelihood of {} answers {} against {})",
             scopes.get(s).replace('\u001f', '/'), chosen[s], answers.size(),
-            Arrays.stream(scope).mapToDouble(x -> Arrays.stream(x).sum()).boxed().toList(),
-            candidates);
+            Arrays.stream(scope).mapToDouble(x -> Arrays.stream(x).sum()).boxed().toList(), candidates);
       }
     }
     return chosen;

@@ -153,10 +153,9 @@ public final class Resolve {
    * @param annotators {@code annotator, decision}
    */
   public static Dataset<Row> estimationVotes(Dataset<Row> units, Dataset<Row> annotators, Projects projects) {
-    Dataset<Row> judged = annotators.filter(AnnotatorFilter.used(col(Col.DECISION))
-            .or(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)))
-        .select(col(Col.ANNOTATOR), AnnotatorFilter.used(col(Col.DECISION))
-            .as(DawidSkene.COUNTED));
+    Dataset<Row> judged = annotators
+        .filter(AnnotatorFilter.used(col(Col.DECISION)).or(col(Col.DECISION).equalTo(AnnotatorFilter.DROPPED)))
+        .select(col(Col.ANNOTATOR), AnnotatorFilter.used(col(Col.DECISION)).as(DawidSkene.COUNTED));
     return units.join(judged, Col.ANNOTATOR)
         .withColumn(METHOD, PerProject.value(projects, col(Col.PROJECT), ProjectSettings::resolutionMethod))
         .filter(estimatedAnswer(col(METHOD)))
